@@ -1,0 +1,49 @@
+import { TfplError } from '../index.js';
+import { type CliIO, type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './command.js';
+
+/** Subcommands in the order `tfpl --help` lists them; each module default-exports a `Command`. */
+const COMMANDS = ['materialize', 'inspect'] as const;
+
+async function loadCommand(name: string): Promise<Command | undefined> {
+  if (!(COMMANDS as readonly string[]).includes(name)) return undefined;
+  return (await import(`./commands/${name}.js`)).default as Command;
+}
+
+async function globalUsage(): Promise<string> {
+  const lines = ['Usage: tfpl <command> [options]', '', 'Commands:'];
+  for (const name of COMMANDS) lines.push(`  ${name.padEnd(12)} ${(await loadCommand(name))!.summary}`);
+  lines.push('', 'Run `tfpl <command> --help` for the options of one command.');
+  return lines.join('\n');
+}
+
+/** Runs `tfpl` with `argv` (without node and script) and returns the exit code; never calls process.exit. */
+export async function main(argv: string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    (name === undefined ? io.stderr : io.stdout).write(`${await globalUsage()}\n`);
+    return name === undefined ? EXIT_USAGE : EXIT_OK;
+  }
+  const command = await loadCommand(name);
+  if (!command) {
+    io.stderr.write(`tfpl: unknown command ${JSON.stringify(name)}; valid commands: ${COMMANDS.join(', ')}\n`);
+    return EXIT_USAGE;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout.write(`${command.usage}\n`);
+    return EXIT_OK;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`tfpl ${name}: ${err.message}\n\n${command.usage}\n`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof TfplError) {
+      io.stderr.write(`tfpl ${name}: ${err.name}: ${err.message}\n`);
+      return EXIT_FAILURE;
+    }
+    io.stderr.write(`tfpl ${name}: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
+    return EXIT_FAILURE;
+  }
+}

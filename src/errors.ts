@@ -1,0 +1,78 @@
+/**
+ * Every error the SDK throws on purpose is a `TfplError`, so callers can tell "the SDK refused this input"
+ * from a bug: `err instanceof TfplError` and a stable `code` to switch on.
+ */
+export class TfplError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** Options that break a documented rule; thrown before any I/O. */
+export class ConfigError extends TfplError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_CONFIG', message, options);
+  }
+}
+
+/** Where a bad value was found; every field is optional because not every input has lines or files. */
+export interface SchemaErrorLocation {
+  field?: string;
+  row?: number;
+  file?: string;
+  line?: number;
+  value?: unknown;
+}
+
+/** A row or a schema that breaks the store's `Unischema`. */
+export class SchemaError extends TfplError {
+  readonly field: string | undefined;
+  readonly row: number | undefined;
+  readonly file: string | undefined;
+  readonly line: number | undefined;
+  readonly value: unknown;
+  constructor(message: string, where: SchemaErrorLocation = {}, options?: { cause?: unknown }) {
+    super('ERR_SCHEMA', message, options);
+    this.field = where.field;
+    this.row = where.row;
+    this.file = where.file;
+    this.line = where.line;
+    this.value = where.value;
+  }
+}
+
+/** A store on disk that cannot be opened or committed (missing, locked, inconsistent). */
+export class StoreError extends TfplError {
+  readonly path: string | undefined;
+  constructor(message: string, path?: string, options?: { cause?: unknown }) {
+    super('ERR_STORE', message, options);
+    this.path = path;
+  }
+}
+
+/** A CSV file that cannot be read as one of the supported layouts. */
+export class CsvError extends TfplError {
+  readonly file: string;
+  readonly line: number | undefined;
+  constructor(message: string, file: string, line?: number, options?: { cause?: unknown }) {
+    super('ERR_CSV', message, options);
+    this.file = file;
+    this.line = line;
+  }
+}
+
+/** Renders a value for an error message: short, and unambiguous about its type. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  if (value === null) return 'null';
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value instanceof Date) return `Date(${Number.isNaN(value.getTime()) ? 'Invalid' : value.toISOString()})`;
+  if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as unknown as ArrayLike<unknown>).length})`;
+  if (Array.isArray(value)) return `array(${value.length})`;
+  return typeof value === 'object' ? `object ${value.constructor?.name ?? 'Object'}` : typeof value;
+}
