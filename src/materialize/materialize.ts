@@ -1,0 +1,271 @@
+import * as arrow from 'apache-arrow';
+import { parquetMetadata, type FileMetaData, type RowGroup } from 'hyparquet';
+import * as pw from 'parquet-wasm';
+import { mkdir, readdir, rename, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { ConfigError, SchemaError, StoreError } from '../errors.js';
+import type { ColumnBatch } from '../schema/columns.js';
+import { SCHEMA_METADATA_KEY, type Unischema, schemaDifferences } from '../schema/unischema.js';
+import { compileRowValidator, validateColumns } from '../schema/validate.js';
+import { fsyncDir, writeFileAtomic } from './atomic-file.js';
+import { readFooter, RAW_PARSERS } from './footer.js';
+import { COMPRESSIONS, type PartWriteOptions, writePartFile } from './part-writer.js';
+import { RowGroupBuilder } from './row-group-builder.js';
+import { arrowBatchToColumns, type ColumnChunk, isColumnBatch, type Row, type RowsInput } from './row-input.js';
+import { acquireStoreLock } from './store-lock.js';
+import { COMMON_METADATA_FILE, METADATA_FILE, TEMP_PREFIX, localStorePath, partFileName, partSequence } from './store-layout.js';
+import { readStoreState } from './store-state.js';
+import { encodeSummaryFile, rowGroupsWithFilePath } from './summary-metadata.js';
+
+export const WRITE_MODES = ['create', 'append', 'overwrite'] as const;
+
+const optionsSchema = z.strictObject({
+  rowGroupSize: z.number().int().min(1).default(65_536),
+  maxRowsPerFile: z.number().int().min(1).default(1_048_576),
+  compression: z.enum(COMPRESSIONS).default('zstd'),
+  mode: z.enum(WRITE_MODES).default('create'),
+  sortBy: z.string().optional(),
+  lockTimeoutMs: z.number().int().min(0).default(60_000),
+});
+
+/** Options of `materializeDataset`. */
+export interface MaterializeOptions {
+  /** Rows per Parquet row group (the loader's unit of parallelism and pruning). Default 65,536. */
+  rowGroupSize?: number;
+  /** Rows per part file; a new `part-*.parquet` starts after this many. Default 1,048,576. */
+  maxRowsPerFile?: number;
+  /** Column compression. Default 'zstd'. */
+  compression?: (typeof COMPRESSIONS)[number];
+  /** 'create' (default) fails if the store has data; 'append' adds parts; 'overwrite' replaces all parts. */
+  mode?: (typeof WRITE_MODES)[number];
+  /** Sort the rows of this call by a scalar field before writing. Buffers the whole input in memory. */
+  sortBy?: string;
+  /** How long to wait for another writer's lock on the store. Default 60,000 ms. */
+  lockTimeoutMs?: number;
+}
+
+export interface MaterializeResult {
+  /** Rows written by this call. */
+  numRows: number;
+  /** Part files written by this call, relative to the store root. */
+  files: string[];
+  /** Row groups written by this call. */
+  rowGroups: number;
+  /** Rows in the store after the commit. */
+  storeRows: number;
+}
+
+/** Parses options once, before any I/O, with error messages that list the valid values. */
+export function parseMaterializeOptions(schema: Unischema, options: MaterializeOptions = {}) {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`materializeDataset: option ${issue.path.join('.') || '(options)'}: ${issue.message}`);
+  }
+  const o = parsed.data;
+  if (o.sortBy !== undefined) {
+    const f = schema.has(o.sortBy) ? schema.field(o.sortBy) : undefined;
+    if (!f || f.codec !== 'scalar') throw new ConfigError(`materializeDataset: sortBy must name a scalar field of ${schema.name} (${schema.fieldNames.join(', ')}); received ${JSON.stringify(o.sortBy)}`);
+  }
+  if (o.maxRowsPerFile < o.rowGroupSize) throw new ConfigError(`materializeDataset: maxRowsPerFile (${o.maxRowsPerFile}) must be >= rowGroupSize (${o.rowGroupSize})`);
+  return o;
+}
+
+/**
+ * A footer describing `schema` with no row groups: the template for `_common_metadata` and `_metadata`,
+ * produced by the same writer as the parts so the Parquet schema matches theirs exactly.
+ */
+function templateFooter(schema: Unischema, o: PartWriteOptions): FileMetaData {
+  const empty = new RowGroupBuilder(schema, 1).flush();
+  const props = new pw.WriterPropertiesBuilder().setKeyValueMetadata(new Map(Object.entries(o.keyValueMetadata))).build();
+  const bytes = pw.writeParquet(pw.Table.fromIPCStream(arrow.tableToIPC(new arrow.Table([empty]), 'stream')), props);
+  return parquetMetadata(bytes, { parsers: RAW_PARSERS as never });
+}
+
+/** Normalises every accepted input into validated column chunks or validated row objects, in order. */
+async function* validatedInput(schema: Unischema, rows: RowsInput | AsyncIterable<ColumnChunk>): AsyncGenerator<{ row: Row } | ColumnChunk> {
+  if (rows instanceof arrow.Table) {
+    let offset = 0;
+    for (const batch of rows.batches) {
+      const columns = arrowBatchToColumns(schema, batch);
+      validateColumns(schema, columns, { rowOffset: offset });
+      yield { batch: columns, origin: { rowOffset: offset } };
+      offset += batch.numRows;
+    }
+    return;
+  }
+  if (isColumnBatch(rows)) {
+    validateColumns(schema, rows);
+    yield { batch: rows };
+    return;
+  }
+  const validate = compileRowValidator(schema);
+  let i = 0;
+  for await (const item of rows as AsyncIterable<Row | ColumnChunk>) {
+    // Internal callers (CSV import) stream column chunks; users stream row objects.
+    if ((item as ColumnChunk).batch && isColumnBatch((item as ColumnChunk).batch) && Object.keys(item).every((k) => k === 'batch' || k === 'origin')) {
+      const chunk = item as ColumnChunk;
+      validateColumns(schema, chunk.batch, chunk.origin);
+      yield chunk;
+      i += chunk.batch.numRows;
+      continue;
+    }
+    validate(item as Row, i++);
+    yield { row: item as Row };
+  }
+}
+
+/** Sorts the whole input by `key`, as one column batch (row objects are gathered, then sorted). */
+async function sortedInput(schema: Unischema, input: AsyncGenerator<{ row: Row } | ColumnChunk>, key: string): Promise<AsyncIterable<{ row: Row } | ColumnChunk>> {
+  const rows: Row[] = [];
+  for await (const item of input) {
+    if ('row' in item) rows.push(item.row);
+    else {
+      const { batch } = item;
+      for (let r = 0; r < batch.numRows; r++) {
+        const row: Row = {};
+        for (const f of schema.fields) {
+          const v = (batch.columns[f.name] as ArrayLike<unknown>)[r];
+          row[f.name] = typeof v === 'number' && Number.isNaN(v) ? null : v;
+        }
+        rows.push(row);
+      }
+    }
+  }
+  const keyOf = (r: Row) => {
+    const v = r[key];
+    return v instanceof Date ? v.getTime() : (v as number);
+  };
+  rows.sort((a, b) => {
+    const x = keyOf(a);
+    const y = keyOf(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+  return (async function* () {
+    for (const row of rows) yield { row };
+  })();
+}
+
+/** Pulls validated input into row groups of `rowGroupSize` rows. */
+async function* rowGroupBatches(builder: RowGroupBuilder, input: AsyncIterable<{ row: Row } | ColumnChunk>): AsyncGenerator<arrow.RecordBatch> {
+  for await (const item of input) {
+    if ('row' in item) {
+      builder.appendRow(item.row);
+      if (builder.full) yield builder.flush();
+      continue;
+    }
+    const batch: ColumnBatch = item.batch;
+    for (let start = 0; start < batch.numRows; ) {
+      const count = Math.min(builder.capacity - builder.numRows, batch.numRows - start);
+      builder.appendColumns(batch, start, count);
+      start += count;
+      if (builder.full) yield builder.flush();
+    }
+  }
+  if (builder.numRows > 0) yield builder.flush();
+}
+
+/**
+ * Writes rows into a schema-enforced Parquet store: `part-NNNNN-<uuid>.parquet` files plus `_common_metadata`
+ * (schema only) and `_metadata` (every row group, with `file_path`), readable by DuckDB, pyarrow and Spark.
+ * Every row is validated against `schema`; the first bad row aborts the call and nothing is committed.
+ * Memory is bounded by `rowGroupSize` (unless `sortBy` is set). The commit is atomic: parts are written
+ * under temporary names and renamed, and `_metadata` is replaced last, under a store lock.
+ *
+ * @example
+ * await materializeDataset('./btc-store', BitcoinSchema, rows, { rowGroupSize: 10_000, mode: 'append' });
+ */
+export async function materializeDataset(
+  storeUrl: string | URL,
+  schema: Unischema,
+  rows: RowsInput | AsyncIterable<ColumnChunk>,
+  options: MaterializeOptions = {},
+): Promise<MaterializeResult> {
+  const o = parseMaterializeOptions(schema, options);
+  const dir = localStorePath(storeUrl, 'materializeDataset');
+  await mkdir(dir, { recursive: true });
+  const lock = await acquireStoreLock(dir, o.lockTimeoutMs);
+  const written: string[] = [];
+  try {
+    const state = await readStoreState(dir);
+    await removeLeftovers(dir, state.uncommitted.filter((f) => partSequence(f) >= 0));
+    if (state.files.length > 0 || state.hasMetadataFile) {
+      if (o.mode === 'create') {
+        throw new StoreError(`materializeDataset: store ${dir} already holds ${state.rowGroups.reduce((s, rg) => s + Number(rg.num_rows), 0)} rows in ${state.files.length} files; pass mode 'append' to add rows or 'overwrite' to replace them`, dir);
+      }
+      if (o.mode === 'append') {
+        if (!state.schema) throw new SchemaError(`materializeDataset: store ${dir} has no ${SCHEMA_METADATA_KEY} schema (written by another tool); append needs a store written by this SDK, or use mode 'overwrite'`);
+        const diffs = schemaDifferences(state.schema, schema);
+        if (diffs.length) throw new SchemaError(`materializeDataset: cannot append to ${dir}: schema ${schema.name} differs from the store's ${state.schema.name}:\n  - ${diffs.join('\n  - ')}`);
+      }
+    }
+    const partOptions: PartWriteOptions = {
+      fields: schema.fields,
+      rowGroupSize: o.rowGroupSize,
+      compression: o.compression,
+      keyValueMetadata: { [SCHEMA_METADATA_KEY]: JSON.stringify(schema.toJSON()) },
+    };
+    const builder = new RowGroupBuilder(schema, o.rowGroupSize);
+    let input: AsyncIterable<{ row: Row } | ColumnChunk> = validatedInput(schema, rows);
+    if (o.sortBy) input = await sortedInput(schema, input as AsyncGenerator<{ row: Row } | ColumnChunk>, o.sortBy);
+    const batches = rowGroupBatches(builder, input);
+
+    let sequence = o.mode === 'overwrite' ? 0 : Math.max(-1, ...state.files.map(partSequence)) + 1;
+    if (o.mode === 'overwrite') sequence = Math.max(-1, ...state.files.map(partSequence)) + 1; // never reuse a live name
+    const newRowGroups: RowGroup[] = [];
+    let numRows = 0;
+    let pending = await batches.next();
+    while (!pending.done) {
+      const fileName = partFileName(sequence++);
+      const tmp = join(dir, `${TEMP_PREFIX}${fileName}`);
+      written.push(tmp);
+      let rowsInFile = 0;
+      await writePartFile(
+        tmp,
+        async () => {
+          if (pending.done || rowsInFile >= o.maxRowsPerFile) return null;
+          const batch = pending.value;
+          rowsInFile += batch.numRows;
+          pending = await batches.next();
+          return batch;
+        },
+        partOptions,
+      );
+      const { metadata } = await readFooter(tmp);
+      newRowGroups.push(...rowGroupsWithFilePath({ fileName, metadata }));
+      numRows += rowsInFile;
+    }
+    const newFiles = written.map((p) => p.slice(p.lastIndexOf(TEMP_PREFIX) + TEMP_PREFIX.length));
+    for (let i = 0; i < written.length; i++) {
+      await rename(written[i]!, join(dir, newFiles[i]!));
+      written[i] = join(dir, newFiles[i]!);
+    }
+    const template = templateFooter(schema, partOptions);
+    const keep = o.mode === 'append' ? state.rowGroups : [];
+    const allRowGroups = [...keep, ...newRowGroups];
+    if (o.mode !== 'append' || !(await exists(dir, COMMON_METADATA_FILE))) {
+      await writeFileAtomic(join(dir, COMMON_METADATA_FILE), encodeSummaryFile(template, []));
+    }
+    // The commit point: until this rename, readers of _metadata see the previous state.
+    await writeFileAtomic(join(dir, METADATA_FILE), encodeSummaryFile(template, allRowGroups));
+    written.length = 0;
+    await fsyncDir(dir);
+    if (o.mode === 'overwrite') await removeLeftovers(dir, state.files);
+    return { numRows, files: newFiles, rowGroups: newRowGroups.length, storeRows: allRowGroups.reduce((s, rg) => s + Number(rg.num_rows), 0) };
+  } finally {
+    // Parts of a failed call are never listed in _metadata; delete them so glob readers don't see them either.
+    await Promise.all(written.map((p) => unlink(p).catch(() => {})));
+    await lock.release();
+  }
+}
+
+async function exists(dir: string, name: string): Promise<boolean> {
+  return (await readdir(dir)).includes(name);
+}
+
+/** Deletes temporary files and the given uncommitted/replaced data files. Only called under the store lock. */
+async function removeLeftovers(dir: string, dataFiles: string[]): Promise<void> {
+  const temps = (await readdir(dir)).filter((n) => n.startsWith(TEMP_PREFIX));
+  await Promise.all([...temps, ...dataFiles].map((n) => unlink(join(dir, n)).catch(() => {})));
+}

@@ -1,0 +1,122 @@
+import { SchemaError } from '../errors.js';
+import type { TensorDType } from './dtype.js';
+
+/** Typed arrays that can back a tensor value. `bool` tensors use Uint8Array (0/1), as numpy stores them. */
+export type TensorData = Int32Array | BigInt64Array | Uint8Array | Float32Array | Float64Array;
+
+/** A tensor value: row-major `data` with `shape`. The value of an ndarray-codec field. */
+export interface NdArray {
+  shape: number[];
+  data: TensorData;
+}
+
+/** `.npy` descr (little-endian) for each tensor dtype, as numpy writes it. */
+const DESCR_OF: Record<TensorDType, string> = {
+  int32: '<i4',
+  int64: '<i8',
+  uint8: '|u1',
+  float32: '<f4',
+  float64: '<f8',
+  bool: '|b1',
+};
+
+const DTYPE_OF_DESCR: Record<string, TensorDType> = Object.fromEntries(
+  Object.entries(DESCR_OF).map(([dtype, descr]) => [descr, dtype as TensorDType]),
+);
+
+const CTOR_OF = { int32: Int32Array, int64: BigInt64Array, uint8: Uint8Array, float32: Float32Array, float64: Float64Array, bool: Uint8Array } as const;
+
+/** The typed array class holding a tensor dtype. */
+export function tensorArrayType(dtype: TensorDType) {
+  return CTOR_OF[dtype];
+}
+
+const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
+
+/**
+ * Encodes a tensor in the `.npy` v1.0 format, byte-compatible with `numpy.save`, which is what Petastorm's
+ * `NdarrayCodec` stores: so each side reads the other's tensor fields.
+ */
+export function encodeNpy(value: NdArray, dtype: TensorDType): Uint8Array {
+  const shape = value.shape.length === 1 ? `(${value.shape[0]},)` : `(${value.shape.join(', ')})`;
+  let header = `{'descr': '${DESCR_OF[dtype]}', 'fortran_order': False, 'shape': ${shape}, }`;
+  // numpy pads the header with spaces so the data starts on a 64-byte boundary, then ends it with \n.
+  const unpadded = 10 + header.length + 1;
+  header += ' '.repeat((64 - (unpadded % 64)) % 64) + '\n';
+  const data = new Uint8Array(value.data.buffer, value.data.byteOffset, value.data.byteLength);
+  const out = new Uint8Array(10 + header.length + data.byteLength);
+  out.set(MAGIC, 0);
+  out[6] = 1;
+  out[7] = 0;
+  out[8] = header.length & 0xff;
+  out[9] = header.length >> 8;
+  for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
+  out.set(data, 10 + header.length);
+  return out;
+}
+
+/** Decodes `.npy` bytes (versions 1–3, little- or big-endian, C order) into an `NdArray` and its dtype. */
+export function decodeNpy(bytes: Uint8Array, where = 'ndarray value'): { value: NdArray; dtype: TensorDType } {
+  const fail = (why: string) => new SchemaError(`${where}: not a readable .npy array: ${why}`);
+  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw fail('missing \\x93NUMPY magic');
+  const major = bytes[6]!;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let headerLen: number;
+  let start: number;
+  if (major === 1) {
+    headerLen = view.getUint16(8, true);
+    start = 10;
+  } else if (major === 2 || major === 3) {
+    if (bytes.length < 12) throw fail('truncated header');
+    headerLen = view.getUint32(8, true);
+    start = 12;
+  } else throw fail(`unsupported format version ${major}`);
+  if (start + headerLen > bytes.length) throw fail(`header length ${headerLen} exceeds ${bytes.length} bytes`);
+  const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(start, start + headerLen));
+  const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
+  const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1];
+  const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
+  if (descr === undefined || fortran === undefined || shapeText === undefined) throw fail(`unparsable header ${JSON.stringify(header.trim())}`);
+  const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
+  if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw fail(`bad shape (${shapeText})`);
+  const bigEndian = descr.startsWith('>');
+  const dtype = DTYPE_OF_DESCR[descr.replace(/^[>=]/, descr.endsWith('1') ? '|' : '<')];
+  if (!dtype) throw fail(`unsupported dtype ${descr}; supported: ${Object.keys(DTYPE_OF_DESCR).join(', ')}`);
+  const Ctor = CTOR_OF[dtype];
+  const count = shape.reduce((a, b) => a * b, 1);
+  const dataStart = start + headerLen;
+  const byteLength = count * Ctor.BYTES_PER_ELEMENT;
+  if (dataStart + byteLength > bytes.length) throw fail(`data holds ${bytes.length - dataStart} bytes, shape (${shape.join(', ')}) needs ${byteLength}`);
+  // Copy: the source offset is rarely aligned for the typed array, and callers keep values past the page buffer.
+  const raw = bytes.slice(dataStart, dataStart + byteLength);
+  if (bigEndian && Ctor.BYTES_PER_ELEMENT > 1) swapBytes(raw, Ctor.BYTES_PER_ELEMENT);
+  let data: TensorData = new Ctor(raw.buffer, 0, count);
+  if (fortran === 'True' && shape.length > 1) data = fortranToC(data, shape);
+  return { value: { shape, data }, dtype };
+}
+
+function swapBytes(bytes: Uint8Array, width: number): void {
+  for (let i = 0; i < bytes.length; i += width) bytes.subarray(i, i + width).reverse();
+}
+
+/** Reorders column-major (Fortran) data into row-major order. */
+function fortranToC(data: TensorData, shape: number[]): TensorData {
+  const out = new (data.constructor as new (n: number) => TensorData)(data.length);
+  const n = shape.length;
+  const idx = new Array<number>(n).fill(0);
+  for (let c = 0; c < data.length; c++) {
+    // c walks row-major order; compute the column-major offset of the same index.
+    let f = 0;
+    let stride = 1;
+    for (let d = 0; d < n; d++) {
+      f += idx[d]! * stride;
+      stride *= shape[d]!;
+    }
+    (out as unknown as number[])[c] = (data as unknown as number[])[f]!;
+    for (let d = n - 1; d >= 0; d--) {
+      if (++idx[d]! < shape[d]!) break;
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
