@@ -1,0 +1,84 @@
+import { ConfigError } from '../errors.js';
+
+/**
+ * Per-column normalisation: statistics gathered on the train range only, frozen into a small JSON object
+ * (`NormalizationStats`) that the same transform reuses at inference (`normalization` option).
+ */
+
+/** How a column is scaled. `zscore`: (x − mean) / std; `minmax`: (x − min) / (max − min); `none`: as is. */
+export type NormalizeMethod = 'zscore' | 'minmax' | 'none';
+
+/** Statistics of one column over the train range, after the optional log-return transform. */
+export interface ColumnStats {
+  method: NormalizeMethod;
+  /** True when the column was replaced by ln(x[t] / x[t−1]) before scaling. */
+  logReturn: boolean;
+  /** Values the statistics were computed on. */
+  count: number;
+  mean: number;
+  /** Population standard deviation (divides by count, like sklearn's StandardScaler). */
+  std: number;
+  min: number;
+  max: number;
+}
+
+/** JSON-serialisable statistics of every feature and target column; store it next to the model. */
+export interface NormalizationStats {
+  version: 1;
+  columns: Record<string, ColumnStats>;
+}
+
+/** Running sums over one column, shifted by its first value so large prices keep float64 precision. */
+export class StatsAccumulator {
+  count = 0;
+  private shift = NaN;
+  private sum = 0;
+  private sumSq = 0;
+  min = Infinity;
+  max = -Infinity;
+
+  add(v: number): void {
+    if (v !== v) return; // NaN (null) values do not count
+    if (this.count === 0) this.shift = v;
+    const d = v - this.shift;
+    this.sum += d;
+    this.sumSq += d * d;
+    if (v < this.min) this.min = v;
+    if (v > this.max) this.max = v;
+    this.count++;
+  }
+
+  finish(method: NormalizeMethod, logReturn: boolean): ColumnStats {
+    const n = this.count;
+    const mean = n ? this.shift + this.sum / n : NaN;
+    const variance = n ? Math.max(0, this.sumSq / n - (this.sum / n) ** 2) : NaN;
+    return { method, logReturn, count: n, mean, std: Math.sqrt(variance), min: n ? this.min : NaN, max: n ? this.max : NaN };
+  }
+}
+
+/** Offset and scale such that normalised = (x − offset) × scale; a constant column keeps scale 1. */
+export function affineOf(stats: ColumnStats): { offset: number; scale: number } {
+  if (stats.method === 'zscore') return { offset: stats.mean, scale: stats.std > 0 ? 1 / stats.std : 1 };
+  if (stats.method === 'minmax') {
+    const range = stats.max - stats.min;
+    return { offset: stats.min, scale: range > 0 ? 1 / range : 1 };
+  }
+  return { offset: 0, scale: 1 };
+}
+
+/**
+ * Maps model outputs back to the column's units (after the log-return transform, when that was on:
+ * the result is then a log return, not a price).
+ *
+ * @example
+ * const stats = dataset.normalization;
+ * const close = denormalize(stats, 'close', await prediction.data());
+ */
+export function denormalize(stats: NormalizationStats, column: string, values: ArrayLike<number>): Float64Array {
+  const col = stats.columns[column];
+  if (!col) throw new ConfigError(`denormalize: column "${column}" is not in the statistics; known: ${Object.keys(stats.columns).join(', ')}`);
+  const { offset, scale } = affineOf(col);
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = values[i]! / scale + offset;
+  return out;
+}

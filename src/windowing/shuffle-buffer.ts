@@ -1,0 +1,58 @@
+import type { Prng } from './prng.js';
+
+/**
+ * A bounded shuffle buffer of assembled windows (not of start indices: once the ring has moved on, a
+ * window's rows are gone, so a window is copied in whole when it completes). Same semantics as
+ * `tf.data.Dataset.shuffle(bufferSize)`: once `capacity` windows are held, each new window displaces a
+ * uniformly chosen one, which is emitted. Memory: capacity × (windowSize·features + horizon·targets) floats.
+ *
+ * @example
+ * if (buf.full) buf.popRandomInto(xs, xOff, ys, yOff);
+ * const slot = buf.pushSlot();
+ * asm.writeWindow(buf.xs, slot * buf.featureFloats, buf.ys, slot * buf.targetFloats);
+ */
+export class WindowShuffleBuffer {
+  readonly xs: Float32Array;
+  readonly ys: Float32Array;
+  size = 0;
+
+  constructor(
+    readonly capacity: number,
+    readonly featureFloats: number,
+    readonly targetFloats: number,
+    private readonly rng: Prng,
+  ) {
+    this.xs = new Float32Array(capacity * featureFloats);
+    this.ys = new Float32Array(capacity * targetFloats);
+  }
+
+  get full(): boolean {
+    return this.size === this.capacity;
+  }
+
+  /** Reserves the next free slot; write the window there. */
+  pushSlot(): number {
+    return this.size++;
+  }
+
+  /**
+   * Removes a uniformly chosen window and copies it to `xs`/`ys` at the offsets, or drops it when `xs` is
+   * null (replaying skipped batches on resume: the random draw happens either way, so the order matches).
+   */
+  popRandomInto(xs: Float32Array | null, xOff: number, ys: Float32Array | null, yOff: number): void {
+    const j = this.rng.nextInt(this.size);
+    const last = --this.size;
+    const ff = this.featureFloats;
+    const tf = this.targetFloats;
+    if (xs !== null && ys !== null) {
+      const src = this.xs;
+      for (let k = 0, a = j * ff; k < ff; k++) xs[xOff + k] = src[a + k]!;
+      const srcY = this.ys;
+      for (let k = 0, a = j * tf; k < tf; k++) ys[yOff + k] = srcY[a + k]!;
+    }
+    if (j !== last) {
+      this.xs.copyWithin(j * ff, last * ff, (last + 1) * ff);
+      this.ys.copyWithin(j * tf, last * tf, (last + 1) * tf);
+    }
+  }
+}

@@ -1,0 +1,141 @@
+import type { ColumnBatch } from '../loader/column-batch.js';
+import { numberColumn, type NumberColumn } from './column-access.js';
+import type { RowRange } from './split.js';
+import type { WindowGeometry } from './window-plan.js';
+
+/** How `WindowAssembler` turns source columns into window values. */
+export interface AssemblerConfig {
+  fn: string;
+  geom: WindowGeometry;
+  /** Columns read from the source (features ∪ targets, each once). */
+  columns: readonly string[];
+  /** Per column: 1 when it becomes ln(x[t] / x[t−1]). */
+  logReturn: Uint8Array;
+  /** Per column: normalised = (x − offset) × scale. */
+  offset: Float64Array;
+  scale: Float64Array;
+  /** Index into `columns` of each feature (xs order) and each target (ys order). */
+  featureIdx: Int32Array;
+  targetIdx: Int32Array;
+  timestampColumn?: string;
+  maxGap?: number;
+  /** Rows windows may use (a split part); rows after it are never needed. */
+  range: RowRange;
+}
+
+/**
+ * Turns `ColumnBatch`es, in order, into windows without keeping history: a ring of the last `span` rows
+ * (already transformed and normalised, as float32) is all that carries over between batches, so windows
+ * cross row-group and file boundaries at no cost. Pull-style and allocation-free per window:
+ *
+ * @example
+ * asm.setBatch(batch);
+ * while (asm.advance()) asm.writeWindow(xs, k * windowFloats, ys, k * targetFloats);
+ */
+export class WindowAssembler {
+  readonly featureFloats: number;
+  readonly targetFloats: number;
+  /** First row of the window made available by the last `advance()` returning true. */
+  windowStart = -1;
+  private readonly c: AssemblerConfig;
+  private readonly width: number;
+  private readonly ring: Float32Array;
+  private readonly prevRaw: Float64Array;
+  private readonly anchor: number;
+  private row = 0; // global index of the next row to read
+  private lastBreak = 0; // last row that starts a gap-free segment
+  private prevTs = NaN;
+  private cols: NumberColumn[] = [];
+  private ts: NumberColumn | undefined;
+  private i = 0;
+  private n = 0;
+
+  constructor(config: AssemblerConfig) {
+    this.c = config;
+    this.width = config.columns.length;
+    this.ring = new Float32Array(config.geom.span * this.width);
+    this.prevRaw = new Float64Array(this.width);
+    this.anchor = config.range.start + config.geom.lead;
+    this.featureFloats = config.geom.windowSize * config.featureIdx.length;
+    this.targetFloats = config.geom.horizon * config.targetIdx.length;
+  }
+
+  /** True once every row of the range has been read: the caller may stop reading the source. */
+  get finished(): boolean {
+    return this.row >= this.c.range.end;
+  }
+
+  /** Next batch of rows, directly following the previous one. */
+  setBatch(batch: ColumnBatch): void {
+    const { fn, columns, timestampColumn } = this.c;
+    this.n = batch.numRows;
+    // Rows before the range never reach a window (not even as the log-return lead): skip them unread.
+    const skip = Math.min(this.n, Math.max(0, this.c.range.start - this.row));
+    this.row += skip;
+    this.i = skip;
+    if (skip === this.n) return;
+    this.cols = columns.map((name) => numberColumn(fn, name, batch.columns[name], this.n));
+    this.ts = timestampColumn ? numberColumn(fn, timestampColumn, batch.columns[timestampColumn], this.n) : undefined;
+  }
+
+  /** Reads rows until one completes a valid window (true, see `windowStart`) or the batch ends (false). */
+  advance(): boolean {
+    const { geom, offset, scale, logReturn, maxGap, range } = this.c;
+    const { span, stride, lead } = geom;
+    const width = this.width;
+    const ring = this.ring;
+    const prevRaw = this.prevRaw;
+    const cols = this.cols;
+    const ts = this.ts;
+    while (this.i < this.n) {
+      const g = this.row;
+      if (g >= range.end) {
+        this.i = this.n;
+        return false;
+      }
+      const i = this.i++;
+      this.row++;
+      if (ts !== undefined) {
+        const t = ts[i]!;
+        // A backwards jump is a break too, so a window never spans out-of-order rows.
+        if (g > 0 && (t - this.prevTs > (maxGap ?? Infinity) || t < this.prevTs)) this.lastBreak = g;
+        this.prevTs = t;
+      }
+      const base = (g % span) * width;
+      for (let c = 0; c < width; c++) {
+        let v = cols[c]![i]!;
+        if (logReturn[c] === 1) {
+          const raw = v;
+          v = Math.log(raw / prevRaw[c]!);
+          prevRaw[c] = raw;
+        }
+        ring[base + c] = (v - offset[c]!) * scale[c]!;
+      }
+      const s = g - span + 1;
+      if (s >= this.anchor && (s - this.anchor) % stride === 0 && this.lastBreak <= s - lead) {
+        this.windowStart = s;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Copies the current window's inputs ([windowSize, features]) and targets ([horizon, targets]). */
+  writeWindow(xs: Float32Array, xOff: number, ys: Float32Array, yOff: number): void {
+    const { geom, featureIdx, targetIdx } = this.c;
+    const { span, samplingRate: r, windowSize: w, horizon } = geom;
+    const width = this.width;
+    const ring = this.ring;
+    const s = this.windowStart;
+    const nf = featureIdx.length;
+    for (let k = 0; k < w; k++) {
+      const base = ((s + k * r) % span) * width;
+      for (let f = 0; f < nf; f++) xs[xOff++] = ring[base + featureIdx[f]!]!;
+    }
+    const nt = targetIdx.length;
+    for (let h = 1; h <= horizon; h++) {
+      const base = ((s + (w - 1 + h) * r) % span) * width;
+      for (let t = 0; t < nt; t++) ys[yOff++] = ring[base + targetIdx[t]!]!;
+    }
+  }
+}
