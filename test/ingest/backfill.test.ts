@@ -76,7 +76,7 @@ describe('backfill', function () {
     }
     // the first day of every later chunk gets its 24 h change from the request's lead-in
     const firstDays = all.filter((r) => progress.slice(1).some((p) => r.timestamp >= p.from && r.timestamp < p.from + DAY));
-    expect([firstDays.length, firstDays.filter((r) => r.price_change_24h !== null).length]).to.deep.equal([140, 139]); // one lies after a 5 h hole
+    expect([firstDays.length, firstDays.filter((r) => r.price_change_24h !== null).length]).to.deep.equal([140, 139]); // the one without has no point within 30 min of 24 h before it
   });
 
   it('resumes after an interruption from the last stored timestamp and ends with the same file', async () => {
