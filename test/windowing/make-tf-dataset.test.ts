@@ -1,0 +1,291 @@
+import * as tf from '@tensorflow/tfjs';
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { ConfigError, TfplError } from '../../src/errors.js';
+import { initBackend } from '../../src/windowing/backend.js';
+import { makeTfDataset } from '../../src/windowing/make-tf-dataset.js';
+import type { MakeTfDatasetOptions } from '../../src/windowing/options.js';
+import { columnsSource, registerStoreSourceFactory } from '../../src/windowing/window-source.js';
+import { collect, partsSource, referenceWindows, windowsOf } from './helpers.js';
+
+const HOUR = 3_600_000;
+
+/** Hourly rows with a few holes: x = row, y = 1000 + row, price a positive random walk. */
+function series(n: number, holesAfter: number[] = []) {
+  const t = new Float64Array(n);
+  const x = new Float64Array(n);
+  const y = new Float64Array(n);
+  const price = new Float64Array(n);
+  let now = Date.UTC(2024, 0, 1);
+  let p = 100;
+  for (let i = 0; i < n; i++) {
+    t[i] = now;
+    now += holesAfter.includes(i) ? 5 * HOUR : HOUR;
+    x[i] = i;
+    y[i] = 1000 + i;
+    p *= 1 + 0.01 * Math.sin(i * 1.3);
+    price[i] = p;
+  }
+  return { t, x, y, price };
+}
+
+describe('windowing/makeTfDataset', () => {
+  before(async () => {
+    await initBackend('cpu');
+  });
+
+  describe('options', () => {
+    const src = columnsSource(series(50));
+    const base: MakeTfDatasetOptions = { features: ['x'], targets: ['y'], windowSize: 4 };
+    const bad: [string, Partial<MakeTfDatasetOptions> & Record<string, unknown>, string][] = [
+      ['windowSize 0', { windowSize: 0 }, 'makeTfDataset: windowSize must be an integer >= 1; received 0'],
+      ['a fractional horizon', { horizon: 1.5 }, 'makeTfDataset: horizon must be an integer >= 1; received 1.5'],
+      ['no features', { features: [] }, 'makeTfDataset: features must name at least one column; received array(0)'],
+      ['an unknown option', { windowsize: 3 }, 'makeTfDataset: unknown option "windowsize"'],
+      ['an unknown normalize method', { normalize: 'robust' as never }, 'makeTfDataset: normalize must be "zscore", "minmax", "none" or { column: method }; received "robust"'],
+      ['maxGap without timestampColumn', { maxGap: HOUR }, 'makeTfDataset: maxGap (3600000) needs timestampColumn'],
+      ['a time split without timestampColumn', { split: { train: { to: 5 } } }, 'makeTfDataset: split by time range needs timestampColumn'],
+      ['fractions over 1', { split: { train: 0.8, validation: 0.3 } }, 'makeTfDataset: split fractions must sum to at most 1'],
+      ['mixed split kinds', { timestampColumn: 't', split: { train: 0.5, test: { from: 0 } } }, 'makeTfDataset: split mixes fractions (train) and time ranges'],
+      ['overlapping time ranges', { timestampColumn: 't', split: { train: { to: 100 }, test: { from: 50 } } }, 'makeTfDataset: split.test [50, Infinity) overlaps split.train [-Infinity, 100)'],
+      ['a subset without split', { subset: 'test' }, 'makeTfDataset: subset is "test" but no split is given'],
+      ['a log-return column that is not used', { logReturns: ['price'] }, 'makeTfDataset: logReturns names "price", which is neither a feature nor a target'],
+      ['a duplicate feature', { features: ['x', 'x'] }, 'makeTfDataset: features names column "x" twice'],
+      ['a seed that differs from the resumed one', { seed: 1, resumeFrom: { version: 1, epoch: 0, batchIndex: 0, seed: 2 } }, 'makeTfDataset: seed 1 differs from resumeFrom.seed 2'],
+      ['a column the source lacks', { features: ['nope'] }, 'makeTfDataset: column "nope" is not in the source; available: t, x, y, price'],
+    ];
+    for (const [what, patch, message] of bad) {
+      it(`rejects ${what} before reading`, async () => {
+        const err = await makeTfDataset(src, { ...base, ...patch } as MakeTfDatasetOptions).catch((e: unknown) => e);
+        expect(err).to.be.instanceOf(ConfigError);
+        expect((err as Error).message).to.contain(message);
+      });
+    }
+
+    it('rejects a store path when no store reader is registered, and uses the factory once registered', async () => {
+      registerStoreSourceFactory(undefined);
+      const err = await makeTfDataset('/data/store', base).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(ConfigError);
+      expect((err as Error).message).to.contain('makeTfDataset: source is the string "/data/store" but no store reader is registered');
+      const seen: string[] = [];
+      registerStoreSourceFactory((url) => (seen.push(url), src));
+      try {
+        const ds = await makeTfDataset('/data/store', base);
+        expect(seen).to.deep.equal(['/data/store']);
+        expect(ds.windowsPerEpoch).to.equal(50 - 4);
+      } finally {
+        registerStoreSourceFactory(undefined);
+      }
+    });
+  });
+
+  it('yields xs [batch, windowSize, features] and ys [batch, targets] for horizon 1, across chunk boundaries', async () => {
+    const s = series(20);
+    const ds = await makeTfDataset(columnsSource({ x: s.x, y: s.y }, { chunkRows: 3 }), { features: ['x', 'y'], targets: ['y'], windowSize: 3, batchSize: 8 });
+    expect(ds.size).to.equal(3);
+    const got = await collect(ds);
+    expect(got.xShapes).to.deep.equal([[8, 3, 2], [8, 3, 2], [1, 3, 2]]);
+    expect(got.yShapes).to.deep.equal([[8, 1], [8, 1], [1, 1]]);
+    expect(got.xs[0]!.slice(0, 6)).to.deep.equal([0, 1000, 1, 1001, 2, 1002]);
+    expect(got.ys.flat()).to.deep.equal(Array.from({ length: 17 }, (_, i) => 1003 + i));
+  });
+
+  it('predicts 1..H steps ahead: ys is [batch, horizon, targets], sampled like the inputs', async () => {
+    const s = series(30);
+    const ds = await makeTfDataset(columnsSource({ x: s.x, y: s.y }, { chunkRows: 4 }), { features: ['x'], targets: ['x', 'y'], windowSize: 3, horizon: 2, samplingRate: 2, stride: 5, batchSize: 2 });
+    const got = await collect(ds);
+    expect(got.yShapes[0]).to.deep.equal([2, 2, 2]);
+    // window at 0: inputs 0,2,4; targets at 6 and 8
+    expect(got.xs[0]!.slice(0, 3)).to.deep.equal([0, 2, 4]);
+    expect(got.ys[0]!.slice(0, 4)).to.deep.equal([6, 1006, 8, 1008]);
+    // starts 0,5,10,15,20 (20+8 = 28 < 30), 25 would need row 33
+    expect(windowsOf(got.xs, 3).map((w) => w[0])).to.deep.equal([0, 5, 10, 15, 20]);
+  });
+
+  it('drops a window that spans a gap larger than maxGap, up to its last target row', async () => {
+    const s = series(12, [5]); // rows 5 → 6 are 5 h apart
+    const ds = await makeTfDataset(columnsSource(s, { chunkRows: 2 }), { features: ['x'], targets: ['x'], windowSize: 3, timestampColumn: 't', maxGap: HOUR, batchSize: 100 });
+    const got = await collect(ds);
+    const starts = windowsOf(got.xs, 3).map((w) => w[0]);
+    // span 4 rows: windows 0..2 end by row 5; 3,4,5 would span 5→6; 6..8 end by row 11
+    expect(starts).to.deep.equal([0, 1, 2, 6, 7, 8]);
+    expect(ds.windowsPerEpoch).to.equal(6);
+    const loose = await makeTfDataset(columnsSource(s), { features: ['x'], targets: ['x'], windowSize: 3, timestampColumn: 't', maxGap: 5 * HOUR });
+    expect(loose.windowsPerEpoch).to.equal(9);
+  });
+
+  it('builds the same windows as the naive definition for any geometry, chunking, gaps and split (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          n: fc.integer({ min: 1, max: 80 }),
+          windowSize: fc.integer({ min: 1, max: 6 }),
+          horizon: fc.integer({ min: 1, max: 3 }),
+          stride: fc.integer({ min: 1, max: 4 }),
+          samplingRate: fc.integer({ min: 1, max: 3 }),
+          chunkRows: fc.integer({ min: 1, max: 17 }),
+          holes: fc.array(fc.integer({ min: 0, max: 79 }), { maxLength: 4 }),
+          useGap: fc.boolean(),
+          logReturn: fc.boolean(),
+          split: fc.option(fc.tuple(fc.double({ min: 0.05, max: 0.6, noNaN: true }), fc.double({ min: 0.05, max: 0.35, noNaN: true })), { nil: undefined }),
+          subset: fc.constantFrom('train', 'validation', 'test') as fc.Arbitrary<'train' | 'validation' | 'test'>,
+        }),
+        async (p) => {
+          const s = series(p.n, p.holes);
+          const subset = p.split ? p.subset : 'train';
+          const o: MakeTfDatasetOptions = {
+            features: ['price', 'x'],
+            targets: ['y'],
+            windowSize: p.windowSize,
+            horizon: p.horizon,
+            stride: p.stride,
+            samplingRate: p.samplingRate,
+            batchSize: 7,
+            timestampColumn: 't',
+            ...(p.useGap ? { maxGap: HOUR } : {}),
+            ...(p.logReturn ? { logReturns: ['price'] } : {}),
+            ...(p.split ? { split: { train: p.split[0], validation: p.split[1], test: 1 - p.split[0] - p.split[1] }, subset } : {}),
+          };
+          const ds = await makeTfDataset(partsSource(s, [Math.ceil(p.n / 3), 5], p.chunkRows), o);
+          let range: [number, number] = [0, p.n];
+          if (p.split) {
+            const a = Math.floor(p.split[0] * p.n);
+            const b = a + Math.floor(p.split[1] * p.n);
+            range = subset === 'train' ? [0, a] : subset === 'validation' ? [a, b] : [b, p.n];
+          }
+          const cols = s as unknown as Record<string, Float64Array>;
+          const ref = referenceWindows(cols, {
+            ...o,
+            ts: s.t,
+            range,
+            lead: p.logReturn ? 1 : 0,
+            transform: (c, row) => (c === 'price' && p.logReturn ? Math.log(s.price[row]! / s.price[row - 1]!) : cols[c]![row]!),
+          });
+          const got = await collect(ds);
+          expect(ds.windowsPerEpoch).to.equal(ref.starts.length);
+          expect(ds.size).to.equal(Math.ceil(ref.starts.length / 7));
+          expect(got.xs.length).to.equal(ds.size);
+          expect(windowsOf(got.xs, p.windowSize * 2)).to.deep.equal(ref.xs);
+          expect(windowsOf(got.ys, p.horizon)).to.deep.equal(ref.ys);
+        },
+      ),
+      { numRuns: 150, seed: 20261129 },
+    );
+  });
+
+  it('keeps splits apart: no validation timestamp inside a training window, statistics of the train range only', async () => {
+    const n = 300;
+    const s = series(n, [40, 200]);
+    const cut = s.t[210]!;
+    const cut2 = s.t[260]!;
+    const common: MakeTfDatasetOptions = {
+      features: ['t', 'price', 'x'],
+      targets: ['t'],
+      windowSize: 10,
+      horizon: 3,
+      timestampColumn: 't',
+      split: { train: { to: cut }, validation: { from: cut, to: cut2 }, test: { from: cut2 } },
+      normalize: { price: 'zscore', x: 'minmax' },
+      batchSize: 16,
+    };
+    const train = await makeTfDataset(columnsSource(s, { chunkRows: 37 }), common);
+    const val = await makeTfDataset(columnsSource(s, { chunkRows: 37 }), { ...common, subset: 'validation' });
+    // t is a feature and a target (normalize 'none'), so every step's timestamp can be checked (float32-rounded)
+    const timesOf = async (ds: typeof train) => {
+      const got = await collect(ds);
+      return [...got.xs.flat().filter((_, i) => i % 3 === 0), ...got.ys.flat()];
+    };
+    const trainTimes = await timesOf(train);
+    const valTimes = await timesOf(val);
+    expect(trainTimes.length).to.be.above(100);
+    expect(Math.max(...trainTimes)).to.be.below(Math.fround(cut));
+    expect(Math.min(...valTimes)).to.be.at.least(Math.fround(cut));
+    expect(Math.max(...valTimes)).to.be.below(Math.fround(cut2));
+    // statistics: rows 0..209 only (t < cut), population std
+    const trainPrices = Array.from(s.price.subarray(0, 210));
+    const mean = trainPrices.reduce((a, b) => a + b, 0) / 210;
+    const std = Math.sqrt(trainPrices.reduce((a, b) => a + (b - mean) ** 2, 0) / 210);
+    const st = train.normalization.columns;
+    expect(st.price!.count).to.equal(210);
+    expect(st.price!.mean).to.be.closeTo(mean, 1e-9);
+    expect(st.price!.std).to.be.closeTo(std, 1e-9);
+    expect([st.x!.min, st.x!.max]).to.deep.equal([0, 209]);
+    expect(val.normalization).to.deep.equal(train.normalization);
+  });
+
+  it('applies given statistics at inference instead of recomputing them', async () => {
+    const s = series(60);
+    const trained = await makeTfDataset(columnsSource(s), { features: ['x'], targets: ['x'], windowSize: 2, normalize: 'minmax', split: { train: 0.5, test: 0.5 } });
+    expect([trained.normalization.columns.x!.min, trained.normalization.columns.x!.max]).to.deep.equal([0, 29]);
+    const infer = await makeTfDataset(columnsSource(s), { features: ['x'], targets: ['x'], windowSize: 2, normalization: JSON.parse(JSON.stringify(trained.normalization)), batchSize: 100 });
+    const got = await collect(infer);
+    expect(got.xs[0]!.slice(0, 2)).to.deep.equal([0, Math.fround(1 / 29)]);
+    expect(got.ys[0]!.at(-1)).to.equal(Math.fround(59 / 29));
+  });
+
+  it('shuffles windows deterministically for a seed, differently per epoch, keeping every window once', async () => {
+    const s = series(200);
+    const o: MakeTfDatasetOptions = { features: ['x'], targets: ['y'], windowSize: 5, batchSize: 16, shuffle: true, shuffleBufferSize: 32, seed: 99 };
+    const a = await makeTfDataset(columnsSource(s, { chunkRows: 13 }), o);
+    const b = await makeTfDataset(columnsSource(s, { chunkRows: 50 }), o);
+    const a1 = await collect(a);
+    const b1 = await collect(b);
+    expect(a1.xs).to.deep.equal(b1.xs);
+    const a2 = await collect(a);
+    expect(a2.xs).to.not.deep.equal(a1.xs);
+    const starts = windowsOf(a1.xs, 5).map((w) => w[0]!);
+    expect(starts).to.not.deep.equal([...starts].sort((p, q) => p - q));
+    expect([...starts].sort((p, q) => p - q)).to.deep.equal(Array.from({ length: 195 }, (_, i) => i));
+    expect(a1.ys.flat()).to.deep.equal(starts.map((st) => 1005 + st));
+  });
+
+  for (const shuffle of [false, true]) {
+    it(`resumes from state() with the same next batch (shuffle ${shuffle})`, async () => {
+      const s = series(150);
+      const o: MakeTfDatasetOptions = { features: ['x'], targets: ['y'], windowSize: 4, batchSize: 10, shuffle, seed: 5, dropRemainder: true };
+      const full = await makeTfDataset(columnsSource(s, { chunkRows: 9 }), o);
+      expect(full.size).to.equal(14);
+      const epoch0 = await collect(full);
+      const epoch1 = await collect(full);
+      expect(full.state()).to.deep.equal({ version: 1, epoch: 2, batchIndex: 0, seed: 5 });
+
+      const first = await makeTfDataset(columnsSource(s, { chunkRows: 9 }), o);
+      await collect(first);
+      await collect(first, 6); // stop inside epoch 1
+      const state = first.state();
+      expect(state).to.deep.equal({ version: 1, epoch: 1, batchIndex: 6, seed: 5 });
+      const resumed = await makeTfDataset(columnsSource(s, { chunkRows: 9 }), { ...o, seed: undefined, resumeFrom: JSON.parse(JSON.stringify(state)) });
+      const rest = await collect(resumed);
+      expect(rest.xs).to.deep.equal(epoch1.xs.slice(6));
+      expect(rest.ys).to.deep.equal(epoch1.ys.slice(6));
+      expect(resumed.state()).to.deep.equal({ version: 1, epoch: 2, batchIndex: 0, seed: 5 });
+      expect(epoch0.xs).to.have.length(14);
+    });
+  }
+
+  it('does not count an iterator that was never read as an epoch (fitDataset creates one)', async () => {
+    const ds = await makeTfDataset(columnsSource(series(30)), { features: ['x'], targets: ['y'], windowSize: 3 });
+    await ds.iterator();
+    expect(ds.state().epoch).to.equal(0);
+  });
+
+  it('leaks no tensor over an epoch whose batches the consumer disposes', async () => {
+    const ds = await makeTfDataset(columnsSource(series(500), { chunkRows: 64 }), { features: ['x', 'price'], targets: ['y'], windowSize: 8, horizon: 2, batchSize: 32, shuffle: true, seed: 1 });
+    const before = tf.memory().numTensors;
+    let batches = 0;
+    await ds.forEachAsync((e) => {
+      batches++;
+      tf.dispose(e);
+    });
+    expect(batches).to.equal(ds.size);
+    expect(tf.memory().numTensors).to.equal(before);
+  });
+
+  it('refuses a source whose timestamps go back in time', async () => {
+    const s = series(10);
+    s.t[4] = s.t[2]!;
+    const err = await makeTfDataset(columnsSource(s), { features: ['x'], targets: ['y'], windowSize: 2, timestampColumn: 't', maxGap: HOUR }).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(TfplError);
+    expect((err as Error).message).to.contain('makeTfDataset: timestamps go back in time at row 4');
+  });
+});
