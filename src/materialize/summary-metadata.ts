@@ -36,6 +36,10 @@ export function rowGroupsWithFilePath(part: PartFooter): RowGroup[] {
 export function encodeSummaryFile(template: FileMetaData, rowGroups: RowGroup[]): Uint8Array {
   const metadata: FileMetaData = {
     ...template,
+    // hyparquet-writer 0.17 writes IntType.bitWidth (a thrift i8) as an i32, which DuckDB and parquet-cpp
+    // reject as invalid data. The legacy converted_type (UINT_8, INT_16, ...) that every writer also sets
+    // carries the same meaning, so summary files keep that and drop the INTEGER logical type.
+    schema: template.schema.map((e) => (e.logical_type?.type === 'INTEGER' && e.converted_type ? { ...e, logical_type: undefined } : e)),
     row_groups: rowGroups,
     num_rows: rowGroups.reduce((sum, rg) => sum + BigInt(rg.num_rows), 0n),
   };

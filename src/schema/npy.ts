@@ -1,8 +1,11 @@
 import { SchemaError } from '../errors.js';
 import type { TensorDType } from './dtype.js';
 
-/** Typed arrays that can back a tensor value. `bool` tensors use Uint8Array (0/1), as numpy stores them. */
-export type TensorData = Int32Array | BigInt64Array | Uint8Array | Float32Array | Float64Array;
+/**
+ * Typed arrays that can back a tensor value. `bool` tensors use Uint8Array (0/1), as numpy stores them.
+ * Schema fields use the first five; the others appear when decoding foreign (Petastorm) `.npy` values.
+ */
+export type TensorData = Int32Array | BigInt64Array | Uint8Array | Float32Array | Float64Array | Int8Array | Int16Array | Uint16Array | Uint32Array | BigUint64Array;
 
 /** A tensor value: row-major `data` with `shape`. The value of an ndarray-codec field. */
 export interface NdArray {
@@ -20,9 +23,20 @@ const DESCR_OF: Record<TensorDType, string> = {
   bool: '|b1',
 };
 
-const DTYPE_OF_DESCR: Record<string, TensorDType> = Object.fromEntries(
-  Object.entries(DESCR_OF).map(([dtype, descr]) => [descr, dtype as TensorDType]),
-);
+/** Every numeric `.npy` descr this decoder reads, with numpy's dtype name and the typed array holding it. */
+const NPY_TYPES: Record<string, { name: string; Ctor: { new (b: ArrayBuffer, o: number, n: number): TensorData; BYTES_PER_ELEMENT: number } }> = {
+  '|b1': { name: 'bool', Ctor: Uint8Array },
+  '|i1': { name: 'int8', Ctor: Int8Array },
+  '|u1': { name: 'uint8', Ctor: Uint8Array },
+  '<i2': { name: 'int16', Ctor: Int16Array },
+  '<u2': { name: 'uint16', Ctor: Uint16Array },
+  '<i4': { name: 'int32', Ctor: Int32Array },
+  '<u4': { name: 'uint32', Ctor: Uint32Array },
+  '<i8': { name: 'int64', Ctor: BigInt64Array },
+  '<u8': { name: 'uint64', Ctor: BigUint64Array },
+  '<f4': { name: 'float32', Ctor: Float32Array },
+  '<f8': { name: 'float64', Ctor: Float64Array },
+};
 
 const CTOR_OF = { int32: Int32Array, int64: BigInt64Array, uint8: Uint8Array, float32: Float32Array, float64: Float64Array, bool: Uint8Array } as const;
 
@@ -55,8 +69,11 @@ export function encodeNpy(value: NdArray, dtype: TensorDType): Uint8Array {
   return out;
 }
 
-/** Decodes `.npy` bytes (versions 1–3, little- or big-endian, C order) into an `NdArray` and its dtype. */
-export function decodeNpy(bytes: Uint8Array, where = 'ndarray value'): { value: NdArray; dtype: TensorDType } {
+/**
+ * Decodes `.npy` bytes (versions 1–3, little- or big-endian, C or Fortran order) into an `NdArray` and numpy's
+ * name of its dtype (`'float32'`, `'uint16'`, ...). The data is copied into a fresh, aligned typed array.
+ */
+export function decodeNpy(bytes: Uint8Array, where = 'ndarray value'): { value: NdArray; dtype: string } {
   const fail = (why: string) => new SchemaError(`${where}: not a readable .npy array: ${why}`);
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw fail('missing \\x93NUMPY magic');
   const major = bytes[6]!;
@@ -80,17 +97,18 @@ export function decodeNpy(bytes: Uint8Array, where = 'ndarray value'): { value: 
   const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
   if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw fail(`bad shape (${shapeText})`);
   const bigEndian = descr.startsWith('>');
-  const dtype = DTYPE_OF_DESCR[descr.replace(/^[>=]/, descr.endsWith('1') ? '|' : '<')];
-  if (!dtype) throw fail(`unsupported dtype ${descr}; supported: ${Object.keys(DTYPE_OF_DESCR).join(', ')}`);
-  const Ctor = CTOR_OF[dtype];
+  const npyType = NPY_TYPES[descr.replace(/^[<>=|]/, descr.endsWith('1') ? '|' : '<')];
+  if (!npyType) throw fail(`unsupported dtype ${descr}; supported: ${Object.keys(NPY_TYPES).join(', ')}`);
+  const { Ctor, name: dtype } = npyType;
   const count = shape.reduce((a, b) => a * b, 1);
   const dataStart = start + headerLen;
   const byteLength = count * Ctor.BYTES_PER_ELEMENT;
   if (dataStart + byteLength > bytes.length) throw fail(`data holds ${bytes.length - dataStart} bytes, shape (${shape.join(', ')}) needs ${byteLength}`);
   // Copy: the source offset is rarely aligned for the typed array, and callers keep values past the page buffer.
-  const raw = bytes.slice(dataStart, dataStart + byteLength);
+  // Uint8Array's slice, not Buffer's: Buffer#slice returns a view into a shared pool.
+  const raw = Uint8Array.prototype.slice.call(bytes, dataStart, dataStart + byteLength);
   if (bigEndian && Ctor.BYTES_PER_ELEMENT > 1) swapBytes(raw, Ctor.BYTES_PER_ELEMENT);
-  let data: TensorData = new Ctor(raw.buffer, 0, count);
+  let data: TensorData = new Ctor(raw.buffer as ArrayBuffer, 0, count);
   if (fortran === 'True' && shape.length > 1) data = fortranToC(data, shape);
   return { value: { shape, data }, dtype };
 }

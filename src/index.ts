@@ -1,0 +1,29 @@
+/**
+ * tfjs-parquet-loader: a schema-enforced Parquet store for time series, streamed into TensorFlow.js.
+ *
+ * The public surface, in data-flow order: schema → ingest → materialize → loader → windowing.
+ */
+
+// Errors
+export { TfplError, ConfigError, SchemaError, StoreError, CsvError } from './errors.js';
+
+// Schema
+export { defineSchema, Unischema, schemaDifferences, SCHEMA_METADATA_KEY } from './schema/unischema.js';
+export type { FieldSpec, UnischemaField, UnischemaJson, Codec } from './schema/unischema.js';
+export { DTYPES } from './schema/dtype.js';
+export type { DType } from './schema/dtype.js';
+export { BitcoinSchema } from './schema/bitcoin.js';
+export { compileRowValidator, validateColumns } from './schema/validate.js';
+export type { RowOrigin } from './schema/validate.js';
+export { encodeNpy, decodeNpy } from './schema/npy.js';
+export type { NdArray, TensorData } from './schema/npy.js';
+export type { Column, ColumnBatch, NumericColumn } from './schema/columns.js';
+
+// Materialize
+export { materializeDataset } from './materialize/materialize.js';
+export type { MaterializeOptions, MaterializeResult } from './materialize/materialize.js';
+export type { Row, RowsInput } from './materialize/row-input.js';
+export { importCsv } from './materialize/csv-import.js';
+export type { ImportCsvOptions, ImportCsvResult, SkippedLine } from './materialize/csv-import.js';
+export { openStore } from './materialize/open-store.js';
+export type { StoreInfo, RowGroupInfo, StoreFileInfo, ColumnStatistics } from './materialize/open-store.js';
