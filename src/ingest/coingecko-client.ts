@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type Clock, systemClock } from './clock.js';
 import { CoinGeckoError, type CoinGeckoFailure, parseErrorBody, parseRetryAfter } from './coingecko-error.js';
+import { deadlineSignal } from './deadline-signal.js';
 import { type IngestLogger, stderrLogger } from './log.js';
 import { parseMarketChart } from './market-chart.js';
 import { parseOptions } from './options.js';
@@ -178,8 +179,7 @@ export class CoinGeckoClient {
   }
 
   private async attempt(endpoint: string, signal: AbortSignal | undefined): Promise<unknown> {
-    const timeout = AbortSignal.timeout(this.options.timeoutMs);
-    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const timeout = deadlineSignal(this.options.timeoutMs, signal);
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.options.apiKey !== undefined) headers[KEY_HEADERS[this.plan]] = this.options.apiKey;
     const doFetch = this.options.fetch ?? globalThis.fetch;
@@ -187,17 +187,19 @@ export class CoinGeckoClient {
     let text: string;
     let response: Response;
     try {
-      response = await doFetch(`${this.baseUrl}${endpoint}`, { headers, signal: combined });
+      response = await doFetch(`${this.baseUrl}${endpoint}`, { headers, signal: timeout.signal });
       status = response.status;
       text = await response.text();
     } catch (err) {
       if (signal?.aborted) throw this.aborted(endpoint, err);
-      if (timeout.aborted) {
+      if (timeout.timedOut) {
         throw this.error('timeout', endpoint, `no complete response within ${this.options.timeoutMs} ms${status ? ` (HTTP ${status} headers received)` : ''}`, { status: status || undefined }, err);
       }
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       const detail = cause?.code ?? cause?.message ?? (err as Error).message;
       throw this.error('network', endpoint, `network error: ${detail}`, { status: status || undefined }, err);
+    } finally {
+      timeout.dispose();
     }
     if (!response.ok) {
       const info = parseErrorBody(text);

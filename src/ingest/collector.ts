@@ -3,6 +3,7 @@ import { ConfigError, TfplError } from '../errors.js';
 import { type Clock, systemClock } from './clock.js';
 import { CoinGeckoError } from './coingecko-error.js';
 import { CsvRowSink } from './csv-sink.js';
+import { deadlineSignal } from './deadline-signal.js';
 import { type IngestLogger, stderrLogger } from './log.js';
 import { parseOptions } from './options.js';
 import type { PriceRow } from './price-row.js';
@@ -117,20 +118,22 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
         report({ tick: k, due, outcome: 'missed', reason: 'missed' });
         continue;
       }
-      const deadline = AbortSignal.timeout(Math.max(1, due + I - now));
-      const tickSignal = o.signal ? AbortSignal.any([o.signal, deadline]) : deadline;
+      // the call may use the rest of its slot, not more: the next tick must start on time
+      const slot = deadlineSignal(due + I - now, o.signal);
       let row: PriceRow | undefined;
       try {
-        row = (await o.client.simplePrice({ ids: [o.id], vsCurrency: o.vsCurrency, signal: tickSignal, deadline: due + I }))[o.id];
-        if (row === undefined) throw new TfplError('ERR_COINGECKO', `no row for ${JSON.stringify(o.id)}`);
+        row = (await o.client.simplePrice({ ids: [o.id], vsCurrency: o.vsCurrency, signal: slot.signal, deadline: due + I }))[o.id];
+        if (row === undefined) throw new CoinGeckoError(`no row for ${JSON.stringify(o.id)} in the answer`, { failure: 'invalid-body', endpoint: '/simple/price' });
       } catch (err) {
         if (o.signal?.aborted) break;
         if (!(err instanceof TfplError) || err instanceof ConfigError) throw err;
-        const reason = deadline.aborted ? 'deadline' : err instanceof CoinGeckoError ? err.failure : err.code;
-        const message = deadline.aborted ? `no answer before the next tick: ${err.message}` : err.message;
+        const reason = slot.timedOut ? 'deadline' : err instanceof CoinGeckoError ? err.failure : err.code;
+        const message = slot.timedOut ? `no answer before the next tick: ${err.message}` : err.message;
         log({ level: 'warn', message: `collect: tick ${k} skipped: ${message}`, reason, tick: k });
         report({ tick: k, due, outcome: 'skipped', reason, message });
         continue;
+      } finally {
+        slot.dispose();
       }
       if (result.lastTimestamp !== null && row.timestamp <= result.lastTimestamp) {
         log({ level: 'info', message: `collect: tick ${k}: price last updated ${new Date(row.timestamp).toISOString()} is already stored`, reason: 'duplicate-timestamp', tick: k });

@@ -17,3 +17,4 @@ export { stderrLogger } from './log.js';
 export type { IngestLogEvent, IngestLogger } from './log.js';
 export { systemClock } from './clock.js';
 export type { Clock } from './clock.js';
+export { coinGeckoClientFromEnv } from './client-from-env.js';
