@@ -15,6 +15,9 @@ export class WindowShuffleBuffer {
   readonly xs: Float32Array;
   readonly ys: Float32Array;
   size = 0;
+  // Views of every slot, made once: copying out with `set` is a memcpy and allocates nothing per window.
+  private readonly xViews: Float32Array[];
+  private readonly yViews: Float32Array[];
 
   constructor(
     readonly capacity: number,
@@ -24,6 +27,8 @@ export class WindowShuffleBuffer {
   ) {
     this.xs = new Float32Array(capacity * featureFloats);
     this.ys = new Float32Array(capacity * targetFloats);
+    this.xViews = Array.from({ length: capacity }, (_, j) => this.xs.subarray(j * featureFloats, (j + 1) * featureFloats));
+    this.yViews = Array.from({ length: capacity }, (_, j) => this.ys.subarray(j * targetFloats, (j + 1) * targetFloats));
   }
 
   get full(): boolean {
@@ -45,10 +50,8 @@ export class WindowShuffleBuffer {
     const ff = this.featureFloats;
     const tf = this.targetFloats;
     if (xs !== null && ys !== null) {
-      const src = this.xs;
-      for (let k = 0, a = j * ff; k < ff; k++) xs[xOff + k] = src[a + k]!;
-      const srcY = this.ys;
-      for (let k = 0, a = j * tf; k < tf; k++) ys[yOff + k] = srcY[a + k]!;
+      xs.set(this.xViews[j]!, xOff);
+      ys.set(this.yViews[j]!, yOff);
     }
     if (j !== last) {
       this.xs.copyWithin(j * ff, last * ff, (last + 1) * ff);

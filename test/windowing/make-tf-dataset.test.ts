@@ -173,6 +173,17 @@ describe('windowing/makeTfDataset', () => {
     );
   });
 
+  it('matches the naive definition across many compactions of the carry buffer (contiguous-copy path)', async () => {
+    const s = series(12_000, [5000, 9000]);
+    const o: MakeTfDatasetOptions = { features: ['x', 'y'], targets: ['x'], windowSize: 30, horizon: 2, timestampColumn: 't', maxGap: HOUR, batchSize: 256 };
+    const ds = await makeTfDataset(partsSource(s, [7001], 999), o);
+    const ref = referenceWindows(s as unknown as Record<string, Float64Array>, { ...o, ts: s.t });
+    const got = await collect(ds);
+    expect(ds.windowsPerEpoch).to.equal(ref.starts.length);
+    expect(windowsOf(got.xs, 60)).to.deep.equal(ref.xs);
+    expect(windowsOf(got.ys, 2)).to.deep.equal(ref.ys);
+  });
+
   it('keeps splits apart: no validation timestamp inside a training window, statistics of the train range only', async () => {
     const n = 300;
     const s = series(n, [40, 200]);
