@@ -5,7 +5,8 @@ import { initBackend } from '../../src/windowing/backend.js';
 import { timeseriesDatasetFromArray, type TimeseriesDatasetOptions } from '../../src/windowing/keras-timeseries.js';
 import { collect, windowsOf } from './helpers.js';
 
-const range = (n: number, f: (i: number) => number = (i) => i) => Array.from({ length: n }, (_, i) => f(i));
+const range = (n: number, f: (i: number) => number = (i) => i): number[] => Array.from({ length: n }, (_, i) => f(i));
+const rows = (n: number, f: (i: number) => number[]): number[][] => Array.from({ length: n }, (_, i) => f(i));
 const steps = (from: number, count: number, by: number) => range(count, (i) => from + i * by);
 
 // Expected values come from Keras' docstring examples and from its source
@@ -92,7 +93,7 @@ const cases: Case[] = [
   },
   {
     name: '2-D data keeps its feature axis',
-    data: range(6, (i) => [i, 10 * i]) as unknown as number[][],
+    data: rows(6, (i) => [i, 10 * i]),
     targets: null,
     options: { sequenceLength: 2, sequenceStride: 2 },
     batchSizes: [3],
