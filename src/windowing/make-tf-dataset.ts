@@ -83,6 +83,13 @@ export async function makeTfDataset(source: WindowSource | string, options: Make
     facts = { numRows, breaks: [], ranges: split.kind === 'fraction' ? fractionRanges(split.fractions, numRows) : { train: { start: 0, end: numRows } }, normalization };
   }
   const normalization = o.normalization ?? facts.normalization;
+  if (needStats) {
+    const empty = used.find((c) => methods.get(c) !== 'none' && normalization.columns[c]!.count === 0);
+    if (empty !== undefined) {
+      const r = facts.ranges.train!;
+      throw new ConfigError(`${FN}: cannot normalise "${empty}": the train part (rows ${r.start}..${r.end}) has no values for it; widen split.train or use normalize: 'none'`);
+    }
+  }
 
   const geom = windowGeometry({ windowSize: o.windowSize, horizon: o.horizon, samplingRate: o.samplingRate, stride: o.stride, lead: o.logReturns.length > 0 ? 1 : 0 });
   const range = facts.ranges[o.subset]!;

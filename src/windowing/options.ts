@@ -13,10 +13,11 @@ const columnStats = z.object({
   method,
   logReturn: z.boolean(),
   count: z.number(),
-  mean: z.number(),
-  std: z.number(),
-  min: z.number(),
-  max: z.number(),
+  // NaN (no values) becomes null in JSON; read it back as NaN.
+  mean: z.number().nullable().transform((v) => v ?? NaN),
+  std: z.number().nullable().transform((v) => v ?? NaN),
+  min: z.number().nullable().transform((v) => v ?? NaN),
+  max: z.number().nullable().transform((v) => v ?? NaN),
 });
 
 /** Zod schema of `DatasetState`; see `WindowDataset.state()`. */

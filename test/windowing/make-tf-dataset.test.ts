@@ -224,6 +224,31 @@ describe('windowing/makeTfDataset', () => {
     expect(val.normalization).to.deep.equal(train.normalization);
   });
 
+  it('computes log returns before normalising, with statistics over the returns inside the train part', async () => {
+    const s = series(100);
+    const ds = await makeTfDataset(columnsSource(s, { chunkRows: 7 }), {
+      features: ['price'], targets: ['price'], windowSize: 3, logReturns: ['price'], normalize: 'zscore', split: { train: 0.6, test: 0.4 }, batchSize: 1000,
+    });
+    const returns = Array.from({ length: 59 }, (_, i) => Math.log(s.price[i + 1]! / s.price[i]!)); // rows 1..59
+    const mean = returns.reduce((a, b) => a + b, 0) / returns.length;
+    const std = Math.sqrt(returns.reduce((a, b) => a + (b - mean) ** 2, 0) / returns.length);
+    const st = ds.normalization.columns.price!;
+    expect([st.logReturn, st.count]).to.deep.equal([true, 59]);
+    expect(st.mean).to.be.closeTo(mean, 1e-12);
+    expect(st.std).to.be.closeTo(std, 1e-12);
+    const got = await collect(ds);
+    // first window starts at row 1 (row 0 has no previous price): inputs are returns of rows 1, 2, 3
+    expect(got.xs[0]!.slice(0, 3)).to.deep.equal(returns.slice(0, 3).map((r) => Math.fround((r - mean) / std)));
+    expect(ds.windowsPerEpoch).to.equal(60 - 1 - 3);
+  });
+
+  it('refuses to normalise from an empty train part', async () => {
+    const s = series(20);
+    const err = await makeTfDataset(columnsSource(s), { features: ['x'], targets: ['x'], windowSize: 2, normalize: 'zscore', timestampColumn: 't', split: { train: { to: 0 }, test: { from: 0 } }, subset: 'test' }).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(ConfigError);
+    expect((err as Error).message).to.contain('makeTfDataset: cannot normalise "x": the train part (rows 0..0) has no values for it');
+  });
+
   it('applies given statistics at inference instead of recomputing them', async () => {
     const s = series(60);
     const trained = await makeTfDataset(columnsSource(s), { features: ['x'], targets: ['x'], windowSize: 2, normalize: 'minmax', split: { train: 0.5, test: 0.5 } });
@@ -253,9 +278,9 @@ describe('windowing/makeTfDataset', () => {
   for (const shuffle of [false, true]) {
     it(`resumes from state() with the same next batch (shuffle ${shuffle})`, async () => {
       const s = series(150);
-      const o: MakeTfDatasetOptions = { features: ['x'], targets: ['y'], windowSize: 4, batchSize: 10, shuffle, seed: 5, dropRemainder: true };
+      const o: MakeTfDatasetOptions = { features: ['x'], targets: ['y'], windowSize: 4, batchSize: 10, shuffle, seed: 5, dropRemainder: shuffle };
       const full = await makeTfDataset(columnsSource(s, { chunkRows: 9 }), o);
-      expect(full.size).to.equal(14);
+      expect(full.size).to.equal(shuffle ? 14 : 15); // 146 windows
       const epoch0 = await collect(full);
       const epoch1 = await collect(full);
       expect(full.state()).to.deep.equal({ version: 1, epoch: 2, batchIndex: 0, seed: 5 });
@@ -270,7 +295,7 @@ describe('windowing/makeTfDataset', () => {
       expect(rest.xs).to.deep.equal(epoch1.xs.slice(6));
       expect(rest.ys).to.deep.equal(epoch1.ys.slice(6));
       expect(resumed.state()).to.deep.equal({ version: 1, epoch: 2, batchIndex: 0, seed: 5 });
-      expect(epoch0.xs).to.have.length(14);
+      expect(epoch0.xs).to.have.length(full.size);
     });
   }
 
