@@ -20,7 +20,7 @@ const isFunction = (v: unknown) => typeof v === 'function';
 
 const clientOptionsSchema = z
   .strictObject({
-    baseUrl: z.url({ error: 'must be an http(s) URL such as https://api.coingecko.com/api/v3' }).optional(),
+    baseUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://api.coingecko.com/api/v3' }).optional(),
     apiKey: z.string().min(1, { error: 'must be a non-empty string' }).optional(),
     plan: z.enum(['demo', 'pro'], { error: "must be one of 'demo', 'pro'" }).default('demo'),
     fetch: z.custom<typeof fetch>(isFunction, { error: 'must be a fetch-compatible function' }).optional(),

@@ -16,5 +16,5 @@ export interface BackoffPolicy {
  */
 export function backoffDelay(attempt: number, policy: BackoffPolicy): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  return Math.round(ceiling / 2 + policy.random() * (ceiling / 2));
+  return Math.floor(ceiling / 2 + policy.random() * (ceiling / 2));
 }

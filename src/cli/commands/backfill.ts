@@ -9,26 +9,26 @@ import { cliLogger } from './ingest.js';
  */
 const STORE_SINK_MODULE = '../../materialize/store-sink.js';
 
-const usage = `Usage: tfpl backfill --from <date> --to <date> (--csv <file> | --store <dir>) [--id bitcoin] [--vs usd] [--chunk-days N] [--base-url URL]
+const usage = `Usage: tfpl backfill --from <date> --to <date> (--csv <file> | --store <dir>) [--id bitcoin] [--vs usd] [--chunk-days N] [--calls-per-minute N] [--base-url URL]
 
 Fetches CoinGecko /coins/{id}/market_chart/range history in chunks of at most 90 days (hourly points),
 oldest first, and appends rows in timestamp order without duplicates. Rerunning after an interruption
 continues after the last stored timestamp.
 
 Options:
-  --from <date>      start, UTC: 2025-01-01, 2025-01-01T06:00 or any ISO-8601 time with offset
-  --to <date>        end (inclusive), same forms, or "now"
-  --csv <file>       CSV to create or append to
-  --store <dir>      Parquet store to append to (instead of --csv)
-  --id <coin>        CoinGecko coin id (default bitcoin)
-  --vs <currency>    quote currency (default usd)
-  --chunk-days <N>   request window in days, 2-90 (default 90)
+  --from <date>           start, UTC: 2025-01-01, 2025-01-01T06:00 or any ISO-8601 time with offset
+  --to <date>             end (inclusive), same forms, or "now"
+  --csv <file>            CSV to create or append to
+  --store <dir>           Parquet store to append to (instead of --csv)
+  --id <coin>             CoinGecko coin id (default bitcoin)
+  --vs <currency>         quote currency (default usd)
+  --chunk-days <N>        request window in days, 2-90 (default 90)
   --calls-per-minute <N>  client-side rate limit (default 30 for demo, 250 for pro)
-  --base-url <URL>   API root (default by plan)
+  --base-url <URL>        API root (default by plan)
 
 Environment:
-  COINGECKO_API_KEY  API key, sent only in the x-cg-demo-api-key / x-cg-pro-api-key header
-  COINGECKO_PLAN     demo (default; history limited to the past 365 days) or pro
+  COINGECKO_API_KEY       API key, sent only in the x-cg-demo-api-key / x-cg-pro-api-key header
+  COINGECKO_PLAN          demo (default; history limited to the past 365 days) or pro
 
 Data provided by CoinGecko (https://www.coingecko.com).`;
 

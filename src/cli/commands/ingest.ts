@@ -9,7 +9,7 @@ export function cliLogger(name: string, io: CliIO): (event: IngestLogEvent) => v
   };
 }
 
-const usage = `Usage: tfpl ingest --interval <sec> --csv <file> [--count N] [--id bitcoin] [--vs usd] [--base-url URL]
+const usage = `Usage: tfpl ingest --interval <sec> --csv <file> [--count N] [--id bitcoin] [--vs usd] [--calls-per-minute N] [--base-url URL]
 
 Polls CoinGecko /simple/price every --interval seconds on the wall clock and appends each new row
 (timestamp,price_usd,market_cap,price_change_24h,total_volume) to --csv, fsynced before the next tick.
@@ -17,17 +17,17 @@ Bad responses are logged with their reason and skipped; a restart continues the 
 Ctrl-C finishes the current write and exits.
 
 Options:
-  --interval <sec>   seconds between ticks (> 0, decimals allowed)
-  --csv <file>       CSV to create or append to
-  --count <N>        stop after N ticks (default: run until interrupted)
-  --id <coin>        CoinGecko coin id (default bitcoin)
-  --vs <currency>    quote currency (default usd)
+  --interval <sec>        seconds between ticks (> 0, decimals allowed)
+  --csv <file>            CSV to create or append to
+  --count <N>             stop after N ticks (default: run until interrupted)
+  --id <coin>             CoinGecko coin id (default bitcoin)
+  --vs <currency>         quote currency (default usd)
   --calls-per-minute <N>  client-side rate limit (default 30 for demo, 250 for pro)
-  --base-url <URL>   API root (default by plan: https://api.coingecko.com/api/v3 or https://pro-api.coingecko.com/api/v3)
+  --base-url <URL>        API root (default by plan: https://api.coingecko.com/api/v3 or https://pro-api.coingecko.com/api/v3)
 
 Environment:
-  COINGECKO_API_KEY  API key, sent only in the x-cg-demo-api-key / x-cg-pro-api-key header
-  COINGECKO_PLAN     demo (default) or pro
+  COINGECKO_API_KEY       API key, sent only in the x-cg-demo-api-key / x-cg-pro-api-key header
+  COINGECKO_PLAN          demo (default) or pro
 
 Data provided by CoinGecko (https://www.coingecko.com).`;
 
