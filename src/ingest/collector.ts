@@ -114,8 +114,14 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
       }
       const now = clock.now();
       if (now >= due + I) {
-        log({ level: 'warn', message: `collect: tick ${k} (due ${new Date(due).toISOString()}) missed: its slot ended before it could start`, reason: 'missed', tick: k });
-        report({ tick: k, due, outcome: 'missed', reason: 'missed' });
+        // slots that passed entirely while the process was stalled: one log line however many there were
+        let missed = Math.floor((now - due) / I);
+        if (o.count !== undefined) missed = Math.min(missed, o.count - k);
+        if (o.until !== undefined) missed = Math.min(missed, Math.ceil((o.until - due) / I));
+        const span = missed === 1 ? `tick ${k}` : `ticks ${k}..${k + missed - 1}`;
+        log({ level: 'warn', message: `collect: ${span} (due from ${new Date(due).toISOString()}) missed: their slots ended before they could start`, reason: 'missed', tick: k, missed });
+        for (let j = 0; j < missed; j++) report({ tick: k + j, due: due + j * I, outcome: 'missed', reason: 'missed' });
+        k += missed - 1;
         continue;
       }
       // the call may use the rest of its slot, not more: the next tick must start on time

@@ -148,6 +148,26 @@ describe('collect', function () {
     expect(result.missed).to.equal(1);
   });
 
+  it('reports a long stall as missed ticks with one log line and resumes on the grid', async () => {
+    const callTimes: number[] = [];
+    const stalling: SimplePriceSource = {
+      async simplePrice() {
+        callTimes.push(clock.t - START);
+        if (callTimes.length === 1) clock.t += 1000 * MINUTE + 1; // e.g. the machine slept
+        return { bitcoin: { timestamp: START + callTimes.length, price_usd: 1, market_cap: 1, price_change_24h: null, total_volume: null } };
+      },
+    };
+    const logged: IngestLogEvent[] = [];
+    const result = await collect({ client: stalling, intervalMs: MINUTE, count: 1003, startAt: START, sink: { lastTimestamp: async () => null, append: async () => {} }, clock, log: (e) => logged.push(e), onTick: (t) => ticks.push(t) });
+    expect(result).to.include({ ticks: 1003, written: 4, missed: 999 });
+    // tick 1000 starts 1 ms into its own slot, so it still runs
+    expect(callTimes).to.deep.equal([0, 1000 * MINUTE + 1, 1001 * MINUTE, 1002 * MINUTE]);
+    expect(ticks.map((t) => t.due - START)).to.deep.equal(Array.from({ length: 1003 }, (_, k) => k * MINUTE));
+    expect(logged.filter((e) => e.reason === 'missed').map((e) => e.message)).to.deep.equal([
+      'collect: ticks 1..999 (due from 2024-03-25T08:46:30.000Z) missed: their slots ended before they could start',
+    ]);
+  });
+
   it('on abort finishes the write in progress and returns cleanly', async () => {
     const controller = new AbortController();
     server.route(PRICE, () => good(T0 + server.requests.length * 60));
