@@ -123,7 +123,7 @@ export class CoinGeckoClient {
     })}`;
     const body = await this.getJson(endpoint, signal, deadline);
     const parsed = parseSimplePrice(body, ids, vsCurrency);
-    if (!parsed.ok) throw this.error('invalid-body', endpoint, `unexpected response: ${parsed.problem}`);
+    if (!parsed.ok) throw this.invalidBody(endpoint, body, parsed.problem);
     return parsed.rows;
   }
 
@@ -144,7 +144,7 @@ export class CoinGeckoClient {
     })}`;
     const body = await this.getJson(endpoint, signal, deadline);
     const parsed = parseMarketChart(body);
-    if (!parsed.ok) throw this.error('invalid-body', endpoint, `unexpected response: ${parsed.problem}`);
+    if (!parsed.ok) throw this.invalidBody(endpoint, body, parsed.problem);
     if (parsed.dropped > 0) {
       this.log({ level: 'warn', message: `CoinGecko GET ${endpoint}: dropped ${parsed.dropped} point(s) without price or market cap`, reason: 'incomplete-points', endpoint });
     }
@@ -187,7 +187,8 @@ export class CoinGeckoClient {
     let text: string;
     let response: Response;
     try {
-      response = await doFetch(`${this.baseUrl}${endpoint}`, { headers, signal: timeout.signal });
+      // redirects are not followed: fetch would forward the key header to wherever the Location points
+      response = await doFetch(`${this.baseUrl}${endpoint}`, { headers, signal: timeout.signal, redirect: 'manual' });
       status = response.status;
       text = await response.text();
     } catch (err) {
@@ -204,7 +205,8 @@ export class CoinGeckoClient {
     if (!response.ok) {
       const info = parseErrorBody(text);
       const failure: CoinGeckoFailure = status === 429 ? 'rate-limited' : 'http-status';
-      const said = [info.errorCode !== undefined ? `error_code ${info.errorCode}` : '', info.errorMessage ?? ''].filter(Boolean).join(': ');
+      const location = status >= 300 && status < 400 ? response.headers.get('location') : null;
+      const said = location !== null ? `redirect to ${location} not followed` : [info.errorCode !== undefined ? `error_code ${info.errorCode}` : '', info.errorMessage ?? ''].filter(Boolean).join(': ');
       throw this.error(failure, endpoint, `HTTP ${status}${said ? ` (${said})` : ''}`, {
         status,
         errorCode: info.errorCode,
@@ -218,6 +220,16 @@ export class CoinGeckoClient {
       const start = text.trim().slice(0, 60);
       throw this.error('invalid-body', endpoint, `HTTP ${status} body is not JSON: ${JSON.stringify(start)}`, { status });
     }
+  }
+
+  /** A 2xx body that is not the expected data; an error body sent with status 200 is reported as such. */
+  private invalidBody(endpoint: string, body: unknown, problem: string): CoinGeckoError {
+    const info = body !== null && typeof body === 'object' && ('status' in body || 'error' in body) ? parseErrorBody(JSON.stringify(body)) : {};
+    if (info.errorCode !== undefined || info.errorMessage !== undefined) {
+      const said = [info.errorCode !== undefined ? `error_code ${info.errorCode}` : '', info.errorMessage ?? ''].filter(Boolean).join(': ');
+      return this.error('invalid-body', endpoint, `error body with a 2xx status (${said})`, { errorCode: info.errorCode, errorMessage: info.errorMessage });
+    }
+    return this.error('invalid-body', endpoint, `unexpected response: ${problem}`);
   }
 
   private aborted(endpoint: string, cause: unknown, last?: CoinGeckoError): CoinGeckoError {

@@ -83,6 +83,21 @@ describe('CoinGeckoClient', function () {
       expect(err.message).to.contain('body is not JSON: "{\\"bitcoin\\":{\\"usd\\":67187.33,"');
       expect(server.requests).to.have.length(1);
     });
+
+    it('reports an error body sent with status 200 as such', async () => {
+      server.queue(PRICE, { body: recorded(dir, 'errors/429_rate-limit.json') });
+      const err = await failure(client().simplePrice({ ids: ['bitcoin'] }));
+      expect(err).to.include({ failure: 'invalid-body', errorCode: 429 });
+      expect(err.message).to.contain("error body with a 2xx status (error_code 429: You've exceeded the Rate Limit.");
+    });
+
+    it('does not follow a redirect, so the key header never reaches another host', async () => {
+      server.queue(PRICE, { status: 302, headers: { location: 'http://127.0.0.2:9/steal' }, body: '' });
+      const err = await failure(client({ apiKey: KEY }).simplePrice({ ids: ['bitcoin'] }));
+      expect(err).to.include({ failure: 'http-status', status: 302, retryable: false });
+      expect(err.message).to.contain('HTTP 302 (redirect to http://127.0.0.2:9/steal not followed)');
+      expect(server.requests).to.have.length(1);
+    });
   });
 
   describe('marketChartRange', () => {
