@@ -2,13 +2,24 @@
  * Every error the SDK throws on purpose is a `TfplError`, so callers can tell "the SDK refused this input"
  * from a bug: `err instanceof TfplError` and a stable `code` to switch on.
  */
+const BRAND = Symbol.for('tfjs-parquet-loader.error');
+
 export class TfplError extends Error {
   readonly code: string;
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     this.name = new.target.name;
+    Object.defineProperty(this, BRAND, { value: true });
   }
+}
+
+/**
+ * Whether `err` was thrown on purpose by this SDK. Unlike `instanceof`, it also holds across two copies of
+ * the package (or a module loaded twice by a loader), so a CLI or a user's retry logic can rely on it.
+ */
+export function isTfplError(err: unknown): err is TfplError {
+  return typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[BRAND] === true;
 }
 
 /** Options that break a documented rule; thrown before any I/O. */

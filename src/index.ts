@@ -5,7 +5,7 @@
  */
 
 // Errors
-export { TfplError, ConfigError, SchemaError, StoreError, CsvError } from './errors.js';
+export { TfplError, ConfigError, SchemaError, StoreError, CsvError, isTfplError } from './errors.js';
 
 // Schema
 export { defineSchema, Unischema, schemaDifferences, SCHEMA_METADATA_KEY } from './schema/unischema.js';
@@ -27,3 +27,25 @@ export { importCsv } from './materialize/csv-import.js';
 export type { ImportCsvOptions, ImportCsvResult, SkippedLine } from './materialize/csv-import.js';
 export { openStore } from './materialize/open-store.js';
 export type { StoreInfo, RowGroupInfo, StoreFileInfo, ColumnStatistics } from './materialize/open-store.js';
+
+// Windowing and the tf.data adapter
+export { makeTfDataset, WindowDataset, timeseriesDatasetFromArray, columnsSource, denormalize, initBackend } from './windowing/index.js';
+export type {
+  MakeTfDatasetOptions,
+  DatasetState,
+  WindowElement,
+  WindowSource,
+  ColumnsSourceOptions,
+  NormalizationStats,
+  ColumnStats,
+  NormalizeMethod,
+  SplitSpec,
+  Subset,
+  TimeLike,
+  TimeRange,
+  TimeseriesArray,
+  TimeseriesDatasetOptions,
+  TimeseriesElement,
+  BackendName,
+  BackendReport,
+} from './windowing/index.js';

@@ -6,7 +6,9 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
 /** Thrown for a bad command line; `main` prints it with the command's usage and exits 2. */
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
 
 export interface CliIO {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -23,9 +25,14 @@ export interface Command {
 }
 
 /** `parseArgs` that turns its errors into `UsageError` so they exit 2, not 1. */
-export function parseCommandArgs<T extends ParseArgsConfig['options']>(argv: string[], options: T, allowPositionals = true) {
+export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(
+  argv: string[],
+  options: T,
+  allowPositionals = true,
+): { values: { [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string } & { help?: boolean }; positionals: string[] } {
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });
+    const parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });
+    return parsed as never;
   } catch (err) {
     throw new UsageError((err as Error).message);
   }

@@ -1,4 +1,4 @@
-import { TfplError } from '../index.js';
+import { isTfplError } from '../index.js';
 import { type CliIO, type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './command.js';
 
 /** Subcommands in the order `tfpl --help` lists them; each module default-exports a `Command`. */
@@ -35,11 +35,12 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
   try {
     return await command.run(rest, io);
   } catch (err) {
-    if (err instanceof UsageError) {
-      io.stderr.write(`tfpl ${name}: ${err.message}\n\n${command.usage}\n`);
+    // By name, not instanceof: a command module may be loaded by another loader instance than this one.
+    if (err instanceof UsageError || (err as Error)?.name === 'UsageError') {
+      io.stderr.write(`tfpl ${name}: ${(err as Error).message}\n\n${command.usage}\n`);
       return EXIT_USAGE;
     }
-    if (err instanceof TfplError) {
+    if (isTfplError(err)) {
       io.stderr.write(`tfpl ${name}: ${err.name}: ${err.message}\n`);
       return EXIT_FAILURE;
     }

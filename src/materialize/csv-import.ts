@@ -1,5 +1,6 @@
 import { parse } from 'csv-parse';
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { ConfigError, CsvError, SchemaError, describeValue } from '../errors.js';
 import { BitcoinSchema } from '../schema/bitcoin.js';
 import type { Column } from '../schema/columns.js';
@@ -53,7 +54,9 @@ function trimColumns(columns: Column[], n: number): Column[] {
  */
 async function* csvChunks(path: string, schema: Unischema, skipInvalid: boolean, report: { layout?: CsvLayout['name']; skipped: SkippedLine[]; skippedCount: number }): AsyncGenerator<ColumnChunk> {
   const fields = schema.fields;
-  const parser = createReadStream(path).pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true, relax_quotes: false }));
+  const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true, relax_quotes: false });
+  // pipe() does not forward read errors; without this a vanished file would hang the import.
+  createReadStream(path).on('error', (err) => parser.destroy(err)).pipe(parser);
   let layout: CsvLayout | null = null;
   let columns: Column[] = [];
   let lines = new Int32Array(CHUNK_ROWS);
@@ -147,6 +150,12 @@ export async function importCsv(csvPath: string, storeUrl: string | URL, options
   parseMaterializeOptions(schema, materializeOptions);
   const tensor = schema.fields.find((f) => f.codec === 'ndarray');
   if (tensor) throw new ConfigError(`importCsv: field ${JSON.stringify(tensor.name)} is a tensor (ndarray codec); CSV import supports scalar fields only`);
+  try {
+    if (!(await stat(csvPath)).isFile()) throw new CsvError(`importCsv: ${csvPath} is not a file`, csvPath);
+  } catch (err) {
+    if (err instanceof CsvError) throw err;
+    throw new CsvError(`importCsv: ${csvPath}: file not found`, csvPath, undefined, { cause: err });
+  }
   const report: { layout?: CsvLayout['name']; skipped: SkippedLine[]; skippedCount: number } = { skipped: [], skippedCount: 0 };
   const result = await materializeDataset(storeUrl, schema, csvChunks(csvPath, schema, skipInvalid, report), materializeOptions);
   return { ...result, layout: report.layout!, skipped: report.skippedCount, skippedLines: report.skipped };

@@ -129,10 +129,10 @@ describe('materializeDataset', () => {
 
   it('accepts an Arrow Table, a column batch and an async iterable of rows', async () => {
     const rows = btcRows(100);
-    const table = arrow.tableFromArrays({
+    const table = new arrow.Table({
       timestamp: arrow.vectorFromArray(rows.map((r) => new Date(r.timestamp)), new arrow.TimestampMillisecond()),
-      price_usd: Float32Array.from(rows, (r) => r.price_usd),
-      market_cap: Float64Array.from(rows, (r) => r.market_cap),
+      price_usd: arrow.makeVector(Float32Array.from(rows, (r) => r.price_usd)),
+      market_cap: arrow.makeVector(Float64Array.from(rows, (r) => r.market_cap)),
       price_change_24h: arrow.vectorFromArray(rows.map((r) => r.price_change_24h), new arrow.Float32()),
       total_volume: arrow.vectorFromArray(rows.map((r) => r.total_volume), new arrow.Float64()),
     });
@@ -161,7 +161,7 @@ describe('materializeDataset', () => {
   });
 
   it('rejects an Arrow column of the wrong type, naming the field', async () => {
-    const table = arrow.tableFromArrays({ timestamp: new Float64Array([T0]), price_usd: new Float64Array([1]), market_cap: new Int32Array([1]) });
+    const table = new arrow.Table({ timestamp: arrow.makeVector(new Float64Array([T0])), price_usd: arrow.makeVector(new Float64Array([1])), market_cap: arrow.makeVector(new Int32Array([1])) });
     try {
       await materializeDataset(join(tmp(), 'x'), BitcoinSchema, table);
       expect.fail('should throw');
