@@ -67,7 +67,7 @@ describe('defineSchema', () => {
     expect(schemaDifferences(BitcoinSchema, other)).to.deep.equal([
       'field "price_usd": store has float32, new data has float64',
       'field "total_volume" (float64 nullable) is missing',
-      'field "volume" (float64) is not in the schema',
+      'field "volume" (float64) is not in the store\'s schema',
     ]);
   });
 
