@@ -1,7 +1,8 @@
 /**
- * A small seeded PRNG (mulberry32) and a seed mixer (splitmix32), so shuffles are identical across runs,
+ * Seeded randomness for shuffles and a seed mixer (splitmix32), so shuffles are identical across runs,
  * machines and resumes. `Math.random` cannot be seeded, and the state must fit in a JSON number.
  */
+import { mulberry32 } from '../prng.js';
 
 /** A deterministic source of uniform numbers in [0, 1). */
 export interface Prng {
@@ -12,21 +13,14 @@ export interface Prng {
 }
 
 /**
- * mulberry32: 32 bits of state, passes gjrand/PractRand far enough for shuffling windows.
+ * A `Prng` over the SDK's seeded generator (mulberry32, in src/prng.ts).
  *
  * @example
  * const rng = createPrng(42);
  * rng.nextInt(10); // same value on every run
  */
 export function createPrng(seed: number): Prng {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return { next, nextInt: (n: number) => Math.floor(next() * n) };
 }
 
