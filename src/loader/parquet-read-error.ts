@@ -1,0 +1,35 @@
+import { TfplError } from '../errors.js';
+
+/** Where a Parquet read failed: the file (path or URL) and, when known, the row group inside it. */
+export interface ParquetReadLocation {
+  file: string;
+  rowGroup?: number;
+}
+
+/**
+ * A Parquet file that cannot be read: corrupt, truncated, encrypted, or a server that breaks the read.
+ * Thrown (never a crash or a hang) by every loader entry point; `file` and `rowGroup` say where.
+ *
+ * @example
+ * try { for await (const b of reader) use(b); } catch (e) { if (e instanceof ParquetReadError) console.error(e.file, e.rowGroup); }
+ */
+export class ParquetReadError extends TfplError {
+  readonly file: string;
+  readonly rowGroup: number | undefined;
+  /** The message without the location prefix. */
+  readonly reason: string;
+  constructor(reason: string, where: ParquetReadLocation, options?: { cause?: unknown }) {
+    const at = where.rowGroup === undefined ? where.file : `${where.file} row group ${where.rowGroup}`;
+    super('ERR_PARQUET_READ', `${at}: ${reason}`, options);
+    this.file = where.file;
+    this.rowGroup = where.rowGroup;
+    this.reason = reason;
+  }
+}
+
+/** Wraps any failure while reading `where` as a ParquetReadError (kept as is when it already is one). */
+export function asParquetReadError(err: unknown, where: ParquetReadLocation, doing: string): ParquetReadError {
+  if (err instanceof ParquetReadError) return err;
+  const why = err instanceof Error ? err.message : String(err);
+  return new ParquetReadError(`${doing} failed: ${why}; the file is corrupt, truncated or not a Parquet file this reader supports`, where, { cause: err });
+}

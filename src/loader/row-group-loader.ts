@@ -1,0 +1,132 @@
+import type { FileMetaData } from 'hyparquet';
+import { parquetPlan } from 'hyparquet/src/plan.js';
+import type { Column, ColumnBatch } from '../schema/columns.js';
+import type { ByteRangeSource } from './byte-range-source.js';
+import { DecodePool } from './decode-pool.js';
+import { type DecodedRowGroup, type DecodeTask, decodeRowGroup } from './decode-row-group.js';
+import type { OpenedDataset, StoreRowGroup } from './open-dataset.js';
+import { asParquetReadError, ParquetReadError } from './parquet-read-error.js';
+
+/** What a reader has done so far. */
+export interface ReaderStats {
+  /** Row groups fetched and decoded. */
+  rowGroupsRead: number;
+  /** Row groups skipped by statistics or partition values (per pass over the plan). */
+  rowGroupsPruned: number;
+  /** Rows decoded (before row filters). */
+  rowsDecoded: number;
+  /** Bytes of column chunks read (footers not included). */
+  bytesRead: number;
+}
+
+function ownBuffer(b: Uint8Array): ArrayBuffer {
+  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer ? b.buffer : (b.slice().buffer as ArrayBuffer);
+}
+
+/**
+ * Fetches and decodes single row groups of one dataset: reads exactly the byte ranges of the projected
+ * column chunks, then decodes them on a worker (or inline with `workers: 0`).
+ */
+export class RowGroupLoader {
+  readonly #ds: OpenedDataset;
+  readonly #parquetColumns: string[];
+  readonly #partitionColumns: string[];
+  readonly #workers: number;
+  #pool: DecodePool | null = null;
+  readonly #sources = new Map<string, Promise<ByteRangeSource>>();
+  readonly #decodeFooters = new Map<string, FileMetaData>();
+  readonly stats: ReaderStats;
+
+  constructor(ds: OpenedDataset, columns: readonly string[], workers: number, stats: ReaderStats) {
+    this.#ds = ds;
+    const partition = new Set(ds.fields.filter((f) => f.partition).map((f) => f.name));
+    this.#parquetColumns = columns.filter((c) => !partition.has(c));
+    this.#partitionColumns = columns.filter((c) => partition.has(c));
+    this.#workers = workers;
+    this.stats = stats;
+  }
+
+  /** Live decode workers (0 after `close`). */
+  get liveWorkers(): number {
+    return this.#pool?.liveWorkers ?? 0;
+  }
+
+  #source(file: string): Promise<ByteRangeSource> {
+    let s = this.#sources.get(file);
+    if (!s) {
+      s = this.#ds.location.open(file).then((src) => {
+        if (!src) throw new ParquetReadError('data file does not exist (the store changed after it was opened?)', { file: `${this.#ds.url}/${file}` });
+        return src;
+      });
+      s.catch(() => this.#sources.delete(file));
+      this.#sources.set(file, s);
+    }
+    return s;
+  }
+
+  /** The footer hyparquet decodes with: INT64 timestamps unannotated, so they come back as raw BigInt64Arrays. */
+  #decodeFooter(file: string): FileMetaData {
+    let f = this.#decodeFooters.get(file);
+    if (!f) {
+      const meta = this.#ds.footers.get(file)!;
+      const raw = (e: { name: string; num_children?: number }) => {
+        const spec = this.#ds.specs.get(e.name);
+        return !e.num_children && (spec?.timeUnit !== undefined || spec?.decimalScale !== undefined);
+      };
+      const schema = meta.schema.map((e) => (raw(e) ? { ...e, converted_type: undefined, logical_type: undefined } : e));
+      // Row groups from `_metadata` name their file; hyparquet reads one file and refuses file_path.
+      const row_groups = meta.row_groups.map((rg) => ({ ...rg, columns: rg.columns.map((c) => ({ ...c, file_path: undefined })) }));
+      f = { ...meta, schema, row_groups, key_value_metadata: undefined };
+      this.#decodeFooters.set(file, f);
+    }
+    return f;
+  }
+
+  async load(rg: StoreRowGroup): Promise<ColumnBatch> {
+    const name = `${this.#ds.url}/${rg.file}`;
+    let decoded: DecodedRowGroup;
+    if (this.#parquetColumns.length === 0) decoded = { numRows: rg.numRows, columns: {} };
+    else {
+      const footer = this.#decodeFooter(rg.file);
+      const metadata: FileMetaData = { ...footer, row_groups: [footer.row_groups[rg.index]!], num_rows: BigInt(rg.numRows) };
+      let task: DecodeTask;
+      try {
+        const src = await this.#source(rg.file);
+        const { fetches } = parquetPlan({ metadata, columns: this.#parquetColumns } as never) as { fetches: { startByte: number; endByte: number }[] };
+        for (const f of fetches) {
+          if (f.startByte < 0 || f.endByte > src.byteLength || f.endByte < f.startByte) throw new Error(`column chunk bytes ${f.startByte}-${f.endByte} lie outside the file (${src.byteLength} bytes)`);
+        }
+        const buffers = await Promise.all(fetches.map(async (f) => ownBuffer(await src.read(f.startByte, f.endByte))));
+        for (const b of buffers) this.stats.bytesRead += b.byteLength;
+        task = {
+          file: name,
+          rowGroup: rg.index,
+          fileByteLength: src.byteLength,
+          metadata,
+          columns: this.#parquetColumns,
+          specs: this.#parquetColumns.map((c) => this.#ds.specs.get(c)!),
+          fetches,
+          buffers,
+        };
+      } catch (err) {
+        throw asParquetReadError(err, { file: name, rowGroup: rg.index }, 'reading column chunks');
+      }
+      if (this.#workers > 0) {
+        this.#pool ??= new DecodePool(this.#workers);
+        decoded = await this.#pool.run(task);
+      } else decoded = await decodeRowGroup(task);
+    }
+    this.stats.rowGroupsRead++;
+    this.stats.rowsDecoded += decoded.numRows;
+    const columns: Record<string, Column> = decoded.columns;
+    for (const p of this.#partitionColumns) columns[p] = new Array<string>(decoded.numRows).fill(rg.partition[p]!);
+    return { numRows: decoded.numRows, columns };
+  }
+
+  /** Stops the decode workers (they restart on the next `load`). */
+  async close(): Promise<void> {
+    const pool = this.#pool;
+    this.#pool = null;
+    await pool?.close();
+  }
+}

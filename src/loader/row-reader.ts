@@ -1,0 +1,46 @@
+import type { ColumnBatch } from '../schema/columns.js';
+import { type BatchReader, makeBatchReader } from './batch-reader.js';
+import type { ReaderOptions } from './reader-options.js';
+import type { StoreLocation } from './store-location.js';
+
+/** One decoded row: field name → value (number, bigint, string, boolean, `{ shape, data }` tensor, or null). */
+export type DecodedRow = Record<string, unknown>;
+
+/** A reader of single rows (Petastorm's `make_reader`): tensor fields decoded by their codec. */
+export interface RowReader extends AsyncIterable<DecodedRow> {
+  /** The batch reader underneath (fields, stats, seed). */
+  readonly batches: BatchReader;
+  close(): Promise<void>;
+}
+
+function* rowsOf(batch: ColumnBatch, names: readonly string[]): Generator<DecodedRow> {
+  const cols = names.map((n) => batch.columns[n] as ArrayLike<unknown>);
+  for (let i = 0; i < batch.numRows; i++) {
+    const row: DecodedRow = {};
+    for (let c = 0; c < names.length; c++) {
+      const v = cols[c]![i];
+      row[names[c]!] = v === undefined || (typeof v === 'number' && Number.isNaN(v)) ? null : v;
+    }
+    yield row;
+  }
+}
+
+/**
+ * Opens a store and reads it row by row, with the same options as `makeBatchReader` (a `batchSize` only
+ * changes how rows are grouped internally). NaN in float and timestamp columns reads as null.
+ *
+ * @example
+ * const reader = await makeReader('./petastorm-store', { columns: ['id', 'matrix'] });
+ * for await (const row of reader) console.log(row.id, (row.matrix as { shape: number[] }).shape);
+ */
+export async function makeReader(store: string | URL | StoreLocation, options: ReaderOptions = {}): Promise<RowReader> {
+  const batches = await makeBatchReader(store, options);
+  const names = batches.fields.map((f) => f.name);
+  return {
+    batches,
+    async *[Symbol.asyncIterator]() {
+      for await (const b of batches) yield* rowsOf(b, names);
+    },
+    close: () => batches.close(),
+  };
+}
