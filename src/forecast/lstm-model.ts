@@ -1,0 +1,20 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * LSTM(units) → Dense(1) on [windowSize, 1] inputs, compiled with Adam and MSE; every initialiser is
+ * seeded, so the same seed and data give the same weights.
+ */
+export function buildLstmModel(windowSize: number, units: number, learningRate: number, seed: number): tf.LayersModel {
+  const model = tf.sequential({ name: 'lstm_forecaster' });
+  model.add(
+    tf.layers.lstm({
+      units,
+      inputShape: [windowSize, 1],
+      kernelInitializer: tf.initializers.glorotUniform({ seed }),
+      recurrentInitializer: tf.initializers.orthogonal({ seed: seed + 1 }),
+    }),
+  );
+  model.add(tf.layers.dense({ units: 1, kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 2 }) }));
+  model.compile({ optimizer: tf.train.adam(learningRate), loss: 'meanSquaredError' });
+  return model;
+}

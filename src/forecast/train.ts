@@ -1,0 +1,116 @@
+import * as tf from '@tensorflow/tfjs';
+import { storeSource } from '../analytics/read-series.js';
+import { ConfigError } from '../errors.js';
+import { makeTfDataset } from '../windowing/make-tf-dataset.js';
+import type { MakeTfDatasetOptions } from '../windowing/options.js';
+import type { NormalizationStats } from '../windowing/normalize.js';
+import type { WindowSource } from '../windowing/window-source.js';
+import { parseOptions } from '../windowing/zod-config.js';
+import { buildLstmModel } from './lstm-model.js';
+import { partSource } from './part-source.js';
+import { type ForecasterConfig, type ForecasterOptions, forecasterOptionsSchema } from './options.js';
+
+/** A trained model with everything needed to feed it: statistics and options. Dispose `model` when done. */
+export interface Forecaster {
+  model: tf.LayersModel;
+  /** Train-range statistics of the log returns (from `makeTfDataset`); saved beside the model. */
+  normalization: NormalizationStats;
+  config: ForecasterConfig;
+}
+
+/** Progress of `trainForecaster`, for bars and logs. */
+export type TrainProgress =
+  | { kind: 'start'; epochs: number; batchesPerEpoch: number; windows: { train: number; validation: number } }
+  | { kind: 'batch'; epoch: number; batch: number; loss: number }
+  | { kind: 'epoch'; epoch: number; loss: number; valLoss: number };
+
+/** Result of `trainForecaster`. */
+export interface TrainResult extends Forecaster {
+  /** Per-epoch mean training loss and validation loss (MSE of z-scored log returns). */
+  history: { loss: number[]; valLoss: number[] };
+  windows: { train: number; validation: number };
+}
+
+/** Resolves a store path through the loader; a `WindowSource` passes as is. */
+export async function resolveSource(source: WindowSource | string): Promise<WindowSource> {
+  return typeof source === 'string' ? storeSource(source) : source;
+}
+
+/**
+ * The `makeTfDataset` options shared by training, validation and test for one forecaster config, without
+ * the split: each part is windowed from its own rows (see `partSource`).
+ */
+export function windowOptions(config: ForecasterConfig): Omit<MakeTfDatasetOptions, 'subset' | 'split'> {
+  const t = config.training;
+  return {
+    features: [config.priceColumn],
+    targets: [config.priceColumn],
+    windowSize: config.windowSize,
+    logReturns: [config.priceColumn],
+    timestampColumn: config.timestampColumn,
+    ...(config.maxGap !== null ? { maxGap: config.maxGap } : {}),
+    batchSize: t.batchSize,
+  };
+}
+
+/**
+ * Trains an LSTM on the oldest `split.train` part of a price series and validates on the next
+ * `split.validation` part, through `makeTfDataset` and `model.fitDataset`. The model learns the next
+ * z-scored log return from the last `windowSize` ones; `evaluateForecaster` scores it on the test part.
+ * Uses whichever TensorFlow.js backend is active (see `initBackend`).
+ *
+ * @example
+ * await initBackend();
+ * const trained = await trainForecaster('./out/btc-store', { epochs: 3 }, (p) => p.kind === 'epoch' && console.log(p));
+ * const evaluation = await evaluateForecaster(trained, './out/btc-store');
+ */
+export async function trainForecaster(source: WindowSource | string, options: ForecasterOptions = {}, onProgress?: (p: TrainProgress) => void): Promise<TrainResult> {
+  const fn = 'trainForecaster';
+  const o = parseOptions(fn, forecasterOptionsSchema, options);
+  const sum = o.split.train + o.split.validation + o.split.test;
+  if (sum > 1 + 1e-9) throw new ConfigError(`${fn}: split fractions must sum to at most 1; received train=${o.split.train}, validation=${o.split.validation}, test=${o.split.test} (sum ${sum})`);
+  if (o.movingAverageWindow > o.windowSize) throw new ConfigError(`${fn}: movingAverageWindow (${o.movingAverageWindow}) must be <= windowSize (${o.windowSize}): the baseline averages prices inside the window`);
+  const config: ForecasterConfig = {
+    version: 1,
+    timestampColumn: o.timestampColumn,
+    priceColumn: o.priceColumn,
+    windowSize: o.windowSize,
+    units: o.units,
+    maxGap: o.maxGap ?? null,
+    training: { epochs: o.epochs, batchSize: o.batchSize, learningRate: o.learningRate, split: o.split, seed: o.seed, movingAverageWindow: o.movingAverageWindow },
+  };
+  const src = await resolveSource(source);
+  const base = windowOptions(config);
+  const train = await makeTfDataset((await partSource(src, o.split, 'train')).source, { ...base, normalize: 'zscore', shuffle: true, seed: o.seed });
+  const validation = await makeTfDataset((await partSource(src, o.split, 'validation')).source, { ...base, normalization: train.normalization });
+  const windows = { train: train.windowsPerEpoch, validation: validation.windowsPerEpoch };
+  if (windows.train === 0) throw new ConfigError(`${fn}: the train part holds no complete window of ${o.windowSize + 2} rows; use more rows or a smaller windowSize`);
+  if (windows.validation === 0) throw new ConfigError(`${fn}: the validation part holds no complete window of ${o.windowSize + 2} rows; use more rows, a larger split.validation or a smaller windowSize`);
+
+  const model = buildLstmModel(o.windowSize, o.units, o.learningRate, o.seed);
+  const history = { loss: [] as number[], valLoss: [] as number[] };
+  onProgress?.({ kind: 'start', epochs: o.epochs, batchesPerEpoch: train.size, windows });
+  try {
+    let epoch = 0;
+    await model.fitDataset(train, {
+      epochs: o.epochs,
+      validationData: validation,
+      verbose: 0,
+      callbacks: {
+        onEpochBegin: async (e) => {
+          epoch = e;
+        },
+        onBatchEnd: async (batch, logs) => onProgress?.({ kind: 'batch', epoch, batch, loss: logs?.loss ?? NaN }),
+        onEpochEnd: async (e, logs) => {
+          history.loss.push(logs?.loss ?? NaN);
+          history.valLoss.push(logs?.val_loss ?? NaN);
+          onProgress?.({ kind: 'epoch', epoch: e, loss: logs?.loss ?? NaN, valLoss: logs?.val_loss ?? NaN });
+        },
+      },
+    });
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  return { model, normalization: train.normalization, config, history, windows };
+}
