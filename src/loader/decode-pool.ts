@@ -1,4 +1,6 @@
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { DecodedRowGroup, DecodeTask } from './decode-row-group.js';
 import { ParquetReadError } from './parquet-read-error.js';
@@ -24,7 +26,9 @@ function spawn(): Worker {
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
     // Node 20 does not apply `--import tsx` hooks to a worker's entry module, so register tsx first.
-    const api = import.meta.resolve('tsx/esm/api');
+    // createRequire, not import.meta.resolve: under mocha, tsx may compile this module to CommonJS.
+    // require.resolve finds the CommonJS build of tsx's API; the worker needs its ESM twin beside it.
+    const api = pathToFileURL(createRequire(here).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
     const entry = new URL('./decode-worker.ts', here).href;
     return new Worker(`import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`, { eval: true });
   }

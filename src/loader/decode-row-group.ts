@@ -16,8 +16,13 @@ export interface ColumnSpec {
   float?: 'f32' | 'f64';
   /** INT64 timestamps are decoded raw (fast) and scaled to epoch ms here. */
   timeUnit?: 'MILLIS' | 'MICROS' | 'NANOS';
-  /** A column of epoch ms numbers (INT96, DATE) delivered as Float64Array. */
+  /** A column of epoch ms numbers (DATE) delivered as Float64Array. */
   epochMs?: boolean;
+  /**
+   * INT96 timestamps, decoded as 12-byte FIXED_LEN_BYTE_ARRAY and converted here: hyparquet 1.31's INT96
+   * reader ORs the signed nanos word into the day bits, which corrupts values with negative nanos.
+   */
+  int96?: boolean;
   /** Unannotated BYTE_ARRAY holding text (Impala writes strings this way). */
   text?: boolean;
   /** A REQUIRED INT32 (any width) or INT64 column: always a typed array. */
@@ -51,6 +56,12 @@ const DECODE_PARSERS = {
 };
 
 const utf8 = new TextDecoder();
+
+// hyparquet-compressors' wasm snappy rejects an empty input, which a v2 data page with no values has
+// (parquet-testing datapage_v2_empty_datapage); every codec maps empty input to empty output here.
+const safeCompressors = Object.fromEntries(
+  Object.entries(compressors).map(([codec, fn]) => [codec, (input: Uint8Array, outputLength: number) => (input.length === 0 ? new Uint8Array(outputLength) : fn(input, outputLength))]),
+) as typeof compressors;
 
 function toFloat(data: ArrayLike<unknown>, kind: 'f32' | 'f64'): Float32Array | Float64Array {
   if (kind === 'f32' && data instanceof Float32Array) return data;
@@ -101,6 +112,24 @@ function convertColumn(data: ArrayLike<unknown>, spec: ColumnSpec, where: string
   if (spec.int === 'i32' && !(data instanceof Int32Array)) return Int32Array.from(data as ArrayLike<number>);
   if (spec.int === 'i64' && !(data instanceof BigInt64Array)) return BigInt64Array.from(data as ArrayLike<bigint>);
   if (spec.epochMs) return toFloat(data, 'f64');
+  if (spec.int96) {
+    const out = new Float64Array(data.length);
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i];
+      if (!(v instanceof Uint8Array) || v.length !== 12) {
+        out[i] = NaN;
+        continue;
+      }
+      const dv = new DataView(v.buffer, v.byteOffset, 12);
+      // Arrow's reading (parquet-testing int96_from_spark.md): signed nanos and day, microseconds in
+      // wrapping int64 arithmetic.
+      const nanos = dv.getBigInt64(0, true);
+      const julianDay = BigInt(dv.getInt32(8, true));
+      const micros = BigInt.asIntN(64, (julianDay - 2440588n) * 86_400_000_000n + nanos / 1000n);
+      out[i] = Number(micros) / 1000;
+    }
+    return out;
+  }
   if (spec.float) return toFloat(data, spec.float);
   if (spec.codec === 'ndarray' || spec.codec === 'image') {
     const out = new Array(data.length);
@@ -166,7 +195,7 @@ export async function decodeRowGroup(task: DecodeTask): Promise<DecodedRowGroup>
       file,
       metadata: task.metadata,
       columns: task.columns,
-      compressors,
+      compressors: safeCompressors,
       utf8: false,
       parsers: DECODE_PARSERS as never,
       onChunk: (c) => {

@@ -141,7 +141,8 @@ function specOf(name: string, e: SchemaElement | null, field: StoreField | undef
   const lt = e.logical_type;
   if (e.type === 'INT64' && (lt?.type === 'TIMESTAMP' || e.converted_type === 'TIMESTAMP_MILLIS' || e.converted_type === 'TIMESTAMP_MICROS')) {
     spec.timeUnit = lt?.type === 'TIMESTAMP' ? lt.unit : e.converted_type === 'TIMESTAMP_MICROS' ? 'MICROS' : 'MILLIS';
-  } else if (e.type === 'INT96' || e.converted_type === 'DATE') spec.epochMs = true;
+  } else if (e.type === 'INT96') spec.int96 = true;
+  else if (e.converted_type === 'DATE' || lt?.type === 'DATE') spec.epochMs = true;
   else if (e.converted_type === 'DECIMAL' || lt?.type === 'DECIMAL') spec.decimalScale = e.scale ?? (lt?.type === 'DECIMAL' ? lt.scale : 0) ?? 0;
   else if (e.type === 'FLOAT') spec.float = 'f32';
   else if (e.type === 'DOUBLE') spec.float = 'f64';

@@ -33,6 +33,8 @@ export class RowGroupLoader {
   readonly #partitionColumns: string[];
   readonly #workers: number;
   #pool: DecodePool | null = null;
+  /** Bumped by `close`: a load started before it must not start workers again after it. */
+  #generation = 0;
   readonly #sources = new Map<string, Promise<ByteRangeSource>>();
   readonly #decodeFooters = new Map<string, FileMetaData>();
   readonly stats: ReaderStats;
@@ -69,13 +71,21 @@ export class RowGroupLoader {
     let f = this.#decodeFooters.get(file);
     if (!f) {
       const meta = this.#ds.footers.get(file)!;
-      const raw = (e: { name: string; num_children?: number }) => {
-        const spec = this.#ds.specs.get(e.name);
-        return !e.num_children && (spec?.timeUnit !== undefined || spec?.decimalScale !== undefined);
-      };
-      const schema = meta.schema.map((e) => (raw(e) ? { ...e, converted_type: undefined, logical_type: undefined } : e));
+      const spec = (name: string | undefined) => (name === undefined ? undefined : this.#ds.specs.get(name));
+      const schema = meta.schema.map((e) => {
+        const sp = e.num_children ? undefined : spec(e.name);
+        if (sp?.int96) return { ...e, type: 'FIXED_LEN_BYTE_ARRAY' as const, type_length: 12 };
+        return sp?.timeUnit !== undefined || sp?.decimalScale !== undefined ? { ...e, converted_type: undefined, logical_type: undefined } : e;
+      });
       // Row groups from `_metadata` name their file; hyparquet reads one file and refuses file_path.
-      const row_groups = meta.row_groups.map((rg) => ({ ...rg, columns: rg.columns.map((c) => ({ ...c, file_path: undefined })) }));
+      const row_groups = meta.row_groups.map((rg) => ({
+        ...rg,
+        columns: rg.columns.map((c) => {
+          const md = c.meta_data;
+          const int96 = md && md.path_in_schema.length === 1 && spec(md.path_in_schema[0])?.int96;
+          return { ...c, file_path: undefined, meta_data: int96 ? { ...md, type: 'FIXED_LEN_BYTE_ARRAY' as const } : md };
+        }),
+      }));
       f = { ...meta, schema, row_groups, key_value_metadata: undefined };
       this.#decodeFooters.set(file, f);
     }
@@ -83,7 +93,8 @@ export class RowGroupLoader {
   }
 
   async load(rg: StoreRowGroup): Promise<ColumnBatch> {
-    const name = `${this.#ds.url}/${rg.file}`;
+    const generation = this.#generation;
+    const name = this.#ds.location.singleFile ? this.#ds.url : `${this.#ds.url}/${rg.file}`;
     let decoded: DecodedRowGroup;
     if (this.#parquetColumns.length === 0) decoded = { numRows: rg.numRows, columns: {} };
     else {
@@ -111,6 +122,7 @@ export class RowGroupLoader {
       } catch (err) {
         throw asParquetReadError(err, { file: name, rowGroup: rg.index }, 'reading column chunks');
       }
+      if (generation !== this.#generation) throw new Error('reader closed');
       if (this.#workers > 0) {
         this.#pool ??= new DecodePool(this.#workers);
         decoded = await this.#pool.run(task);
@@ -125,6 +137,7 @@ export class RowGroupLoader {
 
   /** Stops the decode workers (they restart on the next `load`). */
   async close(): Promise<void> {
+    this.#generation++;
     const pool = this.#pool;
     this.#pool = null;
     await pool?.close();
