@@ -3,6 +3,7 @@ import { SchemaError, StoreError } from '../errors.js';
 import { SCHEMA_METADATA_KEY, Unischema } from '../schema/unischema.js';
 import type { ColumnSpec } from './decode-row-group.js';
 import { PETASTORM_FILES_KEY, PETASTORM_SCHEMA_KEY, petastormSchema } from './petastorm-schema.js';
+import { ParquetReadError } from './parquet-read-error.js';
 import { readSourceFooter, type SourceFooter } from './source-footer.js';
 import type { StoreField } from './store-field.js';
 import type { StoreLocation } from './store-location.js';
@@ -163,9 +164,10 @@ export async function openDataset(location: StoreLocation, caller = 'makeBatchRe
   const summary = location.singleFile
     ? null
     : await footerOf(location, '_metadata').catch((err) => {
+        if (err instanceof ParquetReadError) throw err;
         throw new StoreError(`${caller}: ${location.url}/_metadata cannot be read (${(err as Error).message})`, location.url, { cause: err });
       });
-  const common = location.singleFile ? null : await footerOf(location, '_common_metadata').catch(() => null);
+  const common = location.singleFile ? null : await footerOf(location, '_common_metadata');
 
   const footers = new Map<string, FileMetaData>();
   const fileRowGroups: { file: string; rgs: RowGroup[] }[] = [];

@@ -1,0 +1,57 @@
+import { createReadStream, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, normalize } from 'node:path';
+
+/** What the test server saw: requests and body bytes sent. */
+export interface ServerLog {
+  requests: { method: string; path: string; range: string | undefined }[];
+  bytesSent: number;
+}
+
+/**
+ * A static file server on 127.0.0.1 (ephemeral port) over `root`. With `ranges: true` it answers
+ * `Range: bytes=a-b` with 206 and advertises `Accept-Ranges: bytes`; with `ranges: false` it ignores Range
+ * and sends the whole file with 200, as some servers do.
+ */
+export async function startStaticServer(root: string, ranges: boolean): Promise<{ url: string; log: ServerLog; close(): Promise<void> }> {
+  const log: ServerLog = { requests: [], bytesSent: 0 };
+  const server: Server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const file = normalize(join(root, path));
+    log.requests.push({ method: req.method ?? 'GET', path, range: req.headers.range });
+    let size: number;
+    try {
+      const st = statSync(file);
+      if (!st.isFile() || !file.startsWith(root)) throw new Error('not a file');
+      size = st.size;
+    } catch {
+      res.writeHead(404).end();
+      return;
+    }
+    const m = ranges ? /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '') : null;
+    const start = m ? Number(m[1]) : 0;
+    const end = m ? Math.min(Number(m[2]), size - 1) : size - 1;
+    const headers: Record<string, string | number> = { 'content-length': end - start + 1, 'content-type': 'application/octet-stream' };
+    if (ranges) headers['accept-ranges'] = 'bytes';
+    if (m) headers['content-range'] = `bytes ${start}-${end}/${size}`;
+    res.writeHead(m ? 206 : 200, headers);
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    log.bytesSent += end - start + 1;
+    createReadStream(file, { start, end }).pipe(res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    log,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
