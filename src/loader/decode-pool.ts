@@ -24,15 +24,17 @@ interface Slot {
 /** The worker entry next to this module: `.ts` under tsx (tests), `.js` in the compiled package. */
 function spawn(): Worker {
   const here = import.meta.url;
+  // Workers inherit the parent's flags; --input-type (a `node -e` parent) makes a file entry fail to load.
+  const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
   if (here.endsWith('.ts')) {
     // Node 20 does not apply `--import tsx` hooks to a worker's entry module, so register tsx first.
     // createRequire, not import.meta.resolve: under mocha, tsx may compile this module to CommonJS.
     // require.resolve finds the CommonJS build of tsx's API; the worker needs its ESM twin beside it.
     const api = pathToFileURL(createRequire(here).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
     const entry = new URL('./decode-worker.ts', here).href;
-    return new Worker(`import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`, { eval: true });
+    return new Worker(`import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`, { eval: true, execArgv });
   }
-  return new Worker(new URL('./decode-worker.js', here));
+  return new Worker(new URL('./decode-worker.js', here), { execArgv });
 }
 
 /**
