@@ -1,0 +1,76 @@
+import { analyzeStore } from '../../analytics/index.js';
+import { priceChartSpec, volatilityChartSpec, writeChart } from '../../plot/index.js';
+import { type Command, EXIT_OK, UsageError, intFlag, parseCommandArgs } from '../command.js';
+import { toJson } from '../format.js';
+
+const usage = `Usage: tfpl plot <store> --out <dir> [options]
+
+Computes moving averages, rolling volatility and drawdown over a store and writes two charts as SVG
+and PNG: price.svg/.png (price with moving averages) and volatility.svg/.png (volatility and drawdown).
+Forecast-vs-actual charts come from \`tfpl train --plots <dir>\`.
+
+Options:
+  --out <dir>             folder for the charts (required)
+  --sma <n,n,...>         simple moving average windows in points (default 24,168)
+  --ema <n,n,...>         exponential moving average spans in points (default none)
+  --vol-window <n>        log returns per volatility window (default 24)
+  --no-annualize          plot volatility per step instead of annualised
+  --price-column <name>   price column (default price_usd)
+  --label <text>          data source printed under every title (default: the store path)
+  --json                  print the paths and summary as JSON
+  -h, --help              show this help`;
+
+function listFlag(name: string, value: string | undefined): number[] | undefined {
+  if (value === undefined) return undefined;
+  if (value === '') return [];
+  const out = value.split(',').map((s) => intFlag(name, s.trim())!);
+  return out;
+}
+
+const command: Command = {
+  name: 'plot',
+  summary: 'chart a store: price with moving averages, volatility and drawdown (SVG + PNG)',
+  usage,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, {
+      out: { type: 'string' },
+      sma: { type: 'string' },
+      ema: { type: 'string' },
+      'vol-window': { type: 'string' },
+      'no-annualize': { type: 'boolean' },
+      'price-column': { type: 'string' },
+      label: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    if (positionals.length !== 1) throw new UsageError(`expected exactly one store directory; received ${positionals.length}`);
+    if (!values.out) throw new UsageError('--out <dir> is required');
+    const store = positionals[0]!;
+    const volatilityWindow = intFlag('vol-window', values['vol-window'], 2);
+    const analysis = await analyzeStore(store, {
+      sma: listFlag('sma', values.sma),
+      ema: listFlag('ema', values.ema),
+      ...(volatilityWindow !== undefined ? { volatilityWindow } : {}),
+      annualize: !values['no-annualize'],
+      ...(values['price-column'] ? { priceColumn: values['price-column'] } : {}),
+    });
+    const label = values.label ?? `data: ${store}`;
+    const charts = [await writeChart(priceChartSpec(analysis, { label }), values.out, 'price'), await writeChart(volatilityChartSpec(analysis, { label }), values.out, 'volatility')];
+    if (values.json) {
+      io.stdout.write(`${toJson({ store, label, summary: analysis.summary, charts })}\n`);
+      return EXIT_OK;
+    }
+    const s = analysis.summary;
+    const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
+    io.stdout.write(
+      [
+        `${s.rows} rows ${s.from} → ${s.to} (${label})`,
+        `price ${s.firstPrice.toFixed(2)} → ${s.lastPrice.toFixed(2)} (${pct(s.totalReturn)}), range ${s.minPrice.toFixed(2)}..${s.maxPrice.toFixed(2)}`,
+        `volatility ${pct(s.volatility)}${analysis.periodsPerYear !== null ? ' annualised' : ' per step'}, max drawdown ${pct(s.maxDrawdown)} (${s.maxDrawdownPeak} → ${s.maxDrawdownTrough})`,
+        ...charts.flatMap((c) => [`${c.name}: ${c.svg}`, `${' '.repeat(c.name.length)}  ${c.png}`]),
+      ].join('\n') + '\n',
+    );
+    return EXIT_OK;
+  },
+};
+
+export default command;

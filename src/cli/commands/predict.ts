@@ -1,0 +1,50 @@
+import { initBackend } from '../../index.js';
+import { forecastNext, loadForecaster } from '../../forecast/index.js';
+import { type Command, EXIT_OK, UsageError, intFlag, parseCommandArgs } from '../command.js';
+import { toJson } from '../format.js';
+import { backendFlag } from './train.js';
+
+const usage = `Usage: tfpl predict <model-dir> <store> [--steps N] [--json]
+
+Loads a model written by \`tfpl train\` (model.json, weights.bin, forecaster.json with the normalisation
+statistics) and forecasts the next price(s) from the latest window of <store>. Steps after the first feed
+the model its own forecasts, so their error grows.
+
+Options:
+  --steps <n>        steps ahead (default 1)
+  --backend <name>   tensorflow | wasm | cpu (default: fastest available)
+  --json             print the forecast as JSON
+  -h, --help         show this help`;
+
+const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+
+const command: Command = {
+  name: 'predict',
+  summary: 'forecast the next price(s) of a store with a model saved by tfpl train',
+  usage,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, { steps: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' } });
+    if (positionals.length !== 2) throw new UsageError(`expected <model-dir> and <store>; received ${positionals.length} argument(s)`);
+    const steps = intFlag('steps', values.steps) ?? 1;
+    await initBackend(backendFlag(values.backend));
+    const [modelDir, store] = positionals as [string, string];
+    const forecaster = await loadForecaster(modelDir);
+    try {
+      const next = await forecastNext(forecaster, store, { steps });
+      const label = typeof forecaster.extra?.label === 'string' ? forecaster.extra.label : undefined;
+      if (values.json) {
+        io.stdout.write(`${toJson({ model: modelDir, store, trainedOn: label ?? null, lastTimestamp: iso(next.lastTimestamp), lastPrice: next.lastPrice, stepMs: next.stepMs, forecasts: next.forecasts.map((f) => ({ ...f, timestamp: iso(f.timestamp) })) })}\n`);
+        return EXIT_OK;
+      }
+      const lines = [`latest:   ${iso(next.lastTimestamp)}  ${next.lastPrice.toFixed(2)}`];
+      for (const f of next.forecasts) lines.push(`forecast: ${iso(f.timestamp)}  ${f.price.toFixed(2)}  (${f.logReturn >= 0 ? '+' : ''}${(f.logReturn * 100).toFixed(3)} %)`);
+      if (label) lines.push(`model trained on: ${label}`);
+      io.stdout.write(`${lines.join('\n')}\n`);
+      return EXIT_OK;
+    } finally {
+      forecaster.model.dispose();
+    }
+  },
+};
+
+export default command;

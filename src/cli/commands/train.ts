@@ -1,0 +1,187 @@
+import { type BackendName, initBackend } from '../../index.js';
+import { type ForecastEvaluation, type TrainProgress, evaluateForecaster, formatComparison, saveForecaster, trainForecaster } from '../../forecast/index.js';
+import { forecastChartSpec, writeChart } from '../../plot/index.js';
+import { type CliIO, type Command, EXIT_OK, UsageError, intFlag, parseCommandArgs } from '../command.js';
+import { toJson } from '../format.js';
+
+const usage = `Usage: tfpl train <store> --out <model-dir> [options]
+
+Trains an LSTM to forecast the next price of a store from its last --window log returns, on the oldest
+70 % of the rows (validation: the next 15 %), then scores it on the newest 15 % against two baselines,
+persistence (next = last) and a moving average, with MAE and RMSE in price units. Saves the model
+(model.json, weights.bin) and forecaster.json (normalisation statistics and options) in --out; read
+them back with \`tfpl predict\`.
+
+Options:
+  --out <dir>             model directory to write (required)
+  --epochs <n>            training epochs (default 5)
+  --window <n>            past steps per input window (default 48)
+  --units <n>             LSTM units (default 32)
+  --batch-size <n>        windows per batch (default 64)
+  --learning-rate <x>     Adam learning rate (default 0.003)
+  --ma-window <n>         points averaged by the moving-average baseline, <= --window (default 24)
+  --split <a,b,c>         train,validation,test fractions, oldest first (default 0.7,0.15,0.15)
+  --max-gap <seconds>     drop windows with a larger time step (default: no limit)
+  --price-column <name>   price column (default price_usd)
+  --seed <n>              seed of initialisation and shuffling (default 42)
+  --backend <name>        tensorflow | wasm | cpu (default: fastest available)
+  --plots <dir>           also write forecast.svg/.png (forecast vs actual on the test range)
+  --label <text>          data source shown on the plot and saved with the model (default: the store path)
+  --json                  print the result as JSON (epoch lines go to stderr)
+  -h, --help              show this help
+
+Progress: a bar when stdout is a terminal; otherwise one line per epoch.`;
+
+/**
+ * Training progress for a terminal (a cli-progress bar over all batches of all epochs) or for pipes and
+ * logs (one line per epoch on `stream`, nothing per batch).
+ */
+export async function trainingProgress(io: CliIO, stream: NodeJS.WritableStream = io.stdout): Promise<{ update(p: TrainProgress): void; stop(): void }> {
+  let started = performance.now();
+  let epochs = 0;
+  if (io.stdout.isTTY && stream === io.stdout) {
+    const { default: cliProgress } = await import('cli-progress');
+    const bar = new cliProgress.SingleBar(
+      { stream: io.stdout, format: 'train [{bar}] epoch {epoch}/{epochs} | batch {value}/{total} | loss {loss} | val_loss {val} | {duration_formatted}', hideCursor: true },
+      cliProgress.Presets.shades_classic,
+    );
+    let perEpoch = 0;
+    let on = false;
+    let val = '-';
+    return {
+      update(p) {
+        if (p.kind === 'start') {
+          epochs = p.epochs;
+          perEpoch = p.batchesPerEpoch;
+          bar.start(p.epochs * p.batchesPerEpoch, 0, { epoch: 1, epochs, loss: '-', val });
+          on = true;
+        } else if (p.kind === 'batch') bar.update(p.epoch * perEpoch + p.batch + 1, { epoch: p.epoch + 1, loss: p.loss.toFixed(4) });
+        else {
+          val = p.valLoss.toFixed(4);
+          bar.update((p.epoch + 1) * perEpoch, { epoch: p.epoch + 1, loss: p.loss.toFixed(4), val });
+        }
+      },
+      stop() {
+        if (on) bar.stop();
+        on = false;
+      },
+    };
+  }
+  return {
+    update(p) {
+      if (p.kind === 'start') {
+        epochs = p.epochs;
+        started = performance.now();
+        stream.write(`training: ${p.windows.train} train windows (${p.batchesPerEpoch} batches/epoch), ${p.windows.validation} validation windows, ${p.epochs} epochs\n`);
+      } else if (p.kind === 'epoch') {
+        stream.write(`epoch ${p.epoch + 1}/${epochs}: loss ${p.loss.toFixed(4)}, val_loss ${p.valLoss.toFixed(4)} (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
+      }
+    },
+    stop() {},
+  };
+}
+
+function floatFlag(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!(n > 0) || !Number.isFinite(n)) throw new UsageError(`--${name} must be a number > 0; received ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** `--split 0.7,0.15,0.15` → { train, validation, test }. */
+export function splitFlag(value: string | undefined): { train: number; validation: number; test: number } | undefined {
+  if (value === undefined) return undefined;
+  const parts = value.split(',').map(Number);
+  if (parts.length !== 3 || parts.some((p) => !(p > 0 && p < 1)) || parts.reduce((a, b) => a + b, 0) > 1 + 1e-9) {
+    throw new UsageError(`--split must be three fractions train,validation,test in (0, 1) summing to at most 1; received ${JSON.stringify(value)}`);
+  }
+  return { train: parts[0]!, validation: parts[1]!, test: parts[2]! };
+}
+
+export const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
+/** `--backend` checked against the valid names. */
+export function backendFlag(value: string | undefined): BackendName | undefined {
+  if (value === undefined) return undefined;
+  if (!(BACKENDS as readonly string[]).includes(value)) throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}; received ${JSON.stringify(value)}`);
+  return value as BackendName;
+}
+
+/** Metrics as plain JSON. */
+export function evaluationJson(ev: ForecastEvaluation) {
+  return { testWindows: ev.actual.length, from: new Date(ev.timestamps[0]!).toISOString(), to: new Date(ev.timestamps[ev.timestamps.length - 1]!).toISOString(), movingAverageWindow: ev.movingAverageWindow, metrics: ev.metrics, best: ev.best };
+}
+
+const command: Command = {
+  name: 'train',
+  summary: 'train an LSTM forecaster on a store; compare it with persistence and a moving average',
+  usage,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, {
+      out: { type: 'string' },
+      epochs: { type: 'string' },
+      window: { type: 'string' },
+      units: { type: 'string' },
+      'batch-size': { type: 'string' },
+      'learning-rate': { type: 'string' },
+      'ma-window': { type: 'string' },
+      split: { type: 'string' },
+      'max-gap': { type: 'string' },
+      'price-column': { type: 'string' },
+      seed: { type: 'string' },
+      backend: { type: 'string' },
+      plots: { type: 'string' },
+      label: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    if (positionals.length !== 1) throw new UsageError(`expected exactly one store directory; received ${positionals.length}`);
+    if (!values.out) throw new UsageError('--out <model-dir> is required');
+    const store = positionals[0]!;
+    const options = {
+      epochs: intFlag('epochs', values.epochs),
+      windowSize: intFlag('window', values.window, 2),
+      units: intFlag('units', values.units),
+      batchSize: intFlag('batch-size', values['batch-size']),
+      learningRate: floatFlag('learning-rate', values['learning-rate']),
+      movingAverageWindow: intFlag('ma-window', values['ma-window']),
+      split: splitFlag(values.split),
+      maxGap: values['max-gap'] === undefined ? undefined : floatFlag('max-gap', values['max-gap'])! * 1000,
+      priceColumn: values['price-column'],
+      seed: intFlag('seed', values.seed, 0),
+    };
+    const backendName = backendFlag(values.backend);
+    const clean = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+    const label = values.label ?? `data: ${store}`;
+    const log = values.json ? io.stderr : io.stdout;
+    const backend = await initBackend(backendName);
+    log.write(`backend: ${backend.name}${backend.skipped.length ? ` (skipped: ${backend.skipped.map((s) => s.name).join(', ')})` : ''}\n`);
+    const progress = await trainingProgress(io, log);
+    const t0 = performance.now();
+    const trained = await trainForecaster(store, clean, (p) => progress.update(p)).finally(() => progress.stop());
+    try {
+      const seconds = (performance.now() - t0) / 1000;
+      const ev = await evaluateForecaster(trained, store);
+      const saved = await saveForecaster(values.out, trained, { label, store, trainedSeconds: seconds, backend: backend.name, history: trained.history, evaluation: evaluationJson(ev) });
+      const chart = values.plots ? await writeChart(forecastChartSpec(ev, { label }), values.plots, 'forecast') : undefined;
+      if (values.json) {
+        io.stdout.write(`${toJson({ backend: backend.name, label, store, windows: trained.windows, history: trained.history, trainSeconds: seconds, evaluation: evaluationJson(ev), model: saved, plot: chart ?? null })}\n`);
+        return EXIT_OK;
+      }
+      const out = [
+        '',
+        `Test range: ${ev.actual.length} next-step forecasts, ${new Date(ev.timestamps[0]!).toISOString()} → ${new Date(ev.timestamps[ev.timestamps.length - 1]!).toISOString()} (${label})`,
+        formatComparison(ev),
+        '',
+        `model: ${saved.files.join(', ')}`,
+      ];
+      if (chart) out.push(`plot:  ${chart.svg}`, `       ${chart.png}`);
+      out.push(`next:  tfpl predict ${saved.dir} ${store}`);
+      io.stdout.write(`${out.join('\n')}\n`);
+      return EXIT_OK;
+    } finally {
+      trained.model.dispose();
+    }
+  },
+};
+
+export default command;
