@@ -67,7 +67,7 @@ export class ScriptChild {
   private constructor(script: string, nodeArgs: string[], args: string[], env: NodeJS.ProcessEnv) {
     this.proc = spawn(process.execPath, [...nodeArgs, ...args], {
       env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       const parts = (this.partial + chunk).split('\n');
@@ -95,6 +95,11 @@ export class ScriptChild {
     if (seen !== undefined) return Promise.resolve(seen);
     if (this.proc.exitCode !== null || this.proc.signalCode !== null) return Promise.reject(new Error(`child already ended; stderr: ${this.stderr.slice(-2000)}`));
     return new Promise((resolve, reject) => this.waiters.push({ test, resolve, reject }));
+  }
+
+  /** Writes one line to the child's stdin. */
+  send(line: string): void {
+    this.proc.stdin!.write(`${line}\n`);
   }
 
   kill(signal: NodeJS.Signals = 'SIGKILL'): void {

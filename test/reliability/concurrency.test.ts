@@ -1,0 +1,165 @@
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { StoreError } from '../../src/errors.js';
+import { materializeDataset } from '../../src/materialize/materialize.js';
+import { openStore } from '../../src/materialize/open-store.js';
+import { LOCK_FILE } from '../../src/materialize/store-layout.js';
+import { BitcoinSchema } from '../../src/schema/bitcoin.js';
+import { duck, lit } from '../duckdb.js';
+import { useTmpDir } from '../tmp-dir.js';
+import { ScriptChild } from './child-process.js';
+import { reliabilityCounts } from './counts.js';
+import { crashRows } from './fixtures/crash-rows.js';
+import { expectCleanStore, verifyCrashStore } from './store-check.js';
+
+/** Rows of the store by writer (price_usd holds the writer id; 0 for the store's first rows), with distinct counts. */
+async function rowsByWriter(dir: string): Promise<Record<number, { rows: number; distinct: number }>> {
+  const store = await openStore(dir);
+  const paths = store.files.map((f) => lit(join(dir, f.path))).join(', ');
+  const rows = await duck(`SELECT CASE WHEN price_usd < 1000 THEN price_usd ELSE 0 END AS w, count(*) AS n, count(DISTINCT market_cap) AS d FROM read_parquet([${paths}]) GROUP BY ALL ORDER BY w`);
+  expect(rows.reduce((s, r) => s + Number(r.n), 0), 'DuckDB rows of the listed parts = openStore numRows').to.equal(store.numRows);
+  return Object.fromEntries(rows.map((r) => [Number(r.w), { rows: Number(r.n), distinct: Number(r.d) }]));
+}
+
+/** Commits each writer child reported: `storeRows` after each of its calls. */
+function commitsOf(child: ScriptChild): number[] {
+  return child.lines.filter((l) => l.startsWith('committed ')).map((l) => Number(l.split(' ')[2]));
+}
+
+/** A pid that belonged to a process which has exited. */
+async function deadPid(): Promise<number> {
+  const p = spawn(process.execPath, ['-e', '']);
+  await new Promise((resolve) => p.on('close', resolve));
+  return p.pid!;
+}
+
+describe('reliability: concurrent writers and readers', function () {
+  this.timeout(60_000);
+  const tmp = useTmpDir();
+
+  it('serialises three appender processes started together: every commit sees all earlier ones, no row is lost', async () => {
+    const dir = join(tmp(), 'store');
+    await materializeDataset(dir, BitcoinSchema, crashRows(0, 100), { rowGroupSize: 100 });
+    const CALLS = 8;
+    const ROWS = 400;
+    const writers = await Promise.all([1, 2, 3].map((w) => ScriptChild.start('writer-child.ts', [dir, String(w), String(CALLS), String(ROWS)])));
+    await Promise.all(writers.map((c) => c.waitForLine((l) => l === 'ready')));
+    for (const c of writers) c.send('go');
+    const exits = await Promise.all(writers.map((c) => c.exited));
+    for (const [i, e] of exits.entries()) expect(e.code, writers[i]!.stderr).to.equal(0);
+
+    // Serialised: the store sizes the 24 commits reported are exactly 100 + 400·k for k = 1..24, each once.
+    const reported = writers.flatMap(commitsOf).sort((a, b) => a - b);
+    expect(reported).to.deep.equal(Array.from({ length: 3 * CALLS }, (_, k) => 100 + ROWS * (k + 1)));
+    // Interleaved: no writer ran all its calls in one block, so the lock really was contended.
+    const interleaved = writers.filter((c) => {
+      const mine = commitsOf(c);
+      return mine.at(-1)! - mine[0]! > ROWS * (CALLS - 1);
+    }).length;
+    reliabilityCounts.add('concurrency.appenders.interleavedWriters', interleaved);
+    const byWriter = await rowsByWriter(dir);
+    expect(byWriter).to.deep.equal({
+      1: { rows: CALLS * ROWS, distinct: CALLS * ROWS },
+      2: { rows: CALLS * ROWS, distinct: CALLS * ROWS },
+      3: { rows: CALLS * ROWS, distinct: CALLS * ROWS },
+      0: { rows: 100, distinct: 100 },
+    });
+    await expectCleanStore(dir);
+    reliabilityCounts.add('concurrency.appends', 3 * CALLS);
+  });
+
+  it('serialises concurrent appends inside one process', async () => {
+    const dir = join(tmp(), 'store');
+    await materializeDataset(dir, BitcoinSchema, crashRows(0, 10), { rowGroupSize: 10 });
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, w) => {
+        const batch = crashRows(0, 50);
+        (batch.columns.price_usd as Float32Array).fill(w + 1);
+        return materializeDataset(dir, BitcoinSchema, batch, { mode: 'append', rowGroupSize: 25 });
+      }),
+    );
+    expect(results.map((r) => r.storeRows).sort((a, b) => a - b)).to.deep.equal([60, 110, 160, 210, 260, 310]);
+    expect((await openStore(dir)).numRows).to.equal(310);
+    await expectCleanStore(dir);
+  });
+
+  it('takes over a lock left by a dead process on this host', async () => {
+    const dir = join(tmp(), 'store');
+    await materializeDataset(dir, BitcoinSchema, crashRows(0, 100), { rowGroupSize: 100 });
+    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: await deadPid(), host: hostname(), since: '2026-01-01T00:00:00.000Z' }));
+    const r = await materializeDataset(dir, BitcoinSchema, crashRows(100, 100), { mode: 'append', rowGroupSize: 100, lockTimeoutMs: 5_000 });
+    expect(r.storeRows).to.equal(200);
+    expect(await verifyCrashStore(dir)).to.equal(200);
+    expect(existsSync(join(dir, LOCK_FILE))).to.equal(false);
+  });
+
+  it('takes over an empty lock file (a writer killed between creating and filling it)', async () => {
+    const dir = join(tmp(), 'store');
+    await materializeDataset(dir, BitcoinSchema, crashRows(0, 100), { rowGroupSize: 100 });
+    writeFileSync(join(dir, LOCK_FILE), '');
+    const r = await materializeDataset(dir, BitcoinSchema, crashRows(100, 100), { mode: 'append', rowGroupSize: 100, lockTimeoutMs: 20_000 });
+    expect(r.storeRows).to.equal(200);
+    await expectCleanStore(dir);
+  });
+
+  it('waits for a live holder and then fails with a StoreError naming it, leaving the store untouched', async () => {
+    const dir = join(tmp(), 'store');
+    await materializeDataset(dir, BitcoinSchema, crashRows(0, 100), { rowGroupSize: 100 });
+    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+    try {
+      writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: holder.pid, host: hostname(), since: '2026-01-01T00:00:00.000Z' }));
+      const err = await materializeDataset(dir, BitcoinSchema, crashRows(100, 100), { mode: 'append', lockTimeoutMs: 300 }).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(StoreError);
+      expect((err as Error).message).to.contain(`is locked by pid ${holder.pid} on ${hostname()}`);
+      expect(readdirSync(dir).filter((n) => n.startsWith('.'))).to.deep.equal([]);
+      expect(await verifyCrashStore(dir)).to.equal(100);
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  });
+
+  // BUG (src/materialize/store-lock.ts, acquireStoreLock, the `if (stale) { await unlink(path) ... }` branch):
+  // judging a lock stale and deleting it are two steps, and the delete removes whatever lock file is there by
+  // then. Two writers that both read the same dead-pid lock both delete "it"; the slower one deletes the lock
+  // the faster one has just created, and both then hold the lock. Their commits race and the later _metadata
+  // drops the other's rows, which materializeDataset had reported as committed. Reproduced below by widening
+  // the window with fs-faults.ts delays (C holds 100 ms between judging and deleting; B holds its commit).
+  it.skip('two writers taking over the same stale lock are still serialised (BUG: stale-lock takeover race loses a commit)', async () => {
+    const dir = join(tmp(), 'store');
+    await materializeDataset(dir, BitcoinSchema, crashRows(0, 100), { rowGroupSize: 100 });
+    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: await deadPid(), host: hostname(), since: '2026-01-01T00:00:00.000Z' }));
+    const b = await ScriptChild.start('writer-child.ts', [dir, '1', '1', '300'], { TFPL_FAULT_DELAY: 'readFile _tfpl.lock|30|1;rename .tfpl-tmp-_metadata|400|1' });
+    const c = await ScriptChild.start('writer-child.ts', [dir, '2', '1', '300'], { TFPL_FAULT_DELAY: 'unlink _tfpl.lock|120|1' });
+    await Promise.all([b, c].map((w) => w.waitForLine((l) => l === 'ready')));
+    b.send('go');
+    c.send('go');
+    await Promise.all([b.exited, c.exited]);
+    expect([...commitsOf(b), ...commitsOf(c)].sort((x, y) => x - y), 'store sizes reported by the two commits').to.deep.equal([400, 700]);
+    expect(await rowsByWriter(dir)).to.deep.equal({ 1: { rows: 300, distinct: 300 }, 2: { rows: 300, distinct: 300 }, 0: { rows: 100, distinct: 100 } });
+  });
+
+  it('a reader opening the store while another process appends always sees a committed snapshot', async () => {
+    const dir = join(tmp(), 'store');
+    await materializeDataset(dir, BitcoinSchema, crashRows(0, 300), { rowGroupSize: 100 });
+    const child = await ScriptChild.start('append-child.ts', [dir, JSON.stringify({ calls: 20, rowsPerCall: 700, rowGroupSize: 100, maxRowsPerFile: 300, firstMode: 'create', mode: 'append', faultCall: -1 })]);
+    await child.waitForLine((l) => l.startsWith('begin 0 '));
+    const seen: number[] = [];
+    let running = true;
+    void child.exited.then(() => (running = false));
+    while (running) {
+      // openStore + DuckDB over the listed parts: exactly rows 0..n-1, n one of the committed sizes
+      const n = await verifyCrashStore(dir);
+      expect((n - 300) % 700, `snapshot of ${n} rows`).to.equal(0);
+      if (seen.length) expect(n).to.be.at.least(seen.at(-1)!);
+      seen.push(n);
+    }
+    expect((await child.exited).code, child.stderr).to.equal(0);
+    expect(await verifyCrashStore(dir)).to.equal(300 + 20 * 700);
+    reliabilityCounts.add('concurrency.readerSnapshots', seen.length);
+    // the reader really ran during the appends: it saw several different committed states
+    expect(new Set(seen).size).to.be.greaterThan(2);
+  });
+});
