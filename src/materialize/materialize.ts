@@ -248,6 +248,7 @@ export async function materializeDataset(
       await writeFileAtomic(join(dir, COMMON_METADATA_FILE), encodeSummaryFile(template, []));
     }
     // The commit point: until this rename, readers of _metadata see the previous state.
+    await lock.assertHeld();
     await writeFileAtomic(join(dir, METADATA_FILE), encodeSummaryFile(template, allRowGroups));
     written.length = 0;
     await fsyncDir(dir);
