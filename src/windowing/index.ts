@@ -6,4 +6,4 @@ export { denormalize, type ColumnStats, type NormalizationStats, type NormalizeM
 export type { DatasetState, MakeTfDatasetOptions } from './options.js';
 export type { SplitSpec, Subset, TimeLike, TimeRange } from './split.js';
 export { WindowDataset, type WindowElement } from './tf-dataset.js';
-export { columnsSource, registerStoreSourceFactory, type ColumnsSourceOptions, type StoreSourceFactory, type WindowSource } from './window-source.js';
+export { columnsSource, type ColumnsSourceOptions, type WindowSource } from './window-source.js';

@@ -47,7 +47,7 @@ function checkRules(o: ResolvedOptions, raw: MakeTfDatasetOptions): { used: stri
  * A `tf.data.Dataset` of sliding windows over a time-ordered source: `{ xs: [batch, windowSize, features],
  * ys: [batch, targets] (horizon 1) or [batch, horizon, targets] }`, ready for `model.fitDataset`. Reads the
  * source once up front (row count, gaps, split ranges, train statistics) when an option needs it, then once
- * per epoch. `source` is a `WindowSource` or a store path/URL (see `registerStoreSourceFactory`).
+ * per epoch. `source` is a `WindowSource` or a store path/URL (read with the loader's `storeWindowSource`).
  *
  * @example
  * const ds = await makeTfDataset(columnsSource({ unix, close, volume }), {

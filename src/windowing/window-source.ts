@@ -1,10 +1,11 @@
 import type { ColumnBatch, NumericColumn } from '../loader/column-batch.js';
 import { ConfigError, describeValue } from '../errors.js';
+import { storeWindowSource } from '../loader/index.js';
 
 /**
  * What the windowing stage reads: numeric columns in time order, in runs of rows (`ColumnBatch`es, e.g.
  * one per Parquet row group). Every `open()` restarts from the first row, so a dataset built on it can
- * be iterated for many epochs. The loader's store reader and `columnsSource` both implement it.
+ * be iterated for many epochs. The loader's `storeWindowSource` and `columnsSource` both implement it.
  *
  * @example
  * const source: WindowSource = columnsSource({ close: new Float64Array([1, 2, 3]) });
@@ -22,37 +23,13 @@ export interface WindowSource {
   open(columns: readonly string[]): AsyncIterable<ColumnBatch>;
 }
 
-/** Builds a `WindowSource` for a store path or URL; registered by the loader stage. */
-export type StoreSourceFactory = (url: string) => WindowSource | Promise<WindowSource>;
-
-let storeSourceFactory: StoreSourceFactory | undefined;
-
-/**
- * Lets `makeTfDataset('path/or/url', ...)` open a store: the loader registers how a string becomes a
- * `WindowSource`. Pass `undefined` to unregister (tests).
- *
- * @example
- * registerStoreSourceFactory((url) => openStoreAsWindowSource(url));
- */
-export function registerStoreSourceFactory(factory: StoreSourceFactory | undefined): void {
-  storeSourceFactory = factory;
-}
-
-/** A source object as is; a string through the registered factory (or a ConfigError when none is). */
+/** A source object as is; a store path or URL through the loader's `storeWindowSource`. */
 export async function resolveWindowSource(fn: string, source: WindowSource | string): Promise<WindowSource> {
-  if (typeof source !== 'string') {
-    if (source === null || typeof source !== 'object' || typeof source.open !== 'function' || !Array.isArray(source.columns)) {
-      throw new ConfigError(`${fn}: source must be a store path/URL or a WindowSource { columns, open() }; received ${describeValue(source)}`);
-    }
-    return source;
+  if (typeof source === 'string') return storeWindowSource(source);
+  if (source === null || typeof source !== 'object' || typeof source.open !== 'function' || !Array.isArray(source.columns)) {
+    throw new ConfigError(`${fn}: source must be a store path/URL or a WindowSource { columns, open() }; received ${describeValue(source)}`);
   }
-  if (!storeSourceFactory) {
-    throw new ConfigError(
-      `${fn}: source is the string ${describeValue(source)} but no store reader is registered; ` +
-        'import the loader (which calls registerStoreSourceFactory) or pass a WindowSource such as columnsSource({...})',
-    );
-  }
-  return storeSourceFactory(source);
+  return source;
 }
 
 /** Options of `columnsSource`. */

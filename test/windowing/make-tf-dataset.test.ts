@@ -5,7 +5,12 @@ import { ConfigError, TfplError } from '../../src/errors.js';
 import { initBackend } from '../../src/windowing/backend.js';
 import { makeTfDataset } from '../../src/windowing/make-tf-dataset.js';
 import type { MakeTfDatasetOptions } from '../../src/windowing/options.js';
-import { columnsSource, registerStoreSourceFactory } from '../../src/windowing/window-source.js';
+import { columnsSource } from '../../src/windowing/window-source.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BitcoinSchema } from '../../src/schema/bitcoin.js';
+import { materializeDataset } from '../../src/materialize/materialize.js';
 import { collect, partsSource, referenceWindows, windowsOf } from './helpers.js';
 
 const HOUR = 3_600_000;
@@ -62,19 +67,26 @@ describe('windowing/makeTfDataset', () => {
       });
     }
 
-    it('rejects a store path when no store reader is registered, and uses the factory once registered', async () => {
-      registerStoreSourceFactory(undefined);
-      const err = await makeTfDataset('/data/store', base).catch((e: unknown) => e);
-      expect(err).to.be.instanceOf(ConfigError);
-      expect((err as Error).message).to.contain('makeTfDataset: source is the string "/data/store" but no store reader is registered');
-      const seen: string[] = [];
-      registerStoreSourceFactory((url) => (seen.push(url), src));
+    it('reads a store path through the loader: the same windows as the same columns in memory', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'tfpl-window-store-'));
       try {
-        const ds = await makeTfDataset('/data/store', base);
-        expect(seen).to.deep.equal(['/data/store']);
-        expect(ds.windowsPerEpoch).to.equal(50 - 4);
+        const n = 300;
+        const t = Float64Array.from({ length: n }, (_, i) => Date.UTC(2024, 0, 1) + i * HOUR);
+        const price = Float32Array.from({ length: n }, (_, i) => 100 + Math.sin(i / 7) * 10);
+        const cap = Float64Array.from({ length: n }, (_, i) => 1e9 + i);
+        await materializeDataset(dir, BitcoinSchema, {
+          numRows: n,
+          columns: { timestamp: t, price_usd: price, market_cap: cap, price_change_24h: new Float32Array(n).fill(NaN), total_volume: new Float64Array(n).fill(NaN) },
+        }, { rowGroupSize: 64 });
+        const options: MakeTfDatasetOptions = { features: ['price_usd', 'market_cap'], targets: ['price_usd'], windowSize: 10, horizon: 2, timestampColumn: 'timestamp', maxGap: HOUR, normalize: 'zscore', batchSize: 32 };
+        const fromStore = await collect(await makeTfDataset(dir, options));
+        const inMemory = await collect(await makeTfDataset(columnsSource({ timestamp: t, price_usd: price, market_cap: cap }, { chunkRows: 64 }), options));
+        expect(fromStore.xs.length).to.equal(Math.ceil((300 - 11) / 32));
+        expect(fromStore).to.deep.equal(inMemory);
+        const missing = await makeTfDataset(join(dir, 'nope'), options).catch((e: unknown) => e);
+        expect(missing).to.be.instanceOf(TfplError);
       } finally {
-        registerStoreSourceFactory(undefined);
+        rmSync(dir, { recursive: true, force: true });
       }
     });
   });
