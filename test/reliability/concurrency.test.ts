@@ -121,13 +121,11 @@ describe('reliability: concurrent writers and readers', function () {
     }
   });
 
-  // BUG (src/materialize/store-lock.ts, acquireStoreLock, the `if (stale) { await unlink(path) ... }` branch):
-  // judging a lock stale and deleting it are two steps, and the delete removes whatever lock file is there by
-  // then. Two writers that both read the same dead-pid lock both delete "it"; the slower one deletes the lock
-  // the faster one has just created, and both then hold the lock. Their commits race and the later _metadata
-  // drops the other's rows, which materializeDataset had reported as committed. Reproduced below by widening
-  // the window with fs-faults.ts delays (C holds 100 ms between judging and deleting; B holds its commit).
-  it.skip('two writers taking over the same stale lock are still serialised (BUG: stale-lock takeover race loses a commit)', async () => {
+  // Regression test for a lost update found by this suite (fixed in 944661e): judging a lock stale and deleting
+  // it were two steps, and the delete removed whatever lock was there by then, so two writers that read the same
+  // dead-pid lock could both end up holding the lock and the later _metadata dropped the other's rows. The
+  // fs-faults.ts delays hold C between judging and deleting and B inside its commit, which made the race certain.
+  it('two writers taking over the same stale lock are still serialised', async () => {
     const dir = join(tmp(), 'store');
     await materializeDataset(dir, BitcoinSchema, crashRows(0, 100), { rowGroupSize: 100 });
     writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: await deadPid(), host: hostname(), since: '2026-01-01T00:00:00.000Z' }));

@@ -184,10 +184,10 @@ describe('reliability: hostile CSV input', function () {
         outcomes.read++;
       } catch (err) {
         const e = err as CsvError & SchemaError;
-        expect(isTfplError(e) && (e instanceof CsvError || e instanceof SchemaError), `fuzz case ${k}: ${String((err as Error)?.stack ?? err)}`).to.equal(true);
+        expect(isTfplError(err) && (err instanceof CsvError || err instanceof SchemaError), `fuzz case ${k}: ${String((err as Error)?.stack ?? err)}`).to.equal(true);
         expect(e.file, `fuzz case ${k}`).to.equal(csv);
         expect(e.message).to.contain(csv);
-        if (!(e instanceof CsvError && /file is empty/.test(e.message))) {
+        if (!(err instanceof CsvError && /file is empty/.test(e.message))) {
           expect(e.line, `fuzz case ${k}: ${e.message}`).to.be.a('number');
           // csv-parse reports an unclosed quote at the line after the end of the file, not where the quote opened
           const last = /Quote Not Closed/.test(e.message) ? physicalLines + 1 : physicalLines;
