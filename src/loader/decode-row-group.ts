@@ -1,6 +1,7 @@
-import { type FileMetaData, parquetRead } from 'hyparquet';
+import { type FileMetaData, parquetRead, type SchemaElement } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import type { Column } from '../schema/columns.js';
+import { decodeFlatColumn, isFlatNumeric } from './flat-column.js';
 import { ParquetReadError } from './parquet-read-error.js';
 import type { FieldCodec } from './store-field.js';
 import { decodeImage, decodeNpyValue } from './tensor-codecs.js';
@@ -172,6 +173,29 @@ function concat(parts: ArrayLike<unknown>[], total: number): ArrayLike<unknown> 
   return out;
 }
 
+/** A view (no copy) of prefetched bytes [start, end). */
+function prefetched(task: DecodeTask, start: number, end: number): Uint8Array {
+  const i = task.fetches.findIndex((f) => f.startByte <= start && end <= f.endByte);
+  if (i < 0) throw new Error(`byte range ${start}-${end} was not prefetched`);
+  return new Uint8Array(task.buffers[i]!, start - task.fetches[i]!.startByte, end - start);
+}
+
+/** Top-level leaf columns of a Parquet schema by name (groups excluded). */
+function topLevelElements(schema: SchemaElement[]): Map<string, SchemaElement> {
+  const out = new Map<string, SchemaElement>();
+  let i = 1;
+  const skip = (): void => {
+    const e = schema[i++]!;
+    for (let k = 0; k < (e.num_children ?? 0); k++) skip();
+  };
+  while (i < schema.length) {
+    const e = schema[i]!;
+    if (!e.num_children) out.set(e.name, e);
+    skip();
+  }
+  return out;
+}
+
 /**
  * Decodes one row group from prefetched byte ranges (hyparquet, pure JS: a corrupt page throws, it never
  * aborts the process). Runs the same in a worker and on the main thread.
@@ -190,22 +214,43 @@ export async function decodeRowGroup(task: DecodeTask): Promise<DecodedRowGroup>
   };
   const numRows = Number(task.metadata.row_groups[0]?.num_rows ?? 0);
   const chunks = new Map<string, { rowStart: number; data: ArrayLike<unknown> }[]>();
+  const fast = new Map<string, Column>();
   try {
-    await parquetRead({
-      file,
-      metadata: task.metadata,
-      columns: task.columns,
-      compressors: safeCompressors,
-      utf8: false,
-      parsers: DECODE_PARSERS as never,
-      onChunk: (c) => {
-        let list = chunks.get(c.columnName);
-        if (!list) chunks.set(c.columnName, (list = []));
-        list.push({ rowStart: c.rowStart, data: c.columnData as ArrayLike<unknown> });
-      },
-    });
+    // Flat numeric columns (the SDK's own stores are all of them) take the typed-array fast path.
+    const elements = topLevelElements(task.metadata.schema);
+    for (const spec of task.specs) {
+      const element = elements.get(spec.name);
+      const chunk = task.metadata.row_groups[0]?.columns.find((c) => c.meta_data?.path_in_schema.length === 1 && c.meta_data.path_in_schema[0] === spec.name);
+      const meta = chunk?.meta_data;
+      if (!element || !meta || !isFlatNumeric(element, spec)) continue;
+      const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
+      const bytes = prefetched(task, start, start + Number(meta.total_compressed_size));
+      const col = decodeFlatColumn(bytes, meta, element, spec, numRows, safeCompressors);
+      if (col) fast.set(spec.name, col);
+    }
+    const rest = task.columns.filter((c) => !fast.has(c));
+    if (rest.length > 0) {
+      await parquetRead({
+        file,
+        metadata: task.metadata,
+        columns: rest,
+        compressors: safeCompressors,
+        utf8: false,
+        parsers: DECODE_PARSERS as never,
+        onChunk: (c) => {
+          let list = chunks.get(c.columnName);
+          if (!list) chunks.set(c.columnName, (list = []));
+          list.push({ rowStart: c.rowStart, data: c.columnData as ArrayLike<unknown> });
+        },
+      });
+    }
     const columns: Record<string, Column> = {};
     for (const spec of task.specs) {
+      const done = fast.get(spec.name);
+      if (done) {
+        columns[spec.name] = done;
+        continue;
+      }
       const parts = (chunks.get(spec.name) ?? []).sort((a, b) => a.rowStart - b.rowStart).map((p) => p.data);
       const total = parts.reduce((s, p) => s + p.length, 0);
       if (total !== numRows) throw new Error(`column ${spec.name} decoded ${total} values but the row group has ${numRows} rows`);
