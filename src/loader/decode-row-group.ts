@@ -173,6 +173,9 @@ function concat(parts: ArrayLike<unknown>[], total: number): ArrayLike<unknown> 
   return out;
 }
 
+/** Internal switch for differential tests: decode every column through hyparquet's general reader. */
+export const decodeSettings = { flatFastPath: true };
+
 /** A view (no copy) of prefetched bytes [start, end). */
 function prefetched(task: DecodeTask, start: number, end: number): Uint8Array {
   const i = task.fetches.findIndex((f) => f.startByte <= start && end <= f.endByte);
@@ -222,7 +225,7 @@ export async function decodeRowGroup(task: DecodeTask): Promise<DecodedRowGroup>
       const element = elements.get(spec.name);
       const chunk = task.metadata.row_groups[0]?.columns.find((c) => c.meta_data?.path_in_schema.length === 1 && c.meta_data.path_in_schema[0] === spec.name);
       const meta = chunk?.meta_data;
-      if (!element || !meta || !isFlatNumeric(element, spec)) continue;
+      if (!decodeSettings.flatFastPath || !element || !meta || !isFlatNumeric(element, spec)) continue;
       const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
       const bytes = prefetched(task, start, start + Number(meta.total_compressed_size));
       const col = decodeFlatColumn(bytes, meta, element, spec, numRows, safeCompressors);
