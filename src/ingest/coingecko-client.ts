@@ -66,7 +66,8 @@ const simplePriceSchema = z.strictObject({
 
 /**
  * Options of `simplePrice`: `ids` (CoinGecko coin ids), `vsCurrency` (default `'usd'`), `signal`, and `deadline`
- * (epoch ms on the client's clock): a retry whose wait would end after it is not attempted; the last error is thrown.
+ * (epoch ms on the client's clock): a call whose rate-limiter slot starts after it fails at once (`throttled`), and a
+ * retry whose wait would end after it is not attempted (the last error is thrown).
  */
 export type SimplePriceOptions = z.input<typeof simplePriceSchema>;
 
@@ -89,6 +90,8 @@ export type MarketChartRangeOptions = z.input<typeof marketChartRangeSchema>;
 export class CoinGeckoClient {
   readonly baseUrl: string;
   readonly plan: 'demo' | 'pro';
+  /** The client-side limit in force (the option, or the plan's default). */
+  readonly callsPerMinute: number;
   readonly log: IngestLogger;
   private readonly options: z.output<typeof clientOptionsSchema>;
   private readonly clock: Clock;
@@ -100,7 +103,8 @@ export class CoinGeckoClient {
     this.baseUrl = (this.options.baseUrl ?? COINGECKO_BASE_URLS[this.plan]).replace(/\/+$/, '');
     this.clock = this.options.clock ?? systemClock;
     this.log = this.options.log ?? stderrLogger;
-    this.limiter = new RateLimiter(this.options.callsPerMinute ?? (this.plan === 'pro' ? 250 : 30), this.clock);
+    this.callsPerMinute = this.options.callsPerMinute ?? (this.plan === 'pro' ? 250 : 30);
+    this.limiter = new RateLimiter(this.callsPerMinute, this.clock);
   }
 
   /**
@@ -156,8 +160,14 @@ export class CoinGeckoClient {
     const { maxRetries } = this.options;
     for (let attempt = 0; ; attempt++) {
       let failure: CoinGeckoError;
+      let acquired: boolean;
       try {
-        await this.limiter.acquire(signal);
+        acquired = await this.limiter.acquire(signal, deadline);
+      } catch (err) {
+        throw signal?.aborted ? this.aborted(endpoint, err, `while waiting for the rate limiter (${this.callsPerMinute} calls/min)`) : err;
+      }
+      if (!acquired) throw this.error('throttled', endpoint, `not sent: the client-side rate limit (${this.callsPerMinute} calls/min) has no free slot before the deadline`);
+      try {
         return await this.attempt(endpoint, signal);
       } catch (err) {
         if (!(err instanceof CoinGeckoError)) throw signal?.aborted ? this.aborted(endpoint, err) : err;
@@ -173,7 +183,7 @@ export class CoinGeckoClient {
       try {
         await this.clock.sleep(delay, signal);
       } catch (err) {
-        throw this.aborted(endpoint, err, failure);
+        throw this.aborted(endpoint, err, `while waiting to retry after: ${failure.message}`, failure);
       }
     }
   }
@@ -232,8 +242,8 @@ export class CoinGeckoClient {
     return this.error('invalid-body', endpoint, `unexpected response: ${problem}`);
   }
 
-  private aborted(endpoint: string, cause: unknown, last?: CoinGeckoError): CoinGeckoError {
-    return this.error('aborted', endpoint, `aborted${last ? ` while waiting to retry after: ${last.message}` : ''}`, { status: last?.status, errorCode: last?.errorCode, errorMessage: last?.errorMessage }, last ?? cause);
+  private aborted(endpoint: string, cause: unknown, context?: string, last?: CoinGeckoError): CoinGeckoError {
+    return this.error('aborted', endpoint, `aborted${context ? ` ${context}` : ''}`, { status: last?.status, errorCode: last?.errorCode, errorMessage: last?.errorMessage }, last ?? cause);
   }
 
   /** Builds the error with the key scrubbed from every text, in case a proxy or the API echoes it back. */

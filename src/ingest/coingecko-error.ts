@@ -7,9 +7,10 @@ import { TfplError } from '../errors.js';
  * - `timeout`: no complete response within `timeoutMs`;
  * - `network`: connection refused, reset or dropped;
  * - `invalid-body`: a 2xx response whose body is not the documented JSON (malformed, missing fields, wrong types);
+ * - `throttled`: the client-side rate limiter had no free slot before the call's deadline (nothing was sent);
  * - `aborted`: the caller's signal fired.
  */
-export type CoinGeckoFailure = 'http-status' | 'rate-limited' | 'timeout' | 'network' | 'invalid-body' | 'aborted';
+export type CoinGeckoFailure = 'http-status' | 'rate-limited' | 'timeout' | 'network' | 'invalid-body' | 'throttled' | 'aborted';
 
 export interface CoinGeckoErrorDetails {
   failure: CoinGeckoFailure;

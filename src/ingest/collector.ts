@@ -11,6 +11,8 @@ import type { RowSink } from './row-sink.js';
 
 /** The part of `CoinGeckoClient` the collector needs. */
 export interface SimplePriceSource {
+  /** When present (as on `CoinGeckoClient`), an interval shorter than its spacing draws a warning. */
+  readonly callsPerMinute?: number;
   simplePrice(options: { ids: string[]; vsCurrency: string; signal?: AbortSignal; deadline?: number }): Promise<Record<string, PriceRow>>;
 }
 
@@ -101,6 +103,10 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
   };
   const start = o.startAt ?? clock.now();
   const I = o.intervalMs;
+  const cpm = o.client.callsPerMinute;
+  if (cpm !== undefined && 60_000 / cpm > I) {
+    log({ level: 'warn', message: `collect: intervalMs ${I} is shorter than the client's rate-limit spacing of ${60_000 / cpm} ms (${cpm} calls/min); ticks will be skipped while waiting for it`, reason: 'rate-limit' });
+  }
   try {
     for (let k = 0; !o.signal?.aborted; k++) {
       if (o.count !== undefined && k >= o.count) break;

@@ -19,10 +19,14 @@ export class RateLimiter {
     this.clock = clock;
   }
 
-  /** Waits for this call's slot. Slots are handed out in call order, so concurrent callers queue fairly. */
-  async acquire(signal?: AbortSignal): Promise<void> {
+  /**
+   * Waits for this call's slot. Slots are handed out in call order, so concurrent callers queue fairly.
+   * Returns false at once, without taking a slot, when the next free slot starts at or after `deadline`.
+   */
+  async acquire(signal?: AbortSignal, deadline?: number): Promise<boolean> {
     const now = this.clock.now();
     const slot = Math.max(now, this.next);
+    if (deadline !== undefined && slot >= deadline) return false;
     this.next = slot + this.intervalMs;
     try {
       await this.clock.sleep(slot - now, signal);
@@ -31,5 +35,6 @@ export class RateLimiter {
       if (this.next === slot + this.intervalMs) this.next = slot;
       throw err;
     }
+    return true;
   }
 }

@@ -1,7 +1,9 @@
 import { expect } from 'chai';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Writable } from 'node:stream';
 import backfillCommand, { parseDateFlag } from '../../src/cli/commands/backfill.js';
 import ingestCommand from '../../src/cli/commands/ingest.js';
@@ -46,7 +48,7 @@ describe('tfpl ingest / tfpl backfill', function () {
   it('ingest polls at the interval, writes the good rows, logs the skipped tick and never prints the key', async () => {
     server.queue('/simple/price', { body: simplePriceBody(dir) }, { status: 429, headers: { 'content-type': 'text/plain' }, body: 'error code: 1015' }, { body: simplePriceBody(dir, { last_updated_at: T0 + 60 }) });
     const csv = join(tmp, 'btc.csv');
-    const code = await ingestCommand.run(['--interval', '0.05', '--count', '3', '--csv', csv, '--base-url', server.baseUrl, '--calls-per-minute', '60000'], io);
+    const code = await ingestCommand.run(['--interval', '0.2', '--count', '3', '--csv', csv, '--base-url', server.baseUrl, '--calls-per-minute', '60000'], io);
     expect(code).to.equal(0);
     expect(readFileSync(csv, 'utf8')).to.equal(
       `${CSV_HEADER}\n2024-03-25T08:45:00.000Z,67187.3358936566,1317802988326.25,3.63727894677354,31260929299.5248\n2024-03-25T08:46:00.000Z,67187.3358936566,1317802988326.25,3.63727894677354,31260929299.5248\n`,
@@ -150,5 +152,58 @@ describe('tfpl ingest / tfpl backfill', function () {
     expect(parseDateFlag('from', '2021-01-10T06:30')).to.equal(Date.UTC(2021, 0, 10, 6, 30));
     expect(parseDateFlag('from', '2021-01-10T06:30:00+02:00')).to.equal(Date.UTC(2021, 0, 10, 4, 30));
     expect(parseDateFlag('to', 'now', 1234)).to.equal(1234);
+  });
+});
+
+describe('tfpl ingest in a child process', function () {
+  let dir: string;
+  before(function () {
+    dir = sharedData(this, 'coingecko');
+  });
+
+  it('on SIGINT finishes the current write and exits 0 with its summary', async function () {
+    this.timeout(20_000);
+    const server = await ReplayServer.start();
+    let n = 0;
+    server.route('/simple/price', () => ({ body: simplePriceBody(dir, { last_updated_at: T0 + 60 * n++ }) }));
+    const tmp = mkdtempSync(join(tmpdir(), 'tfpl-cli-sigint-'));
+    const csv = join(tmp, 'btc.csv');
+    const entry = fileURLToPath(new URL('../../src/cli/commands/ingest.ts', import.meta.url));
+    const script = `const { default: c } = await import(${JSON.stringify(pathToFileURL(entry).href)});
+process.exitCode = await c.run(process.argv.slice(1), { stdout: process.stdout, stderr: process.stderr, env: process.env });`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, '--', '--interval', '0.05', '--csv', csv, '--base-url', server.baseUrl, '--calls-per-minute', '60000'], {
+      env: { ...process.env, COINGECKO_API_KEY: KEY },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // interrupt once the collector has stored its third row (or give up if the child died first)
+    const stored = await new Promise<boolean>((resolve) => {
+      child.stderr.on('data', (d) => {
+        stderr += d;
+        if ((stderr.match(/: stored /g) ?? []).length === 3) resolve(true);
+      });
+      void exited.then(() => resolve(false));
+    });
+    child.kill('SIGINT');
+    const code = await exited;
+    await server.close();
+    try {
+      expect(stored, stderr).to.equal(true);
+      expect(code).to.equal(0);
+      expect(stderr).to.contain('tfpl ingest: interrupted; finishing the current write');
+      const lines = readFileSync(csv, 'utf8').split('\n');
+      expect(lines.at(-1)).to.equal(''); // every row complete
+      const written = Number(/(\d+) row\(s\) written/.exec(stdout)?.[1]);
+      expect(lines.slice(1, -1)).to.have.length(written);
+      expect(written).to.be.at.least(3);
+      const stamps = lines.slice(1, -1).map((l) => Date.parse(l.split(',')[0]!));
+      for (let i = 1; i < stamps.length; i++) expect(stamps[i]! - stamps[i - 1]!).to.be.a('number').and.be.at.least(60_000);
+      expect(stdout + stderr).not.to.contain(KEY);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });

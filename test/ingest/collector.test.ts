@@ -8,6 +8,7 @@ import { type SimplePriceSource, type TickReport, collect } from '../../src/inge
 import type { IngestLogEvent } from '../../src/ingest/log.js';
 import { CSV_HEADER, type PriceRow } from '../../src/ingest/price-row.js';
 import type { RowSink } from '../../src/ingest/row-sink.js';
+import { CsvRowSink } from '../../src/ingest/csv-sink.js';
 import { sharedData } from '../shared-data.js';
 import { FakeClock, ReplayServer, recorded, simplePriceBody } from './replay-server.js';
 
@@ -200,18 +201,37 @@ describe('collect', function () {
     expect((error as Error).message).to.equal('collect: intervalMs must be an integer >= 1; received 0');
   });
 
-  it('keeps a real 50 ms schedule against the local server, abandoning a hung call at the next tick', async () => {
+  it('keeps a real 100 ms schedule against the local server, abandoning a hung call at the next tick', async () => {
     server.queue(PRICE, good(T0), { fault: 'hang' }, good(T0 + 60), good(T0 + 120));
     const csvPath = join(tmp, 'btc.csv');
-    const startAt = Date.now() + 50;
+    const sink = await CsvRowSink.open(csvPath);
     const real = new CoinGeckoClient({ baseUrl: server.baseUrl, maxRetries: 0, timeoutMs: 10_000, callsPerMinute: 60_000, log: () => {} });
-    await collect({ client: real, intervalMs: 50, count: 4, startAt, csvPath, log: () => {}, onTick: (t) => ticks.push(t) });
+    // headroom before tick 0 so that a loaded machine still reaches it within its slot
+    const startAt = Date.now() + 250;
+    await collect({ client: real, intervalMs: 100, count: 4, startAt, sink, log: () => {}, onTick: (t) => ticks.push(t) });
     expect(ticks.map((t) => [t.tick, t.due - startAt, t.outcome, t.reason])).to.deep.equal([
       [0, 0, 'written', undefined],
-      [1, 50, 'skipped', 'deadline'],
-      [2, 100, 'written', undefined],
-      [3, 150, 'written', undefined],
+      [1, 100, 'skipped', 'deadline'],
+      [2, 200, 'written', undefined],
+      [3, 300, 'written', undefined],
     ]);
     expect(readFileSync(csvPath, 'utf8').trim().split('\n').map((l) => l.split(',')[0])).to.deep.equal(['timestamp', '2024-03-25T08:45:00.000Z', '2024-03-25T08:46:00.000Z', '2024-03-25T08:47:00.000Z']);
+  });
+
+  it('warns when the interval is shorter than the rate limit allows, and skips the ticks the limiter has no slot for', async () => {
+    server.route(PRICE, () => good(T0 + 60 * server.requests.length));
+    // one call per minute, a tick every 25 s: slots at 0, 60 and 120 s
+    const limited = new CoinGeckoClient({ baseUrl: server.baseUrl, clock, maxRetries: 0, callsPerMinute: 1, log: () => {} });
+    await collect({ client: limited, intervalMs: 25_000, count: 5, startAt: START, sink: { lastTimestamp: async () => null, append: async () => {} }, clock, log: (e) => events.push(e), onTick: (t) => ticks.push(t) });
+    expect(events[0]!.message).to.equal("collect: intervalMs 25000 is shorter than the client's rate-limit spacing of 60000 ms (1 calls/min); ticks will be skipped while waiting for it");
+    expect(ticks.map((t) => [t.due - START, t.outcome, t.reason])).to.deep.equal([
+      [0, 'written', undefined],
+      [25_000, 'skipped', 'throttled'],
+      [50_000, 'written', undefined],
+      [75_000, 'skipped', 'throttled'],
+      [100_000, 'written', undefined],
+    ]);
+    expect(ticks[1]!.message).to.match(/failed: not sent: the client-side rate limit \(1 calls\/min\) has no free slot before the deadline$/);
+    expect(server.requests).to.have.length(3);
   });
 });
