@@ -10,7 +10,7 @@ import { buildLstmModel } from './lstm-model.js';
 import { partSource } from './part-source.js';
 import { type ForecasterConfig, type ForecasterOptions, forecasterOptionsSchema } from './options.js';
 
-/** A trained model with everything needed to feed it: statistics and options. Dispose `model` when done. */
+/** A trained model (for inference: its optimizer state is released) with the statistics and options that feed it. Dispose `model` when done. */
 export interface Forecaster {
   model: tf.LayersModel;
   /** Train-range statistics of the log returns (from `makeTfDataset`); saved beside the model. */
@@ -90,6 +90,7 @@ export async function trainForecaster(source: WindowSource | string, options: Fo
   const model = buildLstmModel(o.windowSize, o.units, o.learningRate, o.seed);
   const history = { loss: [] as number[], valLoss: [] as number[] };
   onProgress?.({ kind: 'start', epochs: o.epochs, batchesPerEpoch: train.size, windows });
+  let failed = true;
   try {
     let epoch = 0;
     await model.fitDataset(train, {
@@ -108,9 +109,12 @@ export async function trainForecaster(source: WindowSource | string, options: Fo
         },
       },
     });
-  } catch (err) {
-    model.dispose();
-    throw err;
+    failed = false;
+  } finally {
+    // The optimizer was passed in as an object, so model.dispose() would not free its slots (Adam: 2 per
+    // weight): release them here. The returned model is for inference and saving.
+    model.optimizer.dispose();
+    if (failed) model.dispose();
   }
   return { model, normalization: train.normalization, config, history, windows };
 }

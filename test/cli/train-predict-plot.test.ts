@@ -1,0 +1,123 @@
+import { expect } from 'chai';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from '../../src/cli/command.js';
+import { isTfplError, BitcoinSchema, materializeDataset } from '../../src/index.js';
+import { useTmpDir } from '../tmp-dir.js';
+import { runCli } from './run-cli.js';
+
+/**
+ * `tfpl <name> ...` through src/cli/main.ts when the command is registered there; until then the same
+ * handling (help → 0, UsageError → 2 with usage, TfplError → 1) around the command module.
+ */
+async function tfpl(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const viaMain = await runCli(argv);
+  if (!viaMain.stderr.includes('unknown command')) return viaMain;
+  const [name, ...rest] = argv;
+  const command = (await import(`../../src/cli/commands/${name}.js`)).default as Command;
+  const out = new PassThrough();
+  const err = new PassThrough();
+  const text = { stdout: '', stderr: '' };
+  out.on('data', (c) => (text.stdout += c));
+  err.on('data', (c) => (text.stderr += c));
+  const io = { stdout: out, stderr: err, env: {} };
+  if (rest.includes('--help') || rest.includes('-h')) {
+    out.write(`${command.usage}\n`);
+    return { code: EXIT_OK, ...text };
+  }
+  try {
+    const code = await command.run(rest, io);
+    return { code, ...text };
+  } catch (e) {
+    // By name, as main.ts does: the dynamically imported command may see another instance of command.js.
+    if (e instanceof UsageError || (e as Error).name === 'UsageError') {
+      err.write(`tfpl ${name}: ${e.message}\n\n${command.usage}\n`);
+      return { code: EXIT_USAGE, ...text };
+    }
+    if (isTfplError(e)) {
+      err.write(`tfpl ${name}: ${e.name}: ${e.message}\n`);
+      return { code: EXIT_FAILURE, ...text };
+    }
+    throw e;
+  }
+}
+
+async function syntheticStore(dir: string, n: number): Promise<string> {
+  const timestamp = Float64Array.from({ length: n }, (_, i) => Date.UTC(2024, 0, 1) + i * 3_600_000);
+  let p = 40_000;
+  const price_usd = Float32Array.from({ length: n }, (_, i) => (p *= Math.exp(0.004 * Math.sin(i * 1.7) + 0.003 * Math.cos(i * 0.31))));
+  const store = join(dir, 'store');
+  await materializeDataset(store, BitcoinSchema, { numRows: n, columns: { timestamp, price_usd, market_cap: Float64Array.from(price_usd, (v) => v * 19.6e6), price_change_24h: new Float32Array(n).fill(NaN), total_volume: new Float64Array(n).fill(NaN) } }, { rowGroupSize: 500 });
+  return store;
+}
+
+describe('cli: tfpl train / predict / plot', function () {
+  this.timeout(120_000);
+  const tmp = useTmpDir();
+
+  it('usage errors exit 2 with the reason and the usage', async () => {
+    const cases: [string[], RegExp][] = [
+      [['train'], /expected exactly one store directory; received 0/],
+      [['train', 'store'], /--out <model-dir> is required/],
+      [['train', 'store', '--out', 'm', '--split', '0.8,0.2,0.2'], /--split must be three fractions train,validation,test in \(0, 1\) summing to at most 1; received "0.8,0.2,0.2"/],
+      [['train', 'store', '--out', 'm', '--backend', 'gpu'], /--backend must be one of tensorflow, wasm, cpu; received "gpu"/],
+      [['train', 'store', '--out', 'm', '--epochs', '0'], /--epochs must be an integer >= 1; received "0"/],
+      [['train', 'store', '--out', 'm', '--bogus'], /Unknown option '--bogus'/],
+      [['predict', 'model'], /expected <model-dir> and <store>; received 1 argument/],
+      [['predict', 'model', 'store', '--steps', 'x'], /--steps must be an integer >= 1; received "x"/],
+      [['plot', 'store'], /--out <dir> is required/],
+      [['plot', 'store', '--out', 'o', '--sma', '24,a'], /--sma must be an integer >= 1; received "a"/],
+    ];
+    for (const [argv, message] of cases) {
+      const r = await tfpl(argv);
+      expect(r.code, argv.join(' ')).to.equal(EXIT_USAGE);
+      expect(r.stderr, argv.join(' ')).to.match(message);
+      expect(r.stderr, argv.join(' ')).to.include(`Usage: tfpl ${argv[0]}`);
+    }
+  });
+
+  it('--help prints the usage and exits 0', async () => {
+    for (const name of ['train', 'predict', 'plot']) {
+      const r = await tfpl([name, '--help']);
+      expect(r.code).to.equal(EXIT_OK);
+      expect(r.stdout).to.match(new RegExp(`^Usage: tfpl ${name} `));
+    }
+  });
+
+  it('a missing store or model exits 1 with the path', async () => {
+    const r = await tfpl(['predict', join(tmp(), 'no-model'), join(tmp(), 'no-store')]);
+    expect(r.code).to.equal(EXIT_FAILURE);
+    expect(r.stderr).to.match(/loadForecaster: cannot read .*no-model\/forecaster\.json/);
+  });
+
+  it('train → predict → plot on a store, with --json for machines and no progress bar off a terminal', async () => {
+    const store = await syntheticStore(tmp(), 1_200);
+    const model = join(tmp(), 'model');
+    const plots = join(tmp(), 'plots');
+    const train = await tfpl(['train', store, '--out', model, '--epochs', '2', '--window', '12', '--units', '4', '--ma-window', '6', '--backend', 'wasm', '--plots', plots, '--label', 'test series', '--json']);
+    expect(train.code, train.stderr).to.equal(EXIT_OK);
+    const result = JSON.parse(train.stdout);
+    expect(result.backend).to.equal('wasm');
+    expect(result.history.loss).to.have.length(2);
+    expect(Object.keys(result.evaluation.metrics)).to.deep.equal(['lstm', 'persistence', 'movingAverage']);
+    expect(result.evaluation.movingAverageWindow).to.equal(6);
+    expect(existsSync(result.plot.png)).to.equal(true);
+    expect(train.stderr).to.match(/epoch 2\/2: loss/);
+    expect(train.stderr).not.to.include('\u001b[');
+
+    const text = await tfpl(['predict', model, store, '--steps', '3']);
+    expect(text.code, text.stderr).to.equal(EXIT_OK);
+    expect(text.stdout).to.match(/^latest: {3}2024-02-19T23:00:00Z {2}[\d.]+\nforecast: 2024-02-20T00:00:00Z {2}[\d.]+ {2}\([+-][\d.]+ %\)\n(forecast: .*\n){2}model trained on: test series\n$/);
+    const json = JSON.parse((await tfpl(['predict', model, store, '--json'])).stdout);
+    expect(json.forecasts).to.have.length(1);
+    expect(json.forecasts[0].price).to.be.finite;
+
+    const plot = await tfpl(['plot', store, '--out', plots, '--sma', '24', '--ema', '12', '--json']);
+    expect(plot.code, plot.stderr).to.equal(EXIT_OK);
+    const p = JSON.parse(plot.stdout);
+    expect(p.charts.map((c: { name: string }) => c.name)).to.deep.equal(['price', 'volatility']);
+    expect(readFileSync(p.charts[0].svg, 'utf8')).to.include('EMA 12');
+    expect(p.summary.rows).to.equal(1_200);
+  });
+});
