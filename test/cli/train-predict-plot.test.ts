@@ -32,7 +32,7 @@ async function tfpl(argv: string[]): Promise<{ code: number; stdout: string; std
   } catch (e) {
     // By name, as main.ts does: the dynamically imported command may see another instance of command.js.
     if (e instanceof UsageError || (e as Error).name === 'UsageError') {
-      err.write(`tfpl ${name}: ${e.message}\n\n${command.usage}\n`);
+      err.write(`tfpl ${name}: ${(e as Error).message}\n\n${command.usage}\n`);
       return { code: EXIT_USAGE, ...text };
     }
     if (isTfplError(e)) {
