@@ -1,6 +1,7 @@
 import type { ColumnBatch } from '../schema/columns.js';
 import { type BatchReader, makeBatchReader } from './batch-reader.js';
 import type { ReaderOptions } from './reader-options.js';
+import type { StoreField } from './store-field.js';
 import type { StoreLocation } from './store-location.js';
 
 /** One decoded row: field name → value (number, bigint, string, boolean, `{ shape, data }` tensor, or null). */
@@ -13,13 +14,14 @@ export interface RowReader extends AsyncIterable<DecodedRow> {
   close(): Promise<void>;
 }
 
-function* rowsOf(batch: ColumnBatch, names: readonly string[]): Generator<DecodedRow> {
-  const cols = names.map((n) => batch.columns[n] as ArrayLike<unknown>);
+function* rowsOf(batch: ColumnBatch, fields: readonly StoreField[]): Generator<DecodedRow> {
+  const cols = fields.map((f) => batch.columns[f.name] as ArrayLike<unknown>);
   for (let i = 0; i < batch.numRows; i++) {
     const row: DecodedRow = {};
-    for (let c = 0; c < names.length; c++) {
+    for (let c = 0; c < fields.length; c++) {
       const v = cols[c]![i];
-      row[names[c]!] = v === undefined || (typeof v === 'number' && Number.isNaN(v)) ? null : v;
+      // NaN stands for null only in nullable columns; a non-nullable float column may hold a real NaN.
+      row[fields[c]!.name] = v === undefined || (fields[c]!.nullable && typeof v === 'number' && Number.isNaN(v)) ? null : v;
     }
     yield row;
   }
@@ -27,7 +29,7 @@ function* rowsOf(batch: ColumnBatch, names: readonly string[]): Generator<Decode
 
 /**
  * Opens a store and reads it row by row, with the same options as `makeBatchReader` (a `batchSize` only
- * changes how rows are grouped internally). NaN in float and timestamp columns reads as null.
+ * changes how rows are grouped internally). NaN in a nullable float or timestamp column reads as null.
  *
  * @example
  * const reader = await makeReader('./petastorm-store', { columns: ['id', 'matrix'] });
@@ -35,11 +37,10 @@ function* rowsOf(batch: ColumnBatch, names: readonly string[]): Generator<Decode
  */
 export async function makeReader(store: string | URL | StoreLocation, options: ReaderOptions = {}): Promise<RowReader> {
   const batches = await makeBatchReader(store, options);
-  const names = batches.fields.map((f) => f.name);
   return {
     batches,
     async *[Symbol.asyncIterator]() {
-      for await (const b of batches) yield* rowsOf(b, names);
+      for await (const b of batches) yield* rowsOf(b, batches.fields);
     },
     close: () => batches.close(),
   };
