@@ -1,0 +1,37 @@
+// The runs `npm run bench` makes: which case, on which data, with which overrides, how often.
+import type { CaseName, CaseParams } from './measure.js';
+
+/** Which dataset a job reads: the main one, or the small/large store of the RSS comparison. */
+export type DataKey = 'main' | 'rssSmall' | 'rssLarge';
+
+export interface Job {
+  /** Key in the table and the JSON; `--cases` selects by it. */
+  id: string;
+  case: CaseName;
+  label: string;
+  data: DataKey;
+  override?: Partial<CaseParams>;
+  /** Runs of a heavy job (default: --repeats). */
+  repeats?: number;
+}
+
+/** Every job, in table order; `workers` is the --workers value (the scaling jobs use 1). */
+export function allJobs(workers: number): Job[] {
+  return [
+    { id: 'sdk', case: 'sdk', label: `1. this SDK: makeTfDataset(store), ${workers} decode worker(s)`, data: 'main' },
+    { id: 'csv', case: 'csv', label: '2. tf.data.csv + ring-buffer generator, 1 tensor/window, .batch()', data: 'main' },
+    { id: 'generator', case: 'generator', label: '3. columns in memory, 1 tf.tensor2d/window, generator().batch()', data: 'main' },
+    { id: 'duckdb', case: 'duckdb', label: `4. DuckDB read_parquet → columns (${workers} threads) + JS windows`, data: 'main' },
+    { id: 'decode', case: 'decode', label: `5a. limit: decode only (loader → columns), ${workers} worker(s)`, data: 'main' },
+    { id: 'memcpy', case: 'memcpy', label: '5b. limit: memcpy of the window bytes', data: 'main' },
+    { id: 'assembly', case: 'assembly', label: 'SDK windowing over in-memory columns (no decode)', data: 'main' },
+    { id: 'sdk-w1', case: 'sdk', label: 'this SDK, 1 decode worker', data: 'main', override: { workers: 1 } },
+    { id: 'decode-w1', case: 'decode', label: 'decode only, 1 worker', data: 'main', override: { workers: 1 } },
+    { id: 'sdk-rss-small', case: 'sdk', label: 'this SDK on the small RSS store', data: 'rssSmall', repeats: 1 },
+    { id: 'sdk-rss-large', case: 'sdk', label: 'this SDK on the large RSS store', data: 'rssLarge', repeats: 1 },
+    { id: 'fit', case: 'fit', label: 'LSTM(32)→Dense(1) fitDataset(store), wasm', data: 'main', repeats: 1 },
+    { id: 'materialize', case: 'materialize', label: 'importCsv: CSV → store (validated)', data: 'main' },
+    { id: 'duckdb-copy', case: 'duckdb-copy', label: "DuckDB COPY read_csv → 'x.parquet'", data: 'main' },
+    { id: 'idle', case: 'idle', label: 'reference: tfjs + backend loaded, nothing else', data: 'main', repeats: 1 },
+  ];
+}

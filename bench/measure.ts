@@ -1,0 +1,100 @@
+// What every case shares: its parameters, what it measures, and how a window dataset is consumed.
+import type * as tf from '@tensorflow/tfjs';
+
+export const CASE_NAMES = ['sdk', 'csv', 'generator', 'duckdb', 'decode', 'memcpy', 'assembly', 'fit', 'materialize', 'duckdb-copy', 'idle'] as const;
+export type CaseName = (typeof CASE_NAMES)[number];
+/** The case runner's one stdout line starts with this, followed by the CaseResult as JSON. */
+export const RESULT_PREFIX = 'BENCH_RESULT ';
+
+/** Everything a case needs, passed as JSON on the case runner's command line. */
+export interface CaseParams {
+  /** Rows of the store or series the case reads. */
+  rows: number;
+  window: number;
+  features: number;
+  batch: number;
+  /** Decode workers (SDK cases) and DuckDB threads. */
+  workers: number;
+  seed: number;
+  /** Rows per row group of the store (also the chunk size of in-memory sources, to mimic it). */
+  rowGroupSize: number;
+  storeDir: string;
+  csvPath: string;
+  /** Capped cases stop after this many seconds of timed iteration and report the rate of what they did. */
+  budgetSeconds: number;
+  /** Batches consumed (and discarded) before timing, to warm the JIT and the caches. */
+  warmupBatches: number;
+  /** Batches trained in the `fit` case (after 5 warm-up batches). */
+  fitBatches: number;
+  /** Prefix CSV of the materialize cases. */
+  materializeCsv: string;
+  materializeRows: number;
+  materializeCsvBytes: number;
+  /** Scratch directory the materialize cases write into. */
+  scratchDir: string;
+  /** TensorFlow.js backend; undefined = initBackend's choice. */
+  backend?: 'wasm' | 'cpu' | 'tensorflow';
+}
+
+/** What a case reports; the runner adds peak RSS. */
+export interface CaseMeasure {
+  /** Windows delivered in `seconds` (0 for cases that make none). */
+  windows: number;
+  /** Source rows consumed in `seconds`. */
+  rows: number;
+  /** Bytes delivered in `seconds` (windows: xs float32 bytes; decode: column bytes; materialize: CSV bytes). */
+  bytes: number;
+  /** Timed seconds: from a fresh iterator (or query) to its last batch, or to the budget. */
+  seconds: number;
+  /** True when the budget stopped the case before the end of the data. */
+  capped: boolean;
+  /** Case-specific figures (e.g. DuckDB read vs assembly seconds, fit wait share). */
+  extra?: Record<string, number | string>;
+}
+
+export interface CaseResult extends CaseMeasure {
+  case: string;
+  peakRssBytes: number;
+  backend: string;
+}
+
+export const now = (): number => performance.now() / 1000;
+
+/** Peak resident set size of this process so far (each case runs in its own process). */
+export const peakRssBytes = (): number => process.resourceUsage().maxRSS * 1024;
+
+export const xsBytes = (windows: number, p: CaseParams): number => windows * p.window * p.features * 4;
+
+/** Windows of the series for window size W and horizon 1 (stride 1): one per start with a next row. */
+export const totalWindows = (p: CaseParams): number => Math.max(0, p.rows - p.window);
+
+type Batches = tf.data.Dataset<tf.TensorContainer>;
+
+/**
+ * Pulls batches from a fresh iterator until the data ends, `maxWindows` windows or `maxSeconds` pass,
+ * disposing every tensor. Returns windows seen and the seconds from before `iterator()` to the last batch.
+ */
+export async function consume(ds: Batches, tfm: typeof tf, limit: { maxWindows?: number; maxSeconds?: number } = {}): Promise<{ windows: number; seconds: number; capped: boolean }> {
+  const maxWindows = limit.maxWindows ?? Infinity;
+  const maxSeconds = limit.maxSeconds ?? Infinity;
+  const start = now();
+  const it = await ds.iterator();
+  let windows = 0;
+  let capped = false;
+  for (;;) {
+    const r = await it.next();
+    if (r.done) break;
+    const v = r.value as { xs: tf.Tensor };
+    windows += v.xs.shape[0]!;
+    tfm.dispose(r.value);
+    if (windows >= maxWindows) {
+      capped = true;
+      break;
+    }
+    if (now() - start >= maxSeconds) {
+      capped = true;
+      break;
+    }
+  }
+  return { windows, seconds: now() - start, capped };
+}

@@ -1,0 +1,237 @@
+// `npm run bench` / `tfpl bench`: batch throughput of this SDK next to the alternatives, same data, same run.
+// Generates (or reuses) a synthetic store + CSV, runs every case in its own process after an in-process
+// warm-up, repeats round-robin so machine noise spreads over all cases, and prints a table of medians,
+// the ratios with the issue's targets, and (--json) everything as JSON.
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { type BenchData, ensureData, ensurePrefixCsv } from './data.js';
+import { allJobs, type DataKey, type Job } from './jobs.js';
+import { type CaseParams, type CaseResult, RESULT_PREFIX } from './measure.js';
+import { type CaseSummary, formatReport, ratios, summarize } from './report.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..');
+
+export const USAGE = `Usage: npm run bench -- [options]      (or: tfpl bench [options], from a source checkout)
+
+Runs each case in its own process after a warm-up, --repeats times, and prints medians and ratios.
+
+Options:
+  --rows N              rows of the synthetic series (default 10000000)
+  --window N            time steps per window (default 48)
+  --features N          float32 features per row (default 4)
+  --batch N             windows per batch (default 64)
+  --repeats N           timed runs per case (default 3; RSS, fit and idle cases run once)
+  --workers N           decode workers of the SDK cases, DuckDB threads (default 2)
+  --budget S            seconds of timed iteration for the capped baselines (csv, generator; default 10)
+  --warmup-batches N    batches consumed before timing (default 100)
+  --fit-batches N       timed training batches of the fit case (default 150)
+  --materialize-rows N  rows of the CSV the materialize cases convert (default 1000000)
+  --rss-rows A,B        row counts of the small and large RSS stores (default 5000000,50000000)
+  --cases a,b,...       run only these cases (ids in the table; default all)
+  --backend NAME        tfjs backend of the data cases: wasm, cpu (default: initBackend's choice)
+  --cache-dir DIR       where generated data is cached (default .cache/bench)
+  --json                print the JSON document on stdout (the table goes to stderr)
+  --out FILE            also write the JSON document to FILE
+  --timeout S           kill a case run after S seconds (default 600)
+  -h, --help            show this help`;
+
+const int = (name: string, v: string, min = 1): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new Error(`bench: --${name} must be an integer >= ${min}; received ${JSON.stringify(v)}`);
+  return n;
+};
+
+function parse(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      rows: { type: 'string', default: '10000000' },
+      window: { type: 'string', default: '48' },
+      features: { type: 'string', default: '4' },
+      batch: { type: 'string', default: '64' },
+      repeats: { type: 'string', default: '3' },
+      workers: { type: 'string', default: '2' },
+      budget: { type: 'string', default: '10' },
+      'warmup-batches': { type: 'string', default: '100' },
+      'fit-batches': { type: 'string', default: '150' },
+      'materialize-rows': { type: 'string', default: '1000000' },
+      'rss-rows': { type: 'string', default: '5000000,50000000' },
+      cases: { type: 'string' },
+      backend: { type: 'string' },
+      'cache-dir': { type: 'string', default: join(root, '.cache', 'bench') },
+      json: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      timeout: { type: 'string', default: '600' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  const rssRows = values['rss-rows'].split(',').map((v) => int('rss-rows', v.trim()));
+  if (rssRows.length !== 2) throw new Error(`bench: --rss-rows must be two row counts A,B; received ${JSON.stringify(values['rss-rows'])}`);
+  const budget = Number(values.budget);
+  if (!(budget > 0)) throw new Error(`bench: --budget must be a number of seconds > 0; received ${JSON.stringify(values.budget)}`);
+  if (values.backend !== undefined && !['wasm', 'cpu', 'tensorflow'].includes(values.backend)) {
+    throw new Error(`bench: --backend must be wasm, cpu or tensorflow; received ${JSON.stringify(values.backend)}`);
+  }
+  const workers = int('workers', values.workers, 0);
+  const jobs = allJobs(workers);
+  const ids = values.cases?.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = ids?.filter((id) => !jobs.some((j) => j.id === id));
+  if (unknown?.length) throw new Error(`bench: unknown case(s) ${unknown.join(', ')}; cases: ${jobs.map((j) => j.id).join(', ')}`);
+  return {
+    help: values.help,
+    rows: int('rows', values.rows),
+    window: int('window', values.window),
+    features: int('features', values.features),
+    batch: int('batch', values.batch),
+    repeats: int('repeats', values.repeats),
+    workers,
+    budget,
+    warmupBatches: int('warmup-batches', values['warmup-batches'], 0),
+    fitBatches: int('fit-batches', values['fit-batches']),
+    materializeRows: int('materialize-rows', values['materialize-rows']),
+    rssRows: rssRows as [number, number],
+    jobs: ids ? jobs.filter((j) => ids.includes(j.id)) : jobs,
+    backend: values.backend as CaseParams['backend'],
+    cacheDir: resolve(values['cache-dir']),
+    json: values.json,
+    out: values.out,
+    timeout: int('timeout', values.timeout),
+  };
+}
+
+type Options = ReturnType<typeof parse>;
+
+/** Runs one case in a child process and returns its result (or throws with its stderr). */
+function runCase(job: Job, params: CaseParams, timeoutSeconds: number): Promise<CaseResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'case-runner.ts'), job.case, JSON.stringify(params)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    child.stderr.on('data', (d: Buffer) => (err += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutSeconds * 1000);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const line = out.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
+      if (code === 0 && line) return resolvePromise(JSON.parse(line.slice(RESULT_PREFIX.length)) as CaseResult);
+      reject(new Error(`case ${job.id} exited with ${signal ?? code}${signal === 'SIGKILL' ? ` (timeout ${timeoutSeconds} s)` : ''}:\n${err.trim().split('\n').slice(-15).join('\n')}`));
+    });
+  });
+}
+
+function machine(backend: string | undefined) {
+  const cpu = cpus()[0];
+  return { cores: availableParallelism(), cpuModel: cpu?.model ?? 'unknown', memoryBytes: totalmem(), node: process.version, platform: `${process.platform}-${process.arch}`, backend };
+}
+
+export async function runBench(argv: string[], print: { out: (s: string) => void; log: (s: string) => void }): Promise<number> {
+  const o: Options = parse(argv);
+  if (o.help) {
+    print.out(`${USAGE}\n`);
+    return 0;
+  }
+  const t0 = performance.now();
+  const load1Before = loadavg();
+  const log = (msg: string) => print.log(`[bench] ${msg}\n`);
+  const dataParams = (rows: number) => ({ rows, features: o.features, seed: 1, rowGroupSize: 65_536, maxRowsPerFile: 1_048_576 });
+  const needs = new Set<DataKey>(o.jobs.map((j) => j.data));
+  const data: Partial<Record<DataKey, BenchData>> = {};
+  const needCsv = o.jobs.some((j) => j.case === 'csv');
+  data.main = await ensureData(o.cacheDir, dataParams(o.rows), { withCsv: needCsv, log });
+  if (needs.has('rssSmall')) data.rssSmall = await ensureData(o.cacheDir, dataParams(o.rssRows[0]), { withCsv: false, log });
+  if (needs.has('rssLarge')) data.rssLarge = await ensureData(o.cacheDir, dataParams(o.rssRows[1]), { withCsv: false, log });
+  const prefix = o.jobs.some((j) => j.case === 'materialize' || j.case === 'duckdb-copy')
+    ? await ensurePrefixCsv(data.main.dir, o.materializeRows, o.features, 1)
+    : { path: '', bytes: 0 };
+  const dataSeconds = (performance.now() - t0) / 1000;
+  if (dataSeconds > 1) log(`data ready in ${dataSeconds.toFixed(1)} s`);
+  const scratchDir = join(o.cacheDir, 'scratch');
+  mkdirSync(scratchDir, { recursive: true });
+
+  const paramsFor = (job: Job): CaseParams => {
+    const d = data[job.data]!;
+    const rows = job.data === 'main' ? o.rows : job.data === 'rssSmall' ? o.rssRows[0] : o.rssRows[1];
+    return {
+      rows,
+      window: o.window,
+      features: o.features,
+      batch: o.batch,
+      workers: o.workers,
+      seed: 1,
+      rowGroupSize: 65_536,
+      storeDir: d.storeDir,
+      csvPath: d.csvPath,
+      budgetSeconds: o.budget,
+      warmupBatches: o.warmupBatches,
+      fitBatches: o.fitBatches,
+      materializeCsv: prefix.path,
+      materializeRows: o.materializeRows,
+      materializeCsvBytes: prefix.bytes,
+      scratchDir,
+      backend: o.backend,
+      ...job.override,
+    };
+  };
+
+  const results = new Map<string, CaseResult[]>(o.jobs.map((j) => [j.id, []]));
+  const failures: string[] = [];
+  const rounds = Math.max(...o.jobs.map((j) => j.repeats ?? o.repeats));
+  for (let round = 0; round < rounds; round++) {
+    for (const job of o.jobs) {
+      const runs = job.repeats ?? o.repeats;
+      if (round >= runs || failures.some((f) => f.startsWith(`${job.id}:`))) continue;
+      const started = performance.now();
+      try {
+        const r = await runCase(job, paramsFor(job), o.timeout);
+        results.get(job.id)!.push(r);
+        const rate = r.windows > 0 ? `${Math.round(r.windows / r.seconds).toLocaleString('en-US')} windows/s` : r.rows > 0 ? `${Math.round(r.rows / r.seconds).toLocaleString('en-US')} rows/s` : '';
+        log(`${job.id} ${round + 1}/${runs}: ${rate}, peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+      } catch (err) {
+        failures.push(`${job.id}: ${(err as Error).message}`);
+        log(`FAILED ${job.id}: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  const summaries: Record<string, CaseSummary | undefined> = {};
+  for (const job of o.jobs) if (results.get(job.id)!.length) summaries[job.id] = summarize(job, results.get(job.id)!);
+  const rs = ratios(summaries);
+  const list = o.jobs.map((j) => summaries[j.id]).filter((s): s is CaseSummary => s !== undefined);
+  const totalSeconds = (performance.now() - t0) / 1000;
+  const doc = {
+    version: 1,
+    date: new Date().toISOString(),
+    command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
+    machine: { ...machine(list[0]?.results[0]?.backend), loadavgBefore: load1Before, loadavgAfter: loadavg() },
+    params: { rows: o.rows, window: o.window, features: o.features, batch: o.batch, repeats: o.repeats, workers: o.workers, budgetSeconds: o.budget, warmupBatches: o.warmupBatches, fitBatches: o.fitBatches, materializeRows: o.materializeRows, rssRows: o.rssRows },
+    data: Object.fromEntries(Object.entries(data).map(([k, d]) => [k, { dir: d.dir, storeBytes: d.storeBytes, csvBytes: d.csvBytes, reused: d.reused, generatedSeconds: d.generatedSeconds }])),
+    cases: Object.fromEntries(list.map((s) => [s.id, s])),
+    ratios: rs,
+    failures,
+    totalSeconds,
+  };
+  const report = formatReport(list, rs);
+  const head = `${doc.command}: ${o.rows.toLocaleString('en-US')} rows, batches [${o.batch}, ${o.window}, ${o.features}] float32, ${o.repeats} run(s) per case (medians), backend ${doc.machine.backend}, ${doc.machine.cores} cores, load ${load1Before[0]!.toFixed(2)} → ${doc.machine.loadavgAfter[0]!.toFixed(2)}, ${totalSeconds.toFixed(0)} s`;
+  const text = `\n${head}\n\n${report}\n${failures.length ? `\nFAILED:\n${failures.join('\n')}\n` : ''}`;
+  if (o.json) {
+    print.log(text);
+    print.out(`${JSON.stringify(doc, null, 2)}\n`);
+  } else print.out(text);
+  if (o.out) writeFileSync(o.out, `${JSON.stringify(doc, null, 2)}\n`);
+  return failures.length ? 1 : 0;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    process.exitCode = await runBench(process.argv.slice(2), { out: (s) => process.stdout.write(s), log: (s) => process.stderr.write(s) });
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`);
+    process.exitCode = 2;
+  }
+}

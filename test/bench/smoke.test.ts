@@ -1,0 +1,50 @@
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import benchCommand from '../../src/cli/commands/bench.js';
+import { useTmpDir } from '../tmp-dir.js';
+
+const root = join(import.meta.dirname, '..', '..');
+
+// The bench end to end at tiny sizes, so it cannot rot. Figures are not checked against any time: only
+// that every case ran and reported positive, finite numbers.
+describe('bench: smoke run of every case at tiny sizes', function () {
+  this.timeout(180_000);
+  const tmp = useTmpDir();
+
+  it('prints JSON with every case, positive finite rates and RSS, and every ratio', function () {
+    const args = ['--rows', '12000', '--repeats', '1', '--rss-rows', '4000,12000', '--fit-batches', '3', '--materialize-rows', '3000', '--budget', '0.3', '--warmup-batches', '2'];
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench', 'run.ts'), ...args, '--json', '--cache-dir', tmp()], { cwd: root, encoding: 'utf8' });
+    expect(r.status, r.stderr).to.equal(0);
+    const doc = JSON.parse(r.stdout) as {
+      failures: string[];
+      cases: Record<string, { windowsPerSec: number | null; rowsPerSec: number | null; mbPerSec: number | null; peakRssBytes: number; runs: number }>;
+      ratios: { name: string; value: number | null }[];
+    };
+    expect(doc.failures).to.deep.equal([]);
+    const ids = ['sdk', 'csv', 'generator', 'duckdb', 'decode', 'memcpy', 'assembly', 'sdk-w1', 'decode-w1', 'sdk-rss-small', 'sdk-rss-large', 'fit', 'materialize', 'duckdb-copy', 'idle'];
+    expect(Object.keys(doc.cases)).to.deep.equal(ids);
+    const positive = (v: unknown, what: string) => expect(Number.isFinite(v) && (v as number) > 0, `${what} = ${v}`).to.equal(true);
+    for (const id of ids) {
+      const c = doc.cases[id]!;
+      expect(c.runs, id).to.equal(1);
+      positive(c.peakRssBytes, `${id}.peakRssBytes`);
+      if (id === 'idle') continue;
+      positive(c.rowsPerSec, `${id}.rowsPerSec`);
+      positive(c.mbPerSec, `${id}.mbPerSec`);
+      if (!['decode', 'decode-w1', 'materialize', 'duckdb-copy'].includes(id)) positive(c.windowsPerSec, `${id}.windowsPerSec`);
+    }
+    for (const ratio of doc.ratios) positive(ratio.value, `ratio ${ratio.name}`);
+  });
+
+  it('tfpl bench runs bench/run.ts and passes a bad option through: exit 2 and the message', async function () {
+    const out = new PassThrough();
+    const err = new PassThrough();
+    let stderr = '';
+    err.on('data', (c) => (stderr += c));
+    const code = await benchCommand.run(['--rows', '0'], { stdout: out, stderr: err, env: {} });
+    expect(code).to.equal(2);
+    expect(stderr).to.contain('--rows must be an integer >= 1; received "0"');
+  });
+});
