@@ -135,6 +135,8 @@ export async function runTrainLstm(argv: string[], io: { stdout: NodeJS.Writable
 
   const progress = await trainingProgress(io);
   const trained = await trainForecaster(storeDir, { epochs: positiveInt('epochs', values.epochs), windowSize: positiveInt('window', values.window), units: positiveInt('units', values.units), seed: positiveInt('seed', values.seed) }, (p) => progress.update(p)).finally(() => progress.stop());
+  const h = trained.history;
+  say(`trained: ${h.loss.length} epochs, loss ${h.loss[0]!.toFixed(4)} → ${h.loss[h.loss.length - 1]!.toFixed(4)}, val_loss ${h.valLoss[0]!.toFixed(4)} → ${h.valLoss[h.valLoss.length - 1]!.toFixed(4)} (MSE of z-scored hourly log returns; 1.0 = no better than predicting the mean)`);
   const ev = await evaluateForecaster(trained, storeDir);
   say('');
   say(`Test range (newest 15 %, never seen in training): ${ev.actual.length} next-hour forecasts, ${new Date(ev.timestamps[0]!).toISOString()} → ${new Date(ev.timestamps[ev.timestamps.length - 1]!).toISOString()}`);

@@ -42,7 +42,7 @@ export async function trainingProgress(io: CliIO, stream: NodeJS.WritableStream 
   if (io.stdout.isTTY && stream === io.stdout) {
     const { default: cliProgress } = await import('cli-progress');
     const bar = new cliProgress.SingleBar(
-      { stream: io.stdout, format: 'train [{bar}] epoch {epoch}/{epochs} | batch {value}/{total} | loss {loss} | val_loss {val} | {duration_formatted}', hideCursor: true },
+      { stream: io.stdout, format: 'train [{bar}] epoch {epoch}/{epochs} | step {value}/{total} | loss {loss} | val_loss {val} | {duration_formatted}', hideCursor: true },
       cliProgress.Presets.shades_classic,
     );
     let perEpoch = 0;
