@@ -33,7 +33,7 @@ describe('tensor codecs', () => {
     const bytes = PNG.sync.write(png, { colorType: 2 });
     const img = decodeImage(new Uint8Array(bytes), 'png', [32, 16, 3], 'test');
     expect(img.shape).to.deep.equal([32, 16, 3]);
-    expect(Array.from(img.data)).to.deep.equal(Array.from(rgb));
+    expect(Array.from(img.data as Uint8Array)).to.deep.equal(Array.from(rgb));
   });
 
   it('decodes a JPEG to [height, width, 3] uint8 close to the original', () => {
