@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { parseOptions } from '../windowing/zod-config.js';
 import type { WindowSource } from '../windowing/window-source.js';
 import { drawdown } from './drawdown.js';
 import { exponentialMovingAverage, simpleMovingAverage } from './moving-average.js';
@@ -62,13 +63,8 @@ export interface SeriesSummary {
   maxDrawdownTrough: string | null;
 }
 
-function parse(options: AnalyzeOptions) {
-  const r = optionsSchema.safeParse(options);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    throw new ConfigError(`analyzeSeries: ${issue.path.join('.') || 'options'} ${issue.message}`);
-  }
-  return r.data;
+function parse(fn: string, options: AnalyzeOptions) {
+  return parseOptions(fn, optionsSchema, options);
 }
 
 const iso = (ms: number | undefined) => (ms === undefined || ms !== ms ? null : new Date(ms).toISOString());
@@ -81,7 +77,7 @@ const iso = (ms: number | undefined) => (ms === undefined || ms !== ms ? null : 
  * console.log(a.summary.maxDrawdown);
  */
 export function analyzeSeries(series: PriceSeries, options: AnalyzeOptions = {}): SeriesAnalysis {
-  const o = parse(options);
+  const o = parse('analyzeSeries', options);
   const { timestamps, prices } = series;
   if (timestamps.length !== prices.length) throw new ConfigError(`analyzeSeries: timestamps has ${timestamps.length} points but prices has ${prices.length}`);
   const n = prices.length;
@@ -143,7 +139,7 @@ export function analyzeSeries(series: PriceSeries, options: AnalyzeOptions = {})
  * const a = await analyzeStore('./out/btc-store', { sma: [24, 168] });
  */
 export async function analyzeStore(store: string | WindowSource, options: AnalyzeOptions = {}): Promise<SeriesAnalysis> {
-  const o = parse(options);
+  const o = parse('analyzeStore', options);
   const series = await readPriceSeries(store, { timestampColumn: o.timestampColumn, priceColumn: o.priceColumn });
   return analyzeSeries(series, options);
 }

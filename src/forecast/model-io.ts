@@ -118,17 +118,18 @@ export interface SavedForecaster {
 }
 
 /**
- * Saves a forecaster into `dir`: `model.json` + `weights.bin` via `model.save('file://dir')`, and
+ * Saves a forecaster into `dir`: `model.json` + `weights.bin` (the layout of tfjs-node's `file://` handler), and
  * `forecaster.json` with the normalisation statistics and the options used.
  *
  * @example
  * await saveForecaster('./out/model', trained, { data: 'SYNTHETIC' });
  */
 export async function saveForecaster(dir: string, forecaster: Forecaster, extra?: Record<string, unknown>): Promise<{ dir: string; files: string[] }> {
-  registerFileRouter();
   const root = dirOf(dir);
   await mkdir(root, { recursive: true });
-  await forecaster.model.save(`file://${root}`);
+  // The handler itself rather than a 'file://' URL: with tfjs-node loaded after registerFileRouter(), two
+  // routers would claim the URL and tfjs refuses to choose. The files are the same either way.
+  await forecaster.model.save(fileSystemHandler(root));
   const saved: SavedForecaster = { version: 1, config: forecaster.config, normalization: forecaster.normalization, ...(extra ? { extra } : {}) };
   // NaN statistics (no values) become null, which the loader reads back as NaN.
   await writeFile(join(root, FORECASTER_JSON), `${JSON.stringify(saved, null, 2)}\n`);
@@ -143,7 +144,6 @@ export async function saveForecaster(dir: string, forecaster: Forecaster, extra?
  * const next = await forecastNext(f, './out/btc-store');
  */
 export async function loadForecaster(dir: string): Promise<Forecaster & { extra?: Record<string, unknown> }> {
-  registerFileRouter();
   const root = dirOf(dir);
   let raw: unknown;
   try {
