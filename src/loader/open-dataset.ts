@@ -167,7 +167,9 @@ export async function openDataset(location: StoreLocation, caller = 'makeBatchRe
         if (err instanceof ParquetReadError) throw err;
         throw new StoreError(`${caller}: ${location.url}/_metadata cannot be read (${(err as Error).message})`, location.url, { cause: err });
       });
-  const common = location.singleFile ? null : await footerOf(location, '_common_metadata');
+  // _common_metadata matters only when _metadata lacks the schema (Petastorm and pyarrow stores).
+  const needCommon = !location.singleFile && !summary?.rawKeyValues.has(SCHEMA_METADATA_KEY);
+  const common = needCommon ? await footerOf(location, '_common_metadata') : null;
 
   const footers = new Map<string, FileMetaData>();
   const fileRowGroups: { file: string; rgs: RowGroup[] }[] = [];
