@@ -1,4 +1,5 @@
-import { type FileHandle, open } from 'node:fs/promises';
+import { type FileHandle, mkdir, open } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { CsvError } from '../errors.js';
 import type { IngestLogger } from './log.js';
 import { CSV_HEADER, formatCsvRow, type PriceRow } from './price-row.js';
@@ -27,8 +28,9 @@ export class CsvRowSink implements RowSink {
     this.last = last;
   }
 
-  /** Opens (creating if needed) the CSV at `path`. Throws `CsvError` for a file with another header. */
+  /** Opens (creating it and its folder if needed) the CSV at `path`. Throws `CsvError` for a file with another header. */
   static async open(path: string, log?: IngestLogger): Promise<CsvRowSink> {
+    await mkdir(dirname(path), { recursive: true });
     const fh = await open(path, 'a+');
     try {
       const { size } = await fh.stat();

@@ -23,8 +23,8 @@ describe('CsvRowSink', () => {
     expect(formatCsvRow(row(0))).to.equal('1970-01-01T00:00:00.000Z,1.5,2000000000000,,0.30000000000000004');
   });
 
-  it('writes the header to a new file and appends rows', async () => {
-    const path = join(dir, 'a.csv');
+  it('writes the header to a new file (and folder) and appends rows', async () => {
+    const path = join(dir, 'new', 'a.csv');
     const sink = await CsvRowSink.open(path);
     expect(await sink.lastTimestamp()).to.equal(null);
     await sink.append([row(1000), row(2000)]);
