@@ -20,7 +20,9 @@ export interface SimplePriceSource {
  * What became of one tick. `tick` k is due at `start + k·intervalMs` and owns the slot up to the next tick:
  * - `written`: a new row was appended and fsynced;
  * - `duplicate`: the price had the same (or an older) `last_updated_at` as the last stored row, so nothing was written;
- * - `skipped`: the call failed or its body was unusable (`reason`, `message` say why);
+ * - `skipped`: the call failed or its body was unusable; `reason` is the `CoinGeckoError.failure` (`rate-limited`,
+ *   `http-status`, `timeout`, `network`, `invalid-body`, `throttled`) or `deadline` (no answer before the slot ended),
+ *   and `message` says what happened;
  * - `missed`: the whole slot had passed before the tick could start (the process was stalled).
  */
 export interface TickReport {
