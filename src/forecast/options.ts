@@ -14,7 +14,7 @@ export const forecasterOptionsSchema = z.strictObject({
   learningRate: z.number({ error: 'must be a number > 0' }).gt(0, { error: 'must be a number > 0' }).default(0.003),
   split: z.strictObject({ train: fraction, validation: fraction, test: fraction }).default({ train: 0.7, validation: 0.15, test: 0.15 }),
   maxGap: z.number({ error: 'must be a number of milliseconds > 0' }).gt(0, { error: 'must be a number of milliseconds > 0' }).optional(),
-  movingAverageWindow: intAtLeast(1).default(24),
+  movingAverageWindow: intAtLeast(1).optional(),
   seed: z.number().int({ error: 'must be an integer in [0, 2^32)' }).min(0).max(4294967295).default(42),
 });
 
@@ -47,7 +47,7 @@ export interface ForecasterOptions {
   split?: { train: number; validation: number; test: number };
   /** Largest time step (ms) allowed inside a window; windows over a larger gap are dropped. Default: no limit. */
   maxGap?: number;
-  /** Points averaged by the moving-average baseline (<= windowSize). Default 24. */
+  /** Points averaged by the moving-average baseline (<= windowSize). Default min(24, windowSize). */
   movingAverageWindow?: number;
   /** Seed of weight initialisation and shuffling. Default 42. */
   seed?: number;

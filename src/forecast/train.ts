@@ -69,7 +69,8 @@ export async function trainForecaster(source: WindowSource | string, options: Fo
   const o = parseOptions(fn, forecasterOptionsSchema, options);
   const sum = o.split.train + o.split.validation + o.split.test;
   if (sum > 1 + 1e-9) throw new ConfigError(`${fn}: split fractions must sum to at most 1; received train=${o.split.train}, validation=${o.split.validation}, test=${o.split.test} (sum ${sum})`);
-  if (o.movingAverageWindow > o.windowSize) throw new ConfigError(`${fn}: movingAverageWindow (${o.movingAverageWindow}) must be <= windowSize (${o.windowSize}): the baseline averages prices inside the window`);
+  const movingAverageWindow = o.movingAverageWindow ?? Math.min(24, o.windowSize);
+  if (movingAverageWindow > o.windowSize) throw new ConfigError(`${fn}: movingAverageWindow (${movingAverageWindow}) must be <= windowSize (${o.windowSize}): the baseline averages prices inside the window`);
   const config: ForecasterConfig = {
     version: 1,
     timestampColumn: o.timestampColumn,
@@ -77,7 +78,7 @@ export async function trainForecaster(source: WindowSource | string, options: Fo
     windowSize: o.windowSize,
     units: o.units,
     maxGap: o.maxGap ?? null,
-    training: { epochs: o.epochs, batchSize: o.batchSize, learningRate: o.learningRate, split: o.split, seed: o.seed, movingAverageWindow: o.movingAverageWindow },
+    training: { epochs: o.epochs, batchSize: o.batchSize, learningRate: o.learningRate, split: o.split, seed: o.seed, movingAverageWindow },
   };
   const src = await resolveSource(source);
   const base = windowOptions(config);

@@ -57,3 +57,21 @@ describe('examples: npm start (examples/main.ts → runTrainLstm)', function () 
     }
   });
 });
+
+describe('examples: npm start as a process', function () {
+  this.timeout(120_000);
+  const tmp = useTmpDir();
+
+  it('examples/main.ts exits 0 and prints the comparison and the plot paths; a bad flag exits 1 with the reason', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx');
+    const ok = spawnSync(tsx, ['examples/main.ts', '--hours', '800', '--epochs', '1', '--window', '12', '--units', '4', '--out', tmp()], { encoding: 'utf8' });
+    expect(ok.status, ok.stderr).to.equal(0);
+    expect(ok.stdout).to.include('SYNTHETIC DATA');
+    expect(ok.stdout).to.match(/persistence \(next = last\)/);
+    expect(ok.stdout).to.include(join(tmp(), 'plots', 'forecast.png'));
+    const bad = spawnSync(tsx, ['examples/main.ts', '--source', 'nowhere', '--out', tmp()], { encoding: 'utf8' });
+    expect(bad.status).to.equal(1);
+    expect(bad.stderr).to.include('--source must be synthetic or coingecko; received "nowhere"');
+  });
+});

@@ -19,7 +19,7 @@ Options:
   --units <n>             LSTM units (default 32)
   --batch-size <n>        windows per batch (default 64)
   --learning-rate <x>     Adam learning rate (default 0.003)
-  --ma-window <n>         points averaged by the moving-average baseline, <= --window (default 24)
+  --ma-window <n>         points averaged by the moving-average baseline, <= --window (default min(24, --window))
   --split <a,b,c>         train,validation,test fractions, oldest first (default 0.7,0.15,0.15)
   --max-gap <seconds>     drop windows with a larger time step (default: no limit)
   --price-column <name>   price column (default price_usd)
