@@ -96,6 +96,8 @@ export class CoinGeckoClient {
   private readonly options: z.output<typeof clientOptionsSchema>;
   private readonly clock: Clock;
   private readonly limiter: RateLimiter;
+  /** The key as is and in the encodings a URL, query string or header dump would give it. */
+  private readonly keyPattern: RegExp | undefined;
 
   constructor(options: CoinGeckoClientOptions = {}) {
     this.options = parseOptions('CoinGeckoClient', clientOptionsSchema, options, ['apiKey']);
@@ -105,6 +107,7 @@ export class CoinGeckoClient {
     this.log = this.options.log ?? stderrLogger;
     this.callsPerMinute = this.options.callsPerMinute ?? (this.plan === 'pro' ? 250 : 30);
     this.limiter = new RateLimiter(this.callsPerMinute, this.clock);
+    this.keyPattern = this.options.apiKey === undefined ? undefined : keyPattern(this.options.apiKey);
   }
 
   /**
@@ -248,8 +251,14 @@ export class CoinGeckoClient {
 
   /** Builds the error with the key scrubbed from every text, in case a proxy or the API echoes it back. */
   private error(failure: CoinGeckoFailure, endpoint: string, what: string, details: { status?: number; errorCode?: number; errorMessage?: string; retryAfterMs?: number } = {}, cause?: unknown): CoinGeckoError {
-    const scrub = (s: string) => (this.options.apiKey ? s.split(this.options.apiKey).join('[redacted]') : s);
+    const scrub = (s: string) => (this.keyPattern ? s.replace(this.keyPattern, '[redacted]') : s);
     return new CoinGeckoError(scrub(`CoinGecko GET ${endpoint} failed: ${what}`), { failure, endpoint, ...details, errorMessage: details.errorMessage === undefined ? undefined : scrub(details.errorMessage) }, cause === undefined ? undefined : { cause });
   }
 }
 
+/** Matches `key` verbatim, percent-encoded (either case of hex digits), form-encoded and base64-encoded. */
+function keyPattern(key: string): RegExp {
+  const forms = new Set([key, encodeURIComponent(key), encodeURI(key), new URLSearchParams({ k: key }).toString().slice(2), Buffer.from(key).toString('base64')]);
+  const escape = (form: string) => form.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%([0-9A-F]{2})/gi, (_m, hex: string) => `%(?:${hex.toUpperCase()}|${hex.toLowerCase()})`);
+  return new RegExp([...forms].sort((a, b) => b.length - a.length).map(escape).join('|'), 'g');
+}

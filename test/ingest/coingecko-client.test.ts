@@ -237,6 +237,26 @@ describe('CoinGeckoClient', function () {
       expect(events[2]!.message).to.contain('bad key [redacted]');
     });
 
+    it('also scrubs the key URL-encoded (either hex case), form-encoded and base64-encoded from errors and logs', async () => {
+      const odd = 'CG-s3cr3t+K3y/with=chars';
+      const encoded = encodeURIComponent(odd);
+      server.queue(
+        PRICE,
+        { status: 302, headers: { location: `https://evil.example/steal?x_cg_demo_api_key=${encoded}` }, body: '' },
+        { status: 302, headers: { location: `https://evil.example/steal?k=${encoded.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase())}` }, body: '' },
+        { status: 400, body: JSON.stringify({ error: `bad request ${new URLSearchParams({ k: odd })} ${Buffer.from(odd).toString('base64')}` }) },
+      );
+      const c = client({ apiKey: odd });
+      const errors = [];
+      for (let i = 0; i < 3; i++) errors.push(await failure(c.simplePrice({ ids: ['bitcoin'] })));
+      expect(errors.map((e) => e.message.replace(/^.*failed: /, ''))).to.deep.equal([
+        'HTTP 302 (redirect to https://evil.example/steal?x_cg_demo_api_key=[redacted] not followed)',
+        'HTTP 302 (redirect to https://evil.example/steal?k=[redacted] not followed)',
+        'HTTP 400 (bad request k=[redacted] [redacted])',
+      ]);
+      expect(errors[2]!.errorMessage).to.equal('bad request k=[redacted] [redacted]');
+    });
+
     it('defaults to the pro root URL for plan pro and never echoes the key in a ConfigError', () => {
       expect(new CoinGeckoClient({ plan: 'pro', apiKey: KEY }).baseUrl).to.equal('https://pro-api.coingecko.com/api/v3');
       expect(new CoinGeckoClient().baseUrl).to.equal('https://api.coingecko.com/api/v3');
