@@ -91,34 +91,52 @@ async function readAt(fh: FileHandle, position: number, length: number): Promise
   return buffer.subarray(0, bytesRead).toString('utf8');
 }
 
-/** Reads backwards from the end until a whole last data line is in hand; cuts a torn line; returns its timestamp. */
+/**
+ * Reads backwards from the end until the last non-blank line is in hand and returns its timestamp (null when it
+ * is the header). A torn last line is cut first; blank lines (an editor's trailing newline) are passed over.
+ */
 async function repairAndReadLast(fh: FileHandle, size: number, path: string, log?: IngestLogger): Promise<number | null> {
   let tailSize = Math.min(size, TAIL_BYTES);
+  let repaired = false;
   for (;;) {
     const tail = await readAt(fh, size - tailSize, tailSize);
-    let end = tail.length;
-    if (!tail.endsWith('\n')) {
+    if (!repaired && !tail.endsWith('\n')) {
       const cut = tail.lastIndexOf('\n');
       if (cut < 0 && tailSize < size) {
         tailSize = Math.min(size, tailSize * 4);
         continue;
       }
-      const keep = size - Buffer.byteLength(tail.slice(cut + 1));
-      await fh.truncate(keep);
+      const torn = tail.slice(cut + 1);
+      size -= Buffer.byteLength(torn);
+      await fh.truncate(size);
       await fh.sync();
-      log?.({ level: 'warn', message: `CsvRowSink: cut an incomplete last line from ${path}`, reason: 'torn-line', file: path, line: tail.slice(cut + 1).slice(0, 80) });
-      end = cut + 1;
-      if (keep === 0) return null;
-    }
-    const body = tail.slice(0, end).replace(/\r?\n$/, '');
-    const start = body.lastIndexOf('\n');
-    if (start < 0 && tailSize < size) {
-      tailSize = Math.min(size, tailSize * 4);
+      repaired = true;
+      log?.({ level: 'warn', message: `CsvRowSink: cut an incomplete last line from ${path}`, reason: 'torn-line', file: path, line: torn.slice(0, 80) });
+      tailSize = Math.min(size, tailSize);
       continue;
     }
-    const line = body.slice(start + 1);
-    if (line === CSV_HEADER || line === '') return null;
-    const timestamp = Date.parse(line.slice(0, line.indexOf(',')));
+    const lines = tail.split('\n');
+    lines.pop(); // after the final newline
+    // the first line of a partial tail may itself be partial: only trust it when the tail is the whole file
+    const firstComplete = tailSize < size ? 1 : 0;
+    let line: string | undefined;
+    for (let i = lines.length - 1; i >= firstComplete; i--) {
+      if (lines[i]!.trim() !== '') {
+        line = lines[i]!.replace(/\r$/, '');
+        break;
+      }
+    }
+    if (line === undefined) {
+      if (tailSize < size) {
+        tailSize = Math.min(size, tailSize * 4);
+        continue;
+      }
+      return null;
+    }
+    if (line === CSV_HEADER) return null;
+    const comma = line.indexOf(',');
+    const first = (comma < 0 ? line : line.slice(0, comma)).replace(/^"(.*)"$/, '$1');
+    const timestamp = /^\d{4}-\d{2}-\d{2}T/.test(first) ? Date.parse(first) : NaN;
     if (Number.isNaN(timestamp)) throw new CsvError(`CsvRowSink: last line does not start with an ISO-8601 timestamp: ${JSON.stringify(line.slice(0, 80))}`, path);
     return timestamp;
   }

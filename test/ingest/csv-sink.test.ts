@@ -69,6 +69,28 @@ describe('CsvRowSink', () => {
     expect(readFileSync(path, 'utf8')).to.equal(`${CSV_HEADER}\n${formatCsvRow(row(1000))}\n${formatCsvRow(row(2000))}\n`);
   });
 
+  it('passes over trailing blank lines, CRLF endings and a quoted timestamp when finding the last row', async () => {
+    const cases: Array<[string, number | null]> = [
+      [`${CSV_HEADER}\n${formatCsvRow(row(1000))}\n\n`, 1000],
+      [`${CSV_HEADER}\n${formatCsvRow(row(1000))}\n \n\r\n\n`, 1000],
+      [`${CSV_HEADER}\r\n${formatCsvRow(row(1000))}\r\n${formatCsvRow(row(2000))}\r\n`, 2000],
+      [`${CSV_HEADER}\n"1970-01-01T00:00:03.000Z","1.5",2,,3\n`, 3000],
+      [`${CSV_HEADER}\n\n\n`, null],
+      [`${CSV_HEADER}\n${formatCsvRow(row(5000))}\n${'\n'.repeat(10_000)}`, 5000],
+    ];
+    for (const [i, [text, last]] of cases.entries()) {
+      const path = join(dir, `blank-${i}.csv`);
+      writeFileSync(path, text);
+      const sink = await CsvRowSink.open(path);
+      expect(await sink.lastTimestamp(), JSON.stringify(text.slice(0, 120))).to.equal(last);
+      if (last !== null) {
+        let error: unknown;
+        await sink.append([row(last)]).catch((e: unknown) => (error = e));
+        expect(error).to.be.instanceOf(CsvError);
+      }
+    }
+  });
+
   it('rewrites a torn header and rejects a file with another header', async () => {
     const torn = join(dir, 'torn-header.csv');
     writeFileSync(torn, 'timestamp,price_u');
