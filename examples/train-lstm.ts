@@ -130,16 +130,19 @@ export async function runTrainLstm(argv: string[], io: { stdout: NodeJS.Writable
   const s = analysis.summary;
   const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
   say(`series:  ${s.rows} rows ${s.from} → ${s.to}; price ${s.firstPrice.toFixed(0)} → ${s.lastPrice.toFixed(0)} USD (${pct(s.totalReturn)}); volatility ${pct(s.volatility)} annualised; max drawdown ${pct(s.maxDrawdown)}`);
+  // Name the time step for the messages: hourly data gives "next-hour forecasts", daily data "next-day".
+  const ppy = analysis.periodsPerYear ?? NaN;
+  const step = Math.abs(ppy / 8766 - 1) < 0.05 ? { noun: 'hour', adj: 'hourly' } : Math.abs(ppy / 365.25 - 1) < 0.05 ? { noun: 'day', adj: 'daily' } : { noun: 'step', adj: 'per-step' };
   const plotDir = join(values.out, 'plots');
   const plots = [await writeChart(priceChartSpec(analysis, { label }), plotDir, 'price'), await writeChart(volatilityChartSpec(analysis, { label }), plotDir, 'volatility')];
 
   const progress = await trainingProgress(io);
   const trained = await trainForecaster(storeDir, { epochs: positiveInt('epochs', values.epochs), windowSize: positiveInt('window', values.window), units: positiveInt('units', values.units), seed: positiveInt('seed', values.seed) }, (p) => progress.update(p)).finally(() => progress.stop());
   const h = trained.history;
-  say(`trained: ${h.loss.length} epochs, loss ${h.loss[0]!.toFixed(4)} → ${h.loss[h.loss.length - 1]!.toFixed(4)}, val_loss ${h.valLoss[0]!.toFixed(4)} → ${h.valLoss[h.valLoss.length - 1]!.toFixed(4)} (MSE of z-scored hourly log returns; 1.0 = no better than predicting the mean)`);
+  say(`trained: ${h.loss.length} epochs, loss ${h.loss[0]!.toFixed(4)} → ${h.loss[h.loss.length - 1]!.toFixed(4)}, val_loss ${h.valLoss[0]!.toFixed(4)} → ${h.valLoss[h.valLoss.length - 1]!.toFixed(4)} (MSE of z-scored ${step.adj} log returns: always predicting the training mean scores 1.0 on the training range)`);
   const ev = await evaluateForecaster(trained, storeDir);
   say('');
-  say(`Test range (newest 15 %, never seen in training): ${ev.actual.length} next-hour forecasts, ${new Date(ev.timestamps[0]!).toISOString()} → ${new Date(ev.timestamps[ev.timestamps.length - 1]!).toISOString()}`);
+  say(`Test range (newest 15 %, never seen in training): ${ev.actual.length} next-${step.noun} forecasts, ${new Date(ev.timestamps[0]!).toISOString()} → ${new Date(ev.timestamps[ev.timestamps.length - 1]!).toISOString()}`);
   say(`[${label}]`);
   say(formatComparison(ev));
   plots.push(await writeChart(forecastChartSpec(ev, { label }), plotDir, 'forecast'));
