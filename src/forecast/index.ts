@@ -7,3 +7,4 @@ export type { ForecasterConfig, ForecasterOptions } from './options.js';
 export { forecastNext, type NextForecast } from './predict.js';
 export { forecasterLabel, formatComparison, verdict } from './report.js';
 export { trainForecaster, type Forecaster, type TrainProgress, type TrainResult } from './train.js';
+export { CandleSchema, detectPriceCsvLayout, importPriceCsv, type ImportPriceCsvResult, type PriceCsvLayout } from './price-csv.js';
