@@ -2,8 +2,8 @@
 // Generates (or reuses) a synthetic store + CSV, runs every case in its own process after an in-process
 // warm-up, repeats round-robin so machine noise spreads over all cases, and prints a table of medians,
 // the ratios with the issue's targets, and (--json) everything as JSON.
-import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +38,8 @@ Options:
   --json                print the JSON document on stdout (the table goes to stderr)
   --out FILE            also write the JSON document to FILE
   --timeout S           kill a case run after S seconds (default 600)
+  --tsx                 run the cases from the TypeScript sources under tsx instead of compiling them
+                        first (tsx adds ~150 MiB RSS per process and loads itself into every worker)
   -h, --help            show this help`;
 
 const int = (name: string, v: string, min = 1): number => {
@@ -67,6 +69,7 @@ function parse(argv: string[]) {
       json: { type: 'boolean', default: false },
       out: { type: 'string' },
       timeout: { type: 'string', default: '600' },
+      tsx: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -102,15 +105,47 @@ function parse(argv: string[]) {
     json: values.json,
     out: values.out,
     timeout: int('timeout', values.timeout),
+    tsx: values.tsx,
   };
 }
 
 type Options = ReturnType<typeof parse>;
 
+/**
+ * Compiles src/ and bench/ to plain JS in a private directory under the package root (so node_modules
+ * resolves), so every case process — and its decode workers — runs what a published install runs, without
+ * tsx. Returns the node arguments that start the case runner, and a cleanup.
+ */
+function compileCases(log: (msg: string) => void): { runner: string[]; cleanup: () => void } {
+  const outDir = join(root, '.cache', 'bench-build', `${process.pid}-${Date.now()}`);
+  mkdirSync(outDir, { recursive: true });
+  const config = join(outDir, 'tsconfig.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      extends: join(root, 'tsconfig.json'),
+      compilerOptions: { noEmit: false, rootDir: root, outDir, sourceMap: false, declaration: false, types: ['node'] },
+      include: [join(root, 'src'), join(root, 'bench')],
+    }),
+  );
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', config], { cwd: root, encoding: 'utf8' });
+  const runner = join(outDir, 'bench', 'case-runner.js');
+  const cleanup = () => rmSync(outDir, { recursive: true, force: true });
+  if (!existsSync(runner)) {
+    cleanup();
+    throw new Error(`bench: compiling src/ and bench/ failed (use --tsx to run from the sources):\n${(r.stdout + r.stderr).trim().split('\n').slice(0, 20).join('\n')}`);
+  }
+  // Type errors still emit JS (another stage mid-edit); the run is valid, the errors are only reported.
+  if (r.status !== 0) log(`tsc reported type errors (JS emitted, running it):\n${(r.stdout + r.stderr).trim().split('\n').slice(0, 5).join('\n')}`);
+  log(`compiled src/ and bench/ in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return { runner: [runner], cleanup };
+}
+
 /** Runs one case in a child process and returns its result (or throws with its stderr). */
-function runCase(job: Job, params: CaseParams, timeoutSeconds: number): Promise<CaseResult> {
+function runCase(runner: string[], job: Job, params: CaseParams, timeoutSeconds: number): Promise<CaseResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'case-runner.ts'), job.case, JSON.stringify(params)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...runner, job.case, JSON.stringify(params)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d));
@@ -179,24 +214,29 @@ export async function runBench(argv: string[], print: { out: (s: string) => void
     };
   };
 
+  const compiled = o.tsx ? { runner: ['--import', 'tsx', join(here, 'case-runner.ts')], cleanup: () => {} } : compileCases(log);
   const results = new Map<string, CaseResult[]>(o.jobs.map((j) => [j.id, []]));
   const failures: string[] = [];
   const rounds = Math.max(...o.jobs.map((j) => j.repeats ?? o.repeats));
-  for (let round = 0; round < rounds; round++) {
-    for (const job of o.jobs) {
-      const runs = job.repeats ?? o.repeats;
-      if (round >= runs || failures.some((f) => f.startsWith(`${job.id}:`))) continue;
-      const started = performance.now();
-      try {
-        const r = await runCase(job, paramsFor(job), o.timeout);
-        results.get(job.id)!.push(r);
-        const rate = r.windows > 0 ? `${Math.round(r.windows / r.seconds).toLocaleString('en-US')} windows/s` : r.rows > 0 ? `${Math.round(r.rows / r.seconds).toLocaleString('en-US')} rows/s` : '';
-        log(`${job.id} ${round + 1}/${runs}: ${rate}, peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB (${((performance.now() - started) / 1000).toFixed(1)} s)`);
-      } catch (err) {
-        failures.push(`${job.id}: ${(err as Error).message}`);
-        log(`FAILED ${job.id}: ${(err as Error).message}`);
+  try {
+    for (let round = 0; round < rounds; round++) {
+      for (const job of o.jobs) {
+        const runs = job.repeats ?? o.repeats;
+        if (round >= runs || failures.some((f) => f.startsWith(`${job.id}:`))) continue;
+        const started = performance.now();
+        try {
+          const r = await runCase(compiled.runner, job, paramsFor(job), o.timeout);
+          results.get(job.id)!.push(r);
+          const rate = r.windows > 0 ? `${Math.round(r.windows / r.seconds).toLocaleString('en-US')} windows/s` : r.rows > 0 ? `${Math.round(r.rows / r.seconds).toLocaleString('en-US')} rows/s` : '';
+          log(`${job.id} ${round + 1}/${runs}: ${rate}, peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+        } catch (err) {
+          failures.push(`${job.id}: ${(err as Error).message}`);
+          log(`FAILED ${job.id}: ${(err as Error).message}`);
+        }
       }
     }
+  } finally {
+    compiled.cleanup();
   }
 
   const summaries: Record<string, CaseSummary | undefined> = {};
@@ -209,6 +249,7 @@ export async function runBench(argv: string[], print: { out: (s: string) => void
     date: new Date().toISOString(),
     command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
     machine: { ...machine(list[0]?.results[0]?.backend), loadavgBefore: load1Before, loadavgAfter: loadavg() },
+    mode: o.tsx ? 'tsx (TypeScript sources)' : 'compiled JS (tsc, no tsx in the case processes)',
     params: { rows: o.rows, window: o.window, features: o.features, batch: o.batch, repeats: o.repeats, workers: o.workers, budgetSeconds: o.budget, warmupBatches: o.warmupBatches, fitBatches: o.fitBatches, materializeRows: o.materializeRows, rssRows: o.rssRows },
     data: Object.fromEntries(Object.entries(data).map(([k, d]) => [k, { dir: d.dir, storeBytes: d.storeBytes, csvBytes: d.csvBytes, reused: d.reused, generatedSeconds: d.generatedSeconds }])),
     cases: Object.fromEntries(list.map((s) => [s.id, s])),
