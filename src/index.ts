@@ -28,6 +28,27 @@ export type { ImportCsvOptions, ImportCsvResult, SkippedLine } from './materiali
 export { openStore } from './materialize/open-store.js';
 export type { StoreInfo, RowGroupInfo, StoreFileInfo, ColumnStatistics } from './materialize/open-store.js';
 
+// Loader
+export { makeBatchReader, makeReader, storeWindowSource, ParquetReadError, fileSource, bytesSource, httpSource, localLocation, httpLocation, FILTER_OPS, RANGE_FALLBACKS } from './loader/index.js';
+export type {
+  BatchReader,
+  RowReader,
+  DecodedRow,
+  ReaderOptions,
+  ReaderStats,
+  ByteRangeSource,
+  StoreLocation,
+  HttpSourceOptions,
+  FetchStats,
+  StoreField,
+  FieldCodec,
+  FilterPredicate,
+  FilterOp,
+  StringNdArray,
+  StoreWindowSource,
+  StoreWindowSourceOptions,
+} from './loader/index.js';
+
 // Windowing and the tf.data adapter
 export { makeTfDataset, WindowDataset, timeseriesDatasetFromArray, columnsSource, denormalize, initBackend } from './windowing/index.js';
 export type {
