@@ -43,6 +43,13 @@ describe('examples: npm start (examples/main.ts → runTrainLstm)', function () 
     for (const m of Object.values(r.metrics)) expect(m.mae).to.be.finite;
   });
 
+  it('--source coingecko without COINGECKO_API_KEY stops before any request and says what is missing', async () => {
+    const { io } = captured();
+    let err: Error | undefined;
+    await runTrainLstm(['--source', 'coingecko', '--out', tmp()], io).catch((e: Error) => (err = e));
+    expect(err?.message).to.match(/--source coingecko needs COINGECKO_API_KEY/);
+  });
+
   it('trains on the real hourly Coinbase CSV via --csv: loss decreases, MAE/RMSE of the three forecasters are finite', async function () {
     const file = join(sharedData(this, 'btc', 'hourly'), 'coinbase_BTC-USD_1h_2023-12-31_2024-09-11.csv');
     const { io, text } = captured();
