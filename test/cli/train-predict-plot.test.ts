@@ -6,6 +6,8 @@ import { type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from '../
 import { isTfplError, BitcoinSchema, materializeDataset } from '../../src/index.js';
 import { useTmpDir } from '../tmp-dir.js';
 import { runCli } from './run-cli.js';
+import { trainingProgress } from '../../src/cli/commands/train.js';
+import type { TrainProgress } from '../../src/forecast/index.js';
 
 /**
  * `tfpl <name> ...` through src/cli/main.ts when the command is registered there; until then the same
@@ -75,6 +77,30 @@ describe('cli: tfpl train / predict / plot', function () {
       expect(r.stderr, argv.join(' ')).to.match(message);
       expect(r.stderr, argv.join(' ')).to.include(`Usage: tfpl ${argv[0]}`);
     }
+  });
+
+  it('training progress is a bar on a terminal and one line per epoch elsewhere', async () => {
+    const events: TrainProgress[] = [
+      { kind: 'start', epochs: 2, batchesPerEpoch: 3, windows: { train: 150, validation: 40 } },
+      ...[0, 1].flatMap((epoch) => [0, 1, 2].map((batch): TrainProgress => ({ kind: 'batch', epoch, batch, loss: 1 - batch / 10 }))),
+    ];
+    const run = async (isTTY: boolean) => {
+      const stdout = Object.assign(new PassThrough(), { isTTY });
+      let text = '';
+      stdout.on('data', (c) => (text += c));
+      const progress = await trainingProgress({ stdout, stderr: new PassThrough(), env: {} });
+      for (const e of events) progress.update(e);
+      progress.update({ kind: 'epoch', epoch: 0, loss: 0.9, valLoss: 0.95 });
+      progress.stop();
+      return text;
+    };
+    const tty = await run(true);
+    expect(tty).to.include('train [');
+    expect(tty).to.match(/train \[.+\] epoch [12]\/2 \| step [1-6]\/6 \| loss [\d.]+/);
+    const pipe = await run(false);
+    expect(pipe).to.equal('training: 150 train windows (3 batches/epoch), 40 validation windows, 2 epochs\n' + pipe.split('\n')[1] + '\n');
+    expect(pipe.split('\n')[1]).to.match(/^epoch 1\/2: loss 0\.9000, val_loss 0\.9500 \([\d.]+ s\)$/);
+    expect(pipe).not.to.include('\u001b[');
   });
 
   it('--help prints the usage and exits 0', async () => {
