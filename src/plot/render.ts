@@ -1,8 +1,8 @@
-import { Resvg } from '@resvg/resvg-js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+
+// vega, vega-lite and resvg are loaded on first use: importing the package should not cost their ~0.3 s.
 
 /** Fonts tried in order by both vega (layout) and resvg (drawing): DejaVu ships with most Linux images. */
 export const CHART_FONT = 'DejaVu Sans, Helvetica, Arial, Liberation Sans, sans-serif';
@@ -15,6 +15,7 @@ export const CHART_FONT = 'DejaVu Sans, Helvetica, Arial, Liberation Sans, sans-
  * const svg = await renderSvg({ data: { values: [{ x: 1, y: 2 }] }, mark: 'line', encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } } });
  */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const { spec: vgSpec } = compile(spec);
   const view = new vega.View(vega.parse(vgSpec), { renderer: 'none' });
   try {
@@ -27,8 +28,12 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 /**
  * SVG → PNG with resvg, at `scale` × the SVG's size, on a white background, with system fonts loaded
  * (text would be missing otherwise).
+ *
+ * @example
+ * await writeFile('chart.png', await svgToPng(await renderSvg(spec)));
  */
-export function svgToPng(svg: string, scale = 2): Buffer {
+export async function svgToPng(svg: string, scale = 2): Promise<Buffer> {
+  const { Resvg } = await import('@resvg/resvg-js');
   const resvg = new Resvg(svg, {
     background: 'white',
     fitTo: { mode: 'zoom', value: scale },
@@ -56,6 +61,6 @@ export async function writeChart(spec: TopLevelSpec, dir: string, name: string, 
   const svg = await renderSvg(spec);
   const files = { name, svg: join(root, `${name}.svg`), png: join(root, `${name}.png`) };
   await writeFile(files.svg, svg);
-  await writeFile(files.png, svgToPng(svg, options.pngScale));
+  await writeFile(files.png, await svgToPng(svg, options.pngScale));
   return files;
 }
