@@ -19,6 +19,30 @@ export { encodeNpy, decodeNpy } from './schema/npy.js';
 export type { NdArray, TensorData } from './schema/npy.js';
 export type { Column, ColumnBatch, NumericColumn } from './schema/columns.js';
 
+// Ingest
+export { CoinGeckoClient, COINGECKO_BASE_URLS, coinGeckoClientFromEnv, CoinGeckoError, backfill, collect, CsvRowSink, CSV_HEADER, formatCsvRow } from './ingest/index.js';
+export type {
+  CoinGeckoClientOptions,
+  SimplePriceOptions,
+  MarketChartRangeOptions,
+  CoinGeckoFailure,
+  BackfillOptions,
+  BackfillProgress,
+  BackfillResult,
+  MarketChartSource,
+  CollectOptions,
+  CollectResult,
+  TickReport,
+  SimplePriceSource,
+  RowSink,
+  PriceRow,
+  IngestLogEvent,
+  IngestLogger,
+  Clock,
+} from './ingest/index.js';
+export { SyntheticMarketChart } from './ingest/synthetic-market.js';
+export type { SyntheticMarketOptions } from './ingest/synthetic-market.js';
+
 // Materialize
 export { materializeDataset } from './materialize/materialize.js';
 export type { MaterializeOptions, MaterializeResult } from './materialize/materialize.js';
@@ -26,6 +50,7 @@ export type { Row, RowsInput } from './materialize/row-input.js';
 export { importCsv } from './materialize/csv-import.js';
 export type { ImportCsvOptions, ImportCsvResult, SkippedLine } from './materialize/csv-import.js';
 export { openStore } from './materialize/open-store.js';
+export { storeRowSink } from './materialize/store-sink.js';
 export type { StoreInfo, RowGroupInfo, StoreFileInfo, ColumnStatistics } from './materialize/open-store.js';
 
 // Loader

@@ -2,7 +2,7 @@ import { isTfplError } from '../index.js';
 import { type CliIO, type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './command.js';
 
 /** Subcommands in the order `tfpl --help` lists them; each module default-exports a `Command`. */
-const COMMANDS = ['materialize', 'inspect'] as const;
+const COMMANDS = ['ingest', 'backfill', 'materialize', 'inspect', 'train', 'predict', 'plot', 'bench'] as const;
 
 async function loadCommand(name: string): Promise<Command | undefined> {
   if (!(COMMANDS as readonly string[]).includes(name)) return undefined;

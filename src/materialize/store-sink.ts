@@ -1,23 +1,17 @@
 import { existsSync } from 'node:fs';
+import type { PriceRow } from '../ingest/price-row.js';
+import type { RowSink } from '../ingest/row-sink.js';
 import { BitcoinSchema } from '../schema/bitcoin.js';
 import { materializeDataset } from './materialize.js';
 import { openStore } from './open-store.js';
 import { localStorePath } from './store-layout.js';
 
-/** A price row as ingestion produces it (epoch ms timestamps). */
-interface PriceRowLike {
-  timestamp: number;
-  price_usd: number;
-  market_cap: number;
-  price_change_24h: number | null;
-  total_volume: number | null;
-}
 
 /**
- * A row sink for ingestion that appends to a BitcoinSchema store: each `append` is one atomic commit, and
+ * A `RowSink` for ingestion that appends to a BitcoinSchema store: each `append` is one atomic commit, and
  * `lastTimestamp` (from row-group statistics, no data read) lets a backfill resume where it stopped.
  */
-export async function storeRowSink(storeUrl: string, options: { rowGroupSize?: number } = {}) {
+export async function storeRowSink(storeUrl: string, options: { rowGroupSize?: number } = {}): Promise<RowSink> {
   const dir = localStorePath(storeUrl, 'storeRowSink');
   return {
     async lastTimestamp(): Promise<number | null> {
@@ -31,7 +25,7 @@ export async function storeRowSink(storeUrl: string, options: { rowGroupSize?: n
       }
       return last;
     },
-    async append(rows: PriceRowLike[]): Promise<void> {
+    async append(rows: PriceRow[]): Promise<void> {
       if (rows.length === 0) return;
       await materializeDataset(dir, BitcoinSchema, rows as unknown as Record<string, unknown>[], { mode: 'append', rowGroupSize: options.rowGroupSize ?? 65_536 });
     },
