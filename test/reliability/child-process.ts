@@ -59,9 +59,14 @@ export class ScriptChild {
   private waiters: { test: (line: string) => boolean; resolve: (line: string) => void; reject: (e: Error) => void }[] = [];
   private partial = '';
 
-  /** Starts `script` (a file in fixtures/) with `args`; `env` is added to this process's environment. */
-  static async start(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<ScriptChild> {
-    return new ScriptChild(script, await nodeArgsFor(script), args, env);
+  /**
+   * Starts `script` (a file in fixtures/) with `args`; `env` is added to this process's environment.
+   * `bundle: false` runs it under tsx instead of as a bundle: needed when the code under test resolves files
+   * next to its own modules (the loader's decode workers).
+   */
+  static async start(script: string, args: string[], env: NodeJS.ProcessEnv = {}, options: { bundle?: boolean } = {}): Promise<ScriptChild> {
+    const nodeArgs = options.bundle === false ? ['--import', 'tsx', join(FIXTURES, script)] : await nodeArgsFor(script);
+    return new ScriptChild(script, nodeArgs, args, env);
   }
 
   private constructor(script: string, nodeArgs: string[], args: string[], env: NodeJS.ProcessEnv) {
