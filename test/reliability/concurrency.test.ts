@@ -4,6 +4,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { StoreError } from '../../src/errors.js';
+import { makeBatchReader } from '../../src/loader/batch-reader.js';
 import { materializeDataset } from '../../src/materialize/materialize.js';
 import { openStore } from '../../src/materialize/open-store.js';
 import { LOCK_FILE } from '../../src/materialize/store-layout.js';
@@ -139,7 +140,7 @@ describe('reliability: concurrent writers and readers', function () {
     expect(await rowsByWriter(dir)).to.deep.equal({ 1: { rows: 300, distinct: 300 }, 2: { rows: 300, distinct: 300 }, 0: { rows: 100, distinct: 100 } });
   });
 
-  it('a reader opening the store while another process appends always sees a committed snapshot', async () => {
+  it('a reader (openStore + DuckDB) opening the store while another process appends always sees a committed snapshot', async () => {
     const dir = join(tmp(), 'store');
     await materializeDataset(dir, BitcoinSchema, crashRows(0, 300), { rowGroupSize: 100 });
     const child = await ScriptChild.start('append-child.ts', [dir, JSON.stringify({ calls: 20, rowsPerCall: 700, rowGroupSize: 100, maxRowsPerFile: 300, firstMode: 'create', mode: 'append', faultCall: -1 })]);
@@ -159,5 +160,35 @@ describe('reliability: concurrent writers and readers', function () {
     reliabilityCounts.add('concurrency.readerSnapshots', seen.length);
     // the reader really ran during the appends: it saw several different committed states
     expect(new Set(seen).size).to.be.greaterThan(2);
+  });
+
+  // BUG (src/loader/byte-range-source.ts fileSource: the size comes from one open() and every read() opens the
+  // path again): _metadata is replaced by an atomic rename at each commit, so a reader opened during an append
+  // can take the size of one _metadata and read the bytes of the next one. makeBatchReader then fails with
+  // "ParquetReadError: <store>/_metadata: not a Parquet file: footer magic is ..., expected PAR1" (or could
+  // parse a footer of the wrong snapshot). openStore does not have the problem: src/materialize/footer.ts
+  // reads size and bytes through one handle. Fix: read a file's footer (at least the summary files) through
+  // one descriptor.
+  it.skip('the loader opened while another process appends reads one committed snapshot (BUG: torn _metadata read)', async () => {
+    const dir = join(tmp(), 'store');
+    await materializeDataset(dir, BitcoinSchema, crashRows(0, 300), { rowGroupSize: 100 });
+    const child = await ScriptChild.start('append-child.ts', [dir, JSON.stringify({ calls: 40, rowsPerCall: 700, rowGroupSize: 100, maxRowsPerFile: 300, firstMode: 'create', mode: 'append', faultCall: -1 })]);
+    await child.waitForLine((l) => l.startsWith('begin 0 '));
+    let running = true;
+    void child.exited.then(() => (running = false));
+    let snapshots = 0;
+    while (running) {
+      // the loader opened mid-append reads one committed state completely: rows 0..m-1, each once
+      const reader = await makeBatchReader(dir, { columns: ['market_cap'], workers: 0 });
+      const caps: number[] = [];
+      for await (const b of reader) caps.push(...(b.columns.market_cap as Float64Array));
+      caps.sort((a, b) => a - b);
+      expect((caps.length - 300) % 700, `loader snapshot of ${caps.length} rows`).to.equal(0);
+      expect(caps.length).to.equal(reader.numRows);
+      expect(caps.every((v, i) => v === i), 'rows 0..m-1 each once').to.equal(true);
+      snapshots++;
+    }
+    expect((await child.exited).code, child.stderr).to.equal(0);
+    expect(snapshots).to.be.greaterThan(2);
   });
 });
