@@ -191,7 +191,8 @@ export async function materializeDataset(
     const state = await readStoreState(dir);
     await removeLeftovers(dir, state.uncommitted.filter((f) => partSequence(f) >= 0));
     if (state.files.length > 0 || state.hasMetadataFile) {
-      if (o.mode === 'create') {
+      // An empty committed store (a create that crashed after its baseline commit) may be created again.
+      if (o.mode === 'create' && state.files.length > 0) {
         throw new StoreError(`materializeDataset: store ${dir} already holds ${state.rowGroups.reduce((s, rg) => s + Number(rg.num_rows), 0)} rows in ${state.files.length} files; pass mode 'append' to add rows or 'overwrite' to replace them`, dir);
       }
       if (o.mode === 'append') {
@@ -216,6 +217,13 @@ export async function materializeDataset(
     const newRowGroups: RowGroup[] = [];
     let numRows = 0;
     let pending = await batches.next();
+    const template = templateFooter(schema, partOptions);
+    if (!pending.done && !state.hasMetadataFile && state.files.length === 0) {
+      // A new store gets an empty commit before its first part: with _metadata present, readers never fall
+      // back to listing part files, so parts of a create killed before its commit stay invisible.
+      await writeFileAtomic(join(dir, COMMON_METADATA_FILE), encodeSummaryFile(template, []));
+      await writeFileAtomic(join(dir, METADATA_FILE), encodeSummaryFile(template, []));
+    }
     while (!pending.done) {
       const fileName = partFileName(sequence++);
       const tmp = join(dir, `${TEMP_PREFIX}${fileName}`);
@@ -241,7 +249,6 @@ export async function materializeDataset(
       await rename(written[i]!, join(dir, newFiles[i]!));
       written[i] = join(dir, newFiles[i]!);
     }
-    const template = templateFooter(schema, partOptions);
     const keep = o.mode === 'append' ? state.rowGroups : [];
     const allRowGroups = [...keep, ...newRowGroups];
     if (o.mode !== 'append' || !(await exists(dir, COMMON_METADATA_FILE))) {
