@@ -46,7 +46,7 @@ export class WindowAssembler {
   private readonly width: number;
   private readonly buf: Float32Array;
   private readonly capRows: number;
-  private bufStart = 0; // global row index of the buffer's first row
+  private bufStart: number; // global row index of the buffer's first row
   private readonly contiguous: boolean; // features = all columns in order and samplingRate 1
   // One view per possible window start in the buffer, made once: `set` from a view is a memcpy, 2.5× faster
   // than a JS loop, and reusing views keeps the per-window path free of allocations.
@@ -65,6 +65,8 @@ export class WindowAssembler {
     this.c = config;
     this.width = config.columns.length;
     this.capRows = config.geom.span + SLACK_ROWS;
+    // Rows before the range are skipped unread, so the first row the buffer receives is the range's first.
+    this.bufStart = config.range.start;
     this.buf = new Float32Array(this.capRows * this.width);
     this.contiguous = config.geom.samplingRate === 1 && config.featureIdx.length === this.width && config.featureIdx.every((c, i) => c === i);
     const windowFloats = config.geom.windowSize * this.width;

@@ -91,6 +91,17 @@ describe('windowing/makeTfDataset', () => {
     });
   });
 
+  it('windows a split part that starts far into the source (past the assembler buffer)', async () => {
+    const x = Float64Array.from({ length: 10_000 }, (_, i) => i);
+    const ds = await makeTfDataset(columnsSource({ x }, { chunkRows: 1000 }), { features: ['x'], targets: ['x'], windowSize: 4, split: { train: 0.5, validation: 0.5 }, subset: 'validation', batchSize: 1000 });
+    const { xs, ys } = await collect(ds);
+    expect(xs.length).to.equal(5);
+    expect(xs[0]!.slice(0, 8)).to.deep.equal([5000, 5001, 5002, 5003, 5001, 5002, 5003, 5004]);
+    expect(ys[0]!.slice(0, 2)).to.deep.equal([5004, 5005]);
+    expect(ys[4]![ys[4]!.length - 1]).to.equal(9999);
+    expect(xs.reduce((n, b) => n + b.length / 4, 0)).to.equal(5000 - 4);
+  });
+
   it('yields xs [batch, windowSize, features] and ys [batch, targets] for horizon 1, across chunk boundaries', async () => {
     const s = series(20);
     const ds = await makeTfDataset(columnsSource({ x: s.x, y: s.y }, { chunkRows: 3 }), { features: ['x', 'y'], targets: ['y'], windowSize: 3, batchSize: 8 });
