@@ -17,6 +17,8 @@ export interface CaseSummary {
   seconds: number;
   windows: number;
   rows: number;
+  /** Half the range of the runs' main rate (windows/s, else rows/s) over its median: the run-to-run noise. */
+  spread: number | null;
   /** Medians of the case's numeric extras. */
   extra: Record<string, number>;
   results: CaseResult[];
@@ -33,6 +35,8 @@ export function summarize(job: Job, results: CaseResult[]): CaseSummary {
   const extra: Record<string, number> = {};
   for (const k of extraKeys) extra[k] = median(results.map((r) => r.extra![k] as number));
   const makesWindows = results.some((r) => r.windows > 0);
+  const rates = results.map((r) => (makesWindows ? r.windows : r.rows) / r.seconds).filter(Number.isFinite);
+  const spread = rates.length > 1 ? (Math.max(...rates) - Math.min(...rates)) / 2 / median(rates) : null;
   return {
     id: job.id,
     label: job.label,
@@ -46,6 +50,7 @@ export function summarize(job: Job, results: CaseResult[]): CaseSummary {
     seconds: median(results.map((r) => r.seconds)),
     windows: median(results.map((r) => r.windows)),
     rows: median(results.map((r) => r.rows)),
+    spread,
     extra,
     results,
   };
@@ -94,7 +99,9 @@ function note(c: CaseSummary): string {
   const parts: string[] = [];
   if (c.capped && c.case !== 'fit') parts.push(`capped: ${si(c.windows)} windows in ${c.seconds.toFixed(1)} s`);
   if (c.case === 'duckdb') parts.push(`read ${c.extra.readSeconds!.toFixed(2)} s (${si(c.extra.readRowsPerSec!)} rows/s) + windows ${c.extra.assemblySeconds!.toFixed(2)} s`);
-  if (c.case === 'fit') parts.push(`wait ${(c.extra.waitShare! * 100).toFixed(2)} % of ${c.seconds.toFixed(1)} s, ${c.extra.msPerBatch!.toFixed(0)} ms/batch`);
+  if (c.case === 'fit') {
+    parts.push(`wait ${(c.extra.waitShare! * 100).toFixed(2)} % of ${c.seconds.toFixed(1)} s (first batch ${c.extra.firstBatchWaitSeconds!.toFixed(2)} s), ${c.extra.msPerBatch!.toFixed(0)} ms/batch`);
+  }
   if (c.case === 'sdk' && c.id.startsWith('sdk-rss')) parts.push(`${si(c.rows)} rows`);
   return parts.join('; ');
 }
@@ -107,7 +114,7 @@ export function formatReport(cases: CaseSummary[], rs: Ratio[]): string {
     si(c.rowsPerSec),
     c.mbPerSec === null ? '-' : c.mbPerSec.toFixed(0),
     `${(c.peakRssBytes / 2 ** 20).toFixed(0)}`,
-    String(c.runs),
+    `${c.runs}${c.spread === null ? '' : ` ±${(c.spread * 100).toFixed(0)}%`}`,
     note(c),
   ]);
   const table = formatTable(['case', 'what', 'windows/s', 'rows/s', 'MB/s', 'RSS MiB', 'runs', 'note'], rows, [false, false, true, true, true, true, true, false]);

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type BenchData, ensureData, ensurePrefixCsv } from './data.js';
 import { allJobs, type DataKey, type Job } from './jobs.js';
+import { renderMarkdown } from './markdown.js';
 import { type CaseParams, type CaseResult, RESULT_PREFIX } from './measure.js';
 import { type CaseSummary, formatReport, ratios, summarize } from './report.js';
 
@@ -37,6 +38,7 @@ Options:
   --cache-dir DIR       where generated data is cached (default .cache/bench)
   --json                print the JSON document on stdout (the table goes to stderr)
   --out FILE            also write the JSON document to FILE
+  --markdown FILE       also write FILE (e.g. BENCHMARKS.md): machine, command, table, ratios, JSON
   --timeout S           kill a case run after S seconds (default 600)
   --tsx                 run the cases from the TypeScript sources under tsx instead of compiling them
                         first (tsx adds ~150 MiB RSS per process and loads itself into every worker)
@@ -68,6 +70,7 @@ function parse(argv: string[]) {
       'cache-dir': { type: 'string', default: join(root, '.cache', 'bench') },
       json: { type: 'boolean', default: false },
       out: { type: 'string' },
+      markdown: { type: 'string' },
       timeout: { type: 'string', default: '600' },
       tsx: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -104,6 +107,7 @@ function parse(argv: string[]) {
     cacheDir: resolve(values['cache-dir']),
     json: values.json,
     out: values.out,
+    markdown: values.markdown,
     timeout: int('timeout', values.timeout),
     tsx: values.tsx,
   };
@@ -265,6 +269,7 @@ export async function runBench(argv: string[], print: { out: (s: string) => void
     print.out(`${JSON.stringify(doc, null, 2)}\n`);
   } else print.out(text);
   if (o.out) writeFileSync(o.out, `${JSON.stringify(doc, null, 2)}\n`);
+  if (o.markdown) writeFileSync(o.markdown, renderMarkdown(doc, `${head}\n\n${report}`, JSON.stringify(doc, null, 2)));
   return failures.length ? 1 : 0;
 }
 

@@ -10,6 +10,8 @@ import { sdkOptions } from './windows.js';
 /** Forwards to `inner`, adding the time spent in `iterator()` and every `next()` to `waitSeconds`. */
 class TimedDataset<T extends tf.TensorContainer> extends tf.data.Dataset<T> {
   waitSeconds = 0;
+  /** Wait of the first batch of the last iterator (epoch start: opening the store, starting decode workers). */
+  firstWaitSeconds = 0;
   override readonly size: number;
 
   constructor(private readonly inner: tf.data.Dataset<T>) {
@@ -20,12 +22,17 @@ class TimedDataset<T extends tf.TensorContainer> extends tf.data.Dataset<T> {
   override async iterator(): ReturnType<tf.data.Dataset<T>['iterator']> {
     const t0 = now();
     const it = await this.inner.iterator();
-    this.waitSeconds += now() - t0;
+    const opening = now() - t0;
+    this.waitSeconds += opening;
     const next = it.next.bind(it);
+    let first = true;
     it.next = async () => {
       const t = now();
       const r = await next();
-      this.waitSeconds += now() - t;
+      const waited = now() - t;
+      this.waitSeconds += waited;
+      if (first) this.firstWaitSeconds = opening + waited;
+      first = false;
       return r;
     };
     return it;
@@ -51,6 +58,6 @@ export default async function fit(p: CaseParams): Promise<CaseMeasure> {
     bytes: windows * p.window * p.features * 4,
     seconds,
     capped: true,
-    extra: { waitSeconds: ds.waitSeconds, waitShare: ds.waitSeconds / seconds, msPerBatch: (seconds / p.fitBatches) * 1000, batches: p.fitBatches },
+    extra: { waitSeconds: ds.waitSeconds, waitShare: ds.waitSeconds / seconds, firstBatchWaitSeconds: ds.firstWaitSeconds, steadyWaitShare: (ds.waitSeconds - ds.firstWaitSeconds) / seconds, msPerBatch: (seconds / p.fitBatches) * 1000, batches: p.fitBatches },
   };
 }
