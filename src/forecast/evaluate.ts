@@ -4,7 +4,6 @@ import { makeTfDataset } from '../windowing/make-tf-dataset.js';
 import { denormalize, type NormalizationStats } from '../windowing/normalize.js';
 import type { WindowSource } from '../windowing/window-source.js';
 import { movingAverageForecast, persistenceForecast } from './baselines.js';
-import { partSource } from './part-source.js';
 import { LEVEL_COLUMN, MINUTE_COLUMN, evaluationSource } from './evaluation-source.js';
 import { type ForecastMetrics, forecastMetrics } from './metrics.js';
 import { type Forecaster, resolveSource, windowOptions } from './train.js';
@@ -49,7 +48,7 @@ function ensureLength(a: Float64Array<ArrayBuffer>, n: number): Float64Array<Arr
 export async function evaluateForecaster(forecaster: Forecaster, source: WindowSource | string, options: { movingAverageWindow?: number } = {}): Promise<ForecastEvaluation> {
   const { config, model, normalization } = forecaster;
   const k = options.movingAverageWindow ?? config.training.movingAverageWindow;
-  const src = evaluationSource((await partSource(await resolveSource(source), config.training.split, 'test')).source, config.timestampColumn, config.priceColumn);
+  const src = evaluationSource(await resolveSource(source), config.timestampColumn, config.priceColumn);
   // Untransformed pass-through columns (zeros, not NaN: the options schema wants numbers).
   const none = { method: 'none' as const, logReturn: false, count: 0, mean: 0, std: 1, min: 0, max: 0 };
   const stats: NormalizationStats = { version: 1, columns: { ...normalization.columns, [LEVEL_COLUMN]: none, [MINUTE_COLUMN]: none } };
@@ -59,6 +58,7 @@ export async function evaluateForecaster(forecaster: Forecaster, source: WindowS
     ...base,
     features: [config.priceColumn, LEVEL_COLUMN],
     targets: [LEVEL_COLUMN, MINUTE_COLUMN],
+    subset: 'test',
     normalization: stats,
     batchSize: 512,
   });

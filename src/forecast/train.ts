@@ -7,7 +7,6 @@ import type { NormalizationStats } from '../windowing/normalize.js';
 import type { WindowSource } from '../windowing/window-source.js';
 import { parseOptions } from '../windowing/zod-config.js';
 import { buildLstmModel } from './lstm-model.js';
-import { partSource } from './part-source.js';
 import { type ForecasterConfig, type ForecasterOptions, forecasterOptionsSchema } from './options.js';
 
 /** A trained model (for inference: its optimizer state is released) with the statistics and options that feed it. Dispose `model` when done. */
@@ -37,10 +36,10 @@ export async function resolveSource(source: WindowSource | string): Promise<Wind
 }
 
 /**
- * The `makeTfDataset` options shared by training, validation and test for one forecaster config, without
- * the split: each part is windowed from its own rows (see `partSource`).
+ * The `makeTfDataset` options shared by training, validation and test for one forecaster config: the same
+ * split for all three, so no window crosses from one part into another; callers choose the `subset`.
  */
-export function windowOptions(config: ForecasterConfig): Omit<MakeTfDatasetOptions, 'subset' | 'split'> {
+export function windowOptions(config: ForecasterConfig): Omit<MakeTfDatasetOptions, 'subset'> {
   const t = config.training;
   return {
     features: [config.priceColumn],
@@ -50,6 +49,7 @@ export function windowOptions(config: ForecasterConfig): Omit<MakeTfDatasetOptio
     timestampColumn: config.timestampColumn,
     ...(config.maxGap !== null ? { maxGap: config.maxGap } : {}),
     batchSize: t.batchSize,
+    split: t.split,
   };
 }
 
@@ -82,8 +82,8 @@ export async function trainForecaster(source: WindowSource | string, options: Fo
   };
   const src = await resolveSource(source);
   const base = windowOptions(config);
-  const train = await makeTfDataset((await partSource(src, o.split, 'train')).source, { ...base, normalize: 'zscore', shuffle: true, seed: o.seed });
-  const validation = await makeTfDataset((await partSource(src, o.split, 'validation')).source, { ...base, normalization: train.normalization });
+  const train = await makeTfDataset(src, { ...base, subset: 'train', normalize: 'zscore', shuffle: true, seed: o.seed });
+  const validation = await makeTfDataset(src, { ...base, subset: 'validation', normalization: train.normalization });
   const windows = { train: train.windowsPerEpoch, validation: validation.windowsPerEpoch };
   if (windows.train === 0) throw new ConfigError(`${fn}: the train part holds no complete window of ${o.windowSize + 2} rows; use more rows or a smaller windowSize`);
   if (windows.validation === 0) throw new ConfigError(`${fn}: the validation part holds no complete window of ${o.windowSize + 2} rows; use more rows, a larger split.validation or a smaller windowSize`);
