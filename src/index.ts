@@ -95,3 +95,39 @@ export type {
   BackendName,
   BackendReport,
 } from './windowing/index.js';
+
+// Analytics, forecasting and plots (the worked example's building blocks)
+export { analyzeSeries, analyzeStore, simpleMovingAverage, exponentialMovingAverage, logReturns, rollingVolatility, periodsPerYearOf, drawdown, readPriceSeries } from './analytics/index.js';
+export type { AnalyzeOptions, SeriesAnalysis, SeriesSummary, EmaOptions, RollingVolatilityOptions, DrawdownResult, PriceSeries, PriceColumns } from './analytics/index.js';
+export {
+  trainForecaster,
+  evaluateForecaster,
+  forecastNext,
+  saveForecaster,
+  loadForecaster,
+  fileSystemHandler,
+  registerFileRouter,
+  persistenceForecast,
+  movingAverageForecast,
+  forecastMetrics,
+  formatComparison,
+  importPriceCsv,
+  detectPriceCsvLayout,
+  CandleSchema,
+} from './forecast/index.js';
+export type {
+  ForecasterOptions,
+  ForecasterConfig,
+  Forecaster,
+  TrainResult,
+  TrainProgress,
+  ForecastEvaluation,
+  ForecasterName,
+  ForecastMetrics,
+  NextForecast,
+  SavedForecaster,
+  ImportPriceCsvResult,
+  PriceCsvLayout,
+} from './forecast/index.js';
+export { priceChartSpec, volatilityChartSpec, forecastChartSpec, renderSvg, svgToPng, writeChart } from './plot/index.js';
+export type { ChartOptions, ChartFiles } from './plot/index.js';
