@@ -5,13 +5,13 @@ import * as tf from '@tensorflow/tfjs';
 import { featureNames } from '../data.js';
 import { type CaseMeasure, type CaseParams, consume, xsBytes } from '../measure.js';
 
-export default async function csv(p: CaseParams): Promise<CaseMeasure> {
+/** The baseline's dataset; `counter.rows` counts the CSV rows read. */
+export function csvDataset(p: CaseParams, counter = { rows: 0 }): tf.data.Dataset<tf.TensorContainer> {
   const W = p.window;
   const F = p.features;
   const names = featureNames(F);
   const rowsDataset = tf.data.csv(`file://${p.csvPath}`);
-  let rowsRead = 0;
-  const ds = tf.data
+  return tf.data
     .generator(async function* () {
       const it = await rowsDataset.iterator();
       const ring = new Float32Array(W * F); // the last W rows; row n sits in slot n % W
@@ -19,7 +19,7 @@ export default async function csv(p: CaseParams): Promise<CaseMeasure> {
       for (;;) {
         const r = await it.next();
         if (r.done) return;
-        rowsRead++;
+        counter.rows++;
         const row = r.value as Record<string, number>;
         if (n >= W) {
           const x = new Float32Array(W * F);
@@ -35,8 +35,13 @@ export default async function csv(p: CaseParams): Promise<CaseMeasure> {
       }
     })
     .batch(p.batch) as unknown as tf.data.Dataset<tf.TensorContainer>;
+}
+
+export default async function csv(p: CaseParams): Promise<CaseMeasure> {
+  const counter = { rows: 0 };
+  const ds = csvDataset(p, counter);
   await consume(ds, tf, { maxWindows: p.warmupBatches * p.batch });
-  rowsRead = 0;
+  counter.rows = 0;
   const r = await consume(ds, tf, { maxSeconds: p.budgetSeconds });
-  return { windows: r.windows, rows: rowsRead, bytes: xsBytes(r.windows, p), seconds: r.seconds, capped: r.capped };
+  return { windows: r.windows, rows: counter.rows, bytes: xsBytes(r.windows, p), seconds: r.seconds, capped: r.capped };
 }

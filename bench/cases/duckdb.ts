@@ -36,7 +36,8 @@ export async function duckdbColumns(p: CaseParams, limit?: number): Promise<{ nu
   }
 }
 
-function windowsDataset(p: CaseParams, numRows: number, columns: Float32Array[]) {
+/** JS window assembly over columns DuckDB read. */
+export function windowsDataset(p: CaseParams, numRows: number, columns: Float32Array[]) {
   const W = p.window;
   const F = p.features;
   const B = p.batch;
