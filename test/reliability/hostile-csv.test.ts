@@ -232,12 +232,9 @@ describe('reliability: hostile CSV input', function () {
       }
     });
 
-    // BUG (src/ingest/csv-sink.ts, repairAndReadLast: `if (line === CSV_HEADER || line === '') return null;`):
-    // a CSV that ends with an empty line ("...row\n\n", e.g. after an editor added one) opens with
-    // lastTimestamp() === null, so the sink forgets its resume point: it accepts rows older than the ones
-    // stored (append of 2023-01-01 after 2024-01-01 succeeds) and backfill restarts from the beginning,
-    // duplicating every row. It should skip blank lines backwards (or refuse the file, naming the line).
-    it.skip('keeps the last timestamp of a file that ends with a blank line (BUG: resume point lost)', async () => {
+    // Regression test (fixed in f29c26c): a CSV ending with an empty line used to open with lastTimestamp()
+    // === null, so the sink accepted older rows and backfill restarted from the beginning.
+    it('keeps the last timestamp of a file that ends with a blank line', async () => {
       const csv = join(tmp(), 'c.csv');
       writeFileSync(csv, `${H}\n2024-01-01T00:00:00.000Z,1,2,3,4\n\n`);
       const sink = await CsvRowSink.open(csv);

@@ -99,11 +99,9 @@ describe('reliability: the API key never reaches the logs', function () {
     reliabilityCounts.add('secrets.requestsEchoingKey', server.requests.length);
   });
 
-  // BUG (minor; src/ingest/coingecko-client.ts, CoinGeckoClient#error's `scrub` replaces only the key as is):
-  // a key with characters that URL-encoding changes ('+', '/', '=') leaks in URL-encoded form when the API or
-  // a proxy redirects to a URL carrying it ("redirect to https://…?x_cg_demo_api_key=CG-a%2Bb… not followed").
-  // Real CoinGecko keys are letters and digits, for which both forms are equal, hence minor.
-  it.skip('a key with URL-special characters does not leak URL-encoded through a redirect location (BUG)', async () => {
+  // Regression test (fixed in a6041f7): a key with characters that URL-encoding changes used to leak in
+  // URL-encoded form through a redirect location ("redirect to https://…?x_cg_demo_api_key=CG-a%2Bb… not followed").
+  it('a key with URL-special characters does not leak URL-encoded through a redirect location', async () => {
     const odd = 'CG-s3cr3t+K3y/with=chars';
     const child = await ScriptChild.start('cli-child.ts', ['ingest', '--interval', '0.15', '--count', '4', '--csv', join(tmp, 'odd.csv'), '--base-url', server.baseUrl, '--calls-per-minute', '60000'], { COINGECKO_API_KEY: odd }, { bundle: false });
     await child.exited;
