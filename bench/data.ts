@@ -94,6 +94,8 @@ export interface DataParams {
   seed: number;
   rowGroupSize: number;
   maxRowsPerFile: number;
+  /** Store compression (materializeDataset's option). Default 'zstd', materializeDataset's default. */
+  compression?: 'zstd' | 'snappy' | 'none';
 }
 
 export interface BenchData {
@@ -110,8 +112,10 @@ export interface BenchData {
 }
 
 export function dataDir(cacheDir: string, p: DataParams): string {
-  const hash = createHash('sha256').update(JSON.stringify({ v: DATA_VERSION, ...p })).digest('hex').slice(0, 12);
-  return resolve(cacheDir, `${p.rows}r-${p.features}f-${hash}`);
+  const { compression = 'zstd', ...rest } = p;
+  // zstd keeps the hash it had before the option existed, so existing caches stay valid.
+  const hash = createHash('sha256').update(JSON.stringify({ v: DATA_VERSION, ...rest, ...(compression === 'zstd' ? {} : { compression }) })).digest('hex').slice(0, 12);
+  return resolve(cacheDir, `${p.rows}r-${p.features}f-${compression === 'zstd' ? '' : `${compression}-`}${hash}`);
 }
 
 async function writeCsv(path: string, rows: number, features: number, seed: number): Promise<number> {
@@ -164,7 +168,7 @@ export async function ensureData(cacheDir: string, p: DataParams, opts: { withCs
         yield { batch: { numRows: c.numRows, columns } };
       }
     })();
-    await materializeDataset(storeDir, benchSchema(p.features), chunks, { rowGroupSize: p.rowGroupSize, maxRowsPerFile: p.maxRowsPerFile });
+    await materializeDataset(storeDir, benchSchema(p.features), chunks, { rowGroupSize: p.rowGroupSize, maxRowsPerFile: p.maxRowsPerFile, compression: p.compression ?? 'zstd' });
     manifest.materializeRowsPerSec = p.rows / ((performance.now() - ts) / 1000);
     manifest.storeBytes = dirBytes(storeDir);
   }

@@ -32,6 +32,8 @@ export interface CaseParams {
   materializeCsvBytes: number;
   /** Scratch directory the materialize cases write into. */
   scratchDir: string;
+  /** Store compression of the generated store; the materialize cases write with it too. */
+  compression: 'zstd' | 'snappy' | 'none';
   /** TensorFlow.js backend; undefined = initBackend's choice. */
   backend?: 'wasm' | 'cpu' | 'tensorflow';
 }

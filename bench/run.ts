@@ -32,6 +32,7 @@ Options:
   --warmup-batches N    batches consumed before timing (default 100)
   --fit-batches N       timed training batches of the fit case (default 150)
   --materialize-rows N  rows of the CSV the materialize cases convert (default 1000000)
+  --compression C       store compression: zstd (materializeDataset's default), snappy, none (default zstd)
   --rss-rows A,B        row counts of the small and large RSS stores (default 5000000,50000000)
   --cases a,b,...       run only these cases (ids in the table; default all)
   --backend NAME        tfjs backend of the data cases: wasm, cpu (default: initBackend's choice)
@@ -65,6 +66,7 @@ function parse(argv: string[]) {
       'fit-batches': { type: 'string', default: '150' },
       'materialize-rows': { type: 'string', default: '1000000' },
       'rss-rows': { type: 'string', default: '5000000,50000000' },
+      compression: { type: 'string', default: 'zstd' },
       cases: { type: 'string' },
       backend: { type: 'string' },
       'cache-dir': { type: 'string', default: join(root, '.cache', 'bench') },
@@ -84,6 +86,8 @@ function parse(argv: string[]) {
   if (values.backend !== undefined && !['wasm', 'cpu', 'tensorflow'].includes(values.backend)) {
     throw new Error(`bench: --backend must be wasm, cpu or tensorflow; received ${JSON.stringify(values.backend)}`);
   }
+  const compression = values.compression as 'zstd' | 'snappy' | 'none';
+  if (!['zstd', 'snappy', 'none'].includes(compression)) throw new Error(`bench: --compression must be zstd, snappy or none; received ${JSON.stringify(values.compression)}`);
   const workers = int('workers', values.workers, 0);
   const jobs = allJobs(workers);
   const ids = values.cases?.split(',').map((s) => s.trim()).filter(Boolean);
@@ -102,6 +106,7 @@ function parse(argv: string[]) {
     fitBatches: int('fit-batches', values['fit-batches']),
     materializeRows: int('materialize-rows', values['materialize-rows']),
     rssRows: rssRows as [number, number],
+    compression,
     jobs: ids ? jobs.filter((j) => ids.includes(j.id)) : jobs,
     backend: values.backend as CaseParams['backend'],
     cacheDir: resolve(values['cache-dir']),
@@ -178,7 +183,7 @@ export async function runBench(argv: string[], print: { out: (s: string) => void
   const t0 = performance.now();
   const load1Before = loadavg();
   const log = (msg: string) => print.log(`[bench] ${msg}\n`);
-  const dataParams = (rows: number) => ({ rows, features: o.features, seed: 1, rowGroupSize: 65_536, maxRowsPerFile: 1_048_576 });
+  const dataParams = (rows: number) => ({ rows, features: o.features, seed: 1, rowGroupSize: 65_536, maxRowsPerFile: 1_048_576, compression: o.compression });
   const needs = new Set<DataKey>(o.jobs.map((j) => j.data));
   const data: Partial<Record<DataKey, BenchData>> = {};
   const needCsv = o.jobs.some((j) => j.case === 'csv');
@@ -213,6 +218,7 @@ export async function runBench(argv: string[], print: { out: (s: string) => void
       materializeRows: o.materializeRows,
       materializeCsvBytes: prefix.bytes,
       scratchDir,
+      compression: o.compression,
       backend: o.backend,
       ...job.override,
     };
@@ -254,7 +260,7 @@ export async function runBench(argv: string[], print: { out: (s: string) => void
     command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
     machine: { ...machine(list[0]?.results[0]?.backend), loadavgBefore: load1Before, loadavgAfter: loadavg() },
     mode: o.tsx ? 'tsx (TypeScript sources)' : 'compiled JS (tsc, no tsx in the case processes)',
-    params: { rows: o.rows, window: o.window, features: o.features, batch: o.batch, repeats: o.repeats, workers: o.workers, budgetSeconds: o.budget, warmupBatches: o.warmupBatches, fitBatches: o.fitBatches, materializeRows: o.materializeRows, rssRows: o.rssRows },
+    params: { rows: o.rows, window: o.window, features: o.features, batch: o.batch, repeats: o.repeats, workers: o.workers, budgetSeconds: o.budget, warmupBatches: o.warmupBatches, fitBatches: o.fitBatches, materializeRows: o.materializeRows, rssRows: o.rssRows, compression: o.compression },
     data: Object.fromEntries(Object.entries(data).map(([k, d]) => [k, { dir: d.dir, storeBytes: d.storeBytes, csvBytes: d.csvBytes, reused: d.reused, generatedSeconds: d.generatedSeconds }])),
     cases: Object.fromEntries(list.map((s) => [s.id, s])),
     ratios: rs,

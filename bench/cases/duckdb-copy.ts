@@ -1,5 +1,5 @@
 // DuckDB's COPY (SELECT … FROM read_csv(…)) TO 'x.parquet': the same CSV prefix to one zstd Parquet file
-// with the same column types (timestamp, float32 features), threads = workers.
+// with the same column types (timestamp, float32 features) and compression, threads = workers.
 import { DuckDBInstance } from '@duckdb/node-api';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ export default async function duckdbCopy(p: CaseParams): Promise<CaseMeasure> {
   const t0 = now();
   await conn.run(
     `COPY (SELECT epoch_ms("timestamp") AS "timestamp", ${names.join(', ')} FROM read_csv(${lit(p.materializeCsv)}, header = true, columns = ${types})) ` +
-      `TO ${lit(out)} (FORMAT parquet, COMPRESSION zstd)`,
+      `TO ${lit(out)} (FORMAT parquet, COMPRESSION ${({ zstd: 'zstd', snappy: 'snappy', none: 'uncompressed' } as const)[p.compression ?? 'zstd']})`,
   );
   const seconds = now() - t0;
   conn.closeSync();
