@@ -74,18 +74,21 @@ type Batches = tf.data.Dataset<tf.TensorContainer>;
 
 /**
  * Pulls batches from a fresh iterator until the data ends, `maxWindows` windows or `maxSeconds` pass,
- * disposing every tensor. Returns windows seen and the seconds from before `iterator()` to the last batch.
+ * disposing every tensor. Returns windows seen, the seconds from before `iterator()` to the last batch, and
+ * to the first one (epoch start latency).
  */
-export async function consume(ds: Batches, tfm: typeof tf, limit: { maxWindows?: number; maxSeconds?: number } = {}): Promise<{ windows: number; seconds: number; capped: boolean }> {
+export async function consume(ds: Batches, tfm: typeof tf, limit: { maxWindows?: number; maxSeconds?: number } = {}): Promise<{ windows: number; seconds: number; capped: boolean; firstBatchSeconds: number }> {
   const maxWindows = limit.maxWindows ?? Infinity;
   const maxSeconds = limit.maxSeconds ?? Infinity;
   const start = now();
   const it = await ds.iterator();
   let windows = 0;
   let capped = false;
+  let firstBatchSeconds = NaN;
   for (;;) {
     const r = await it.next();
     if (r.done) break;
+    if (windows === 0) firstBatchSeconds = now() - start;
     const v = r.value as { xs: tf.Tensor };
     windows += v.xs.shape[0]!;
     tfm.dispose(r.value);
@@ -98,5 +101,5 @@ export async function consume(ds: Batches, tfm: typeof tf, limit: { maxWindows?:
       break;
     }
   }
-  return { windows, seconds: now() - start, capped };
+  return { windows, seconds: now() - start, capped, firstBatchSeconds };
 }

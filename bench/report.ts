@@ -102,6 +102,7 @@ function note(c: CaseSummary): string {
   if (c.case === 'fit') {
     parts.push(`wait ${(c.extra.waitShare! * 100).toFixed(2)} % of ${c.seconds.toFixed(1)} s (first batch ${c.extra.firstBatchWaitSeconds!.toFixed(2)} s), ${c.extra.msPerBatch!.toFixed(0)} ms/batch`);
   }
+  if (c.case === 'sdk') parts.push(`first batch after ${(c.extra.firstBatchSeconds! * 1000).toFixed(0)} ms`);
   if (c.case === 'sdk' && c.id.startsWith('sdk-rss')) parts.push(`${si(c.rows)} rows`);
   return parts.join('; ');
 }

@@ -12,5 +12,5 @@ export default async function sdk(p: CaseParams): Promise<CaseMeasure> {
   const openSeconds = now() - t0;
   await consume(ds, tf, { maxWindows: p.warmupBatches * p.batch });
   const r = await consume(ds, tf);
-  return { windows: r.windows, rows: r.windows + p.window, bytes: xsBytes(r.windows, p), seconds: r.seconds, capped: false, extra: { openSeconds, workers: p.workers } };
+  return { windows: r.windows, rows: r.windows + p.window, bytes: xsBytes(r.windows, p), seconds: r.seconds, capped: false, extra: { openSeconds, firstBatchSeconds: r.firstBatchSeconds, workers: p.workers } };
 }
