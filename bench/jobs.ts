@@ -13,6 +13,8 @@ export interface Job {
   override?: Partial<CaseParams>;
   /** Runs of a heavy job (default: --repeats). */
   repeats?: number;
+  /** Runs only when named in --cases. */
+  optional?: boolean;
 }
 
 /** Every job, in table order; `workers` is the --workers value (the scaling jobs use 1). */
@@ -33,5 +35,7 @@ export function allJobs(workers: number): Job[] {
     { id: 'materialize', case: 'materialize', label: 'importCsv: CSV → store (validated)', data: 'main' },
     { id: 'duckdb-copy', case: 'duckdb-copy', label: "DuckDB COPY read_csv → 'x.parquet'", data: 'main' },
     { id: 'idle', case: 'idle', label: 'reference: tfjs + backend loaded, nothing else', data: 'main', repeats: 1 },
+    { id: 'sdk-w0', case: 'sdk', label: 'this SDK, decoding on the calling thread', data: 'main', override: { workers: 0 }, optional: true },
+    { id: 'decode-w0', case: 'decode', label: 'decode only, on the calling thread', data: 'main', override: { workers: 0 }, optional: true },
   ];
 }

@@ -34,7 +34,8 @@ Options:
   --materialize-rows N  rows of the CSV the materialize cases convert (default 1000000)
   --compression C       store compression: zstd (materializeDataset's default), snappy, none (default zstd)
   --rss-rows A,B        row counts of the small and large RSS stores (default 5000000,50000000)
-  --cases a,b,...       run only these cases (ids in the table; default all)
+  --cases a,b,...       run only these cases (ids in the table; default all but the optional sdk-w0 and
+                        decode-w0, which decode on the calling thread)
   --backend NAME        tfjs backend of the data cases: wasm, cpu (default: initBackend's choice)
   --cache-dir DIR       where generated data is cached (default .cache/bench)
   --json                print the JSON document on stdout (the table goes to stderr)
@@ -107,7 +108,7 @@ function parse(argv: string[]) {
     materializeRows: int('materialize-rows', values['materialize-rows']),
     rssRows: rssRows as [number, number],
     compression,
-    jobs: ids ? jobs.filter((j) => ids.includes(j.id)) : jobs,
+    jobs: ids ? jobs.filter((j) => ids.includes(j.id)) : jobs.filter((j) => !j.optional),
     backend: values.backend as CaseParams['backend'],
     cacheDir: resolve(values['cache-dir']),
     json: values.json,
@@ -141,6 +142,8 @@ function compileCases(log: (msg: string) => void): { runner: string[]; cleanup: 
   const r = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', config], { cwd: root, encoding: 'utf8' });
   const runner = join(outDir, 'bench', 'case-runner.js');
   const cleanup = () => rmSync(outDir, { recursive: true, force: true });
+  process.once('exit', cleanup); // also after a crash
+  process.once('SIGINT', () => process.exit(130)); // Ctrl-C: exit (and clean up) instead of dying on the signal
   if (!existsSync(runner)) {
     cleanup();
     throw new Error(`bench: compiling src/ and bench/ failed (use --tsx to run from the sources):\n${(r.stdout + r.stderr).trim().split('\n').slice(0, 20).join('\n')}`);
@@ -261,7 +264,8 @@ export async function runBench(argv: string[], print: { out: (s: string) => void
     machine: { ...machine(list[0]?.results[0]?.backend), loadavgBefore: load1Before, loadavgAfter: loadavg() },
     mode: o.tsx ? 'tsx (TypeScript sources)' : 'compiled JS (tsc, no tsx in the case processes)',
     params: { rows: o.rows, window: o.window, features: o.features, batch: o.batch, repeats: o.repeats, workers: o.workers, budgetSeconds: o.budget, warmupBatches: o.warmupBatches, fitBatches: o.fitBatches, materializeRows: o.materializeRows, rssRows: o.rssRows, compression: o.compression },
-    data: Object.fromEntries(Object.entries(data).map(([k, d]) => [k, { dir: d.dir, storeBytes: d.storeBytes, csvBytes: d.csvBytes, reused: d.reused, generatedSeconds: d.generatedSeconds }])),
+    // materializeRowsPerSec: materializeDataset from typed-array batches when the store was generated (maybe an earlier run).
+    data: Object.fromEntries(Object.entries(data).map(([k, d]) => [k, { dir: d.dir, storeBytes: d.storeBytes, csvBytes: d.csvBytes, reused: d.reused, generatedSeconds: d.generatedSeconds, materializeRowsPerSec: d.materializeRowsPerSec }])),
     cases: Object.fromEntries(list.map((s) => [s.id, s])),
     ratios: rs,
     failures,
