@@ -45,15 +45,18 @@ describe('reliability: collector soak', function () {
     const faults = new Map<string, number>();
     const good = new Set<number>();
     let n = 0;
-    let last = T0;
+    let last = T0; // newest timestamp served
+    let lastGood = T0; // newest timestamp served in a good answer
     const FAULTS: [string, () => ReplayStep][] = [
       ['http-500', () => ({ status: 500, headers: { 'content-type': 'text/html' }, body: '<html><title>500 Internal Server Error</title></html>' })],
       ['http-429', () => ({ status: 429, headers: { 'retry-after': '30' }, body: '{"status":{"error_code":429,"error_message":"You\'ve exceeded the Rate Limit."}}' })],
       ['error-body-200', () => ({ body: '{"status":{"error_code":10002,"error_message":"API Key Missing"}}' })],
       ['truncated-json', () => ({ body: '{"bitcoin":{"usd":67190.1,"usd_market_cap":' })],
-      ['missing-field', () => ({ body: JSON.stringify({ bitcoin: { ...base, usd: undefined, last_updated_at: ++last } }) })],
-      ['wrong-type', () => ({ body: JSON.stringify({ bitcoin: { ...base, usd: 'NaN', last_updated_at: ++last } }) })],
-      ['stale-price', () => ({ body: JSON.stringify({ bitcoin: { ...base, last_updated_at: last } }) })],
+      // a newer timestamp that must not become a row (and is not reused: the next good answer is later still)
+      ['missing-field', () => ({ body: JSON.stringify({ bitcoin: { ...base, usd: undefined, last_updated_at: (last += 1) } }) })],
+      ['wrong-type', () => ({ body: JSON.stringify({ bitcoin: { ...base, usd: 'NaN', last_updated_at: (last += 1) } }) })],
+      // the newest good answer again: a duplicate
+      ['stale-price', () => ({ body: JSON.stringify({ bitcoin: { ...base, last_updated_at: lastGood } }) })],
       ['drop', () => ({ fault: 'drop' })],
       ['hang', () => ({ fault: 'hang' })],
     ];
@@ -68,6 +71,7 @@ describe('reliability: collector soak', function () {
         return step();
       }
       last += 1 + Math.floor(rng() * 60);
+      lastGood = last;
       good.add(last * 1000);
       return { body: JSON.stringify({ bitcoin: { ...base, usd: 60_000 + n / 8, last_updated_at: last } }) };
     });
