@@ -80,7 +80,8 @@ export class DecodePool {
       const p = slot.pending.get(msg.id);
       if (!p) return;
       slot.pending.delete(msg.id);
-      if (slot.pending.size === 0) slot.worker.unref();
+      // Not while closing: close() refs the worker so that awaiting its exit keeps the process alive.
+      if (slot.pending.size === 0 && !this.#closed) slot.worker.unref();
       if (msg.ok) p.resolve(msg.result!);
       else p.reject(new ParquetReadError(msg.reason ?? 'decoding failed', { file: p.task.file, rowGroup: p.task.rowGroup }));
     });
@@ -107,6 +108,13 @@ export class DecodePool {
     this.#closed = true;
     const slots = this.#slots.filter((s): s is Slot => s !== null);
     this.#slots.fill(null);
-    await Promise.all(slots.map((s) => s.worker.terminate()));
+    // ref() first: an idle worker is unref'd, and awaiting the exit of an unref'd worker lets a script whose
+    // only pending work is this close() end with "unsettled top-level await" (exit 13) before it resolves.
+    await Promise.all(
+      slots.map((s) => {
+        s.worker.ref();
+        return s.worker.terminate();
+      }),
+    );
   }
 }

@@ -1,8 +1,8 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, StoreError } from '../errors.js';
-import { type ByteRangeSource, fileSource } from './byte-range-source.js';
+import { type ByteRangeSource, bytesSource, fileSource } from './byte-range-source.js';
 import { type FetchStats, type HttpSourceOptions, httpSource } from './http-source.js';
 
 /**
@@ -68,8 +68,12 @@ export async function localLocation(path: string): Promise<StoreLocation> {
       return out;
     },
     async open(rel) {
+      const file = join(root, ...rel.split('/'));
       try {
-        return await fileSource(join(root, ...rel.split('/')));
+        // Summary files are replaced by rename at every commit: read each in one go, so its size and its
+        // bytes come from the same snapshot. Part files never change once committed.
+        if (rel === '_metadata' || rel === '_common_metadata') return bytesSource(file, await readFile(file));
+        return await fileSource(file);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
         throw err;

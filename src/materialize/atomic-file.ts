@@ -1,6 +1,6 @@
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { TEMP_PREFIX } from './store-layout.js';
+import { tempFileName } from './store-layout.js';
 
 /** Flushes a directory entry table to disk, so a rename inside it survives a power loss. */
 export async function fsyncDir(dir: string): Promise<void> {
@@ -14,7 +14,7 @@ export async function fsyncDir(dir: string): Promise<void> {
 
 /** Temporary sibling of `path`: same folder (so rename is atomic), hidden from Parquet readers. */
 export function tempPathFor(path: string): string {
-  return join(dirname(path), `${TEMP_PREFIX}${basename(path)}`);
+  return join(dirname(path), tempFileName(basename(path)));
 }
 
 /** Writes `bytes` to `path` via a temporary file, fsync and rename: readers see the old file or the new one. */

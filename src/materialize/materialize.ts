@@ -14,7 +14,7 @@ import { COMPRESSIONS, type PartWriteOptions, writePartFile } from './part-write
 import { RowGroupBuilder } from './row-group-builder.js';
 import { arrowBatchToColumns, type ColumnChunk, isColumnBatch, type Row, type RowsInput } from './row-input.js';
 import { acquireStoreLock } from './store-lock.js';
-import { COMMON_METADATA_FILE, METADATA_FILE, TEMP_PREFIX, localStorePath, partFileName, partSequence } from './store-layout.js';
+import { COMMON_METADATA_FILE, METADATA_FILE, TEMP_PREFIX, localStorePath, partFileName, partSequence, tempFileName } from './store-layout.js';
 import { readStoreState } from './store-state.js';
 import { encodeSummaryFile, rowGroupsWithFilePath } from './summary-metadata.js';
 
@@ -215,6 +215,7 @@ export async function materializeDataset(
     let sequence = o.mode === 'overwrite' ? 0 : Math.max(-1, ...state.files.map(partSequence)) + 1;
     if (o.mode === 'overwrite') sequence = Math.max(-1, ...state.files.map(partSequence)) + 1; // never reuse a live name
     const newRowGroups: RowGroup[] = [];
+    const newFiles: string[] = [];
     let numRows = 0;
     let pending = await batches.next();
     const template = templateFooter(schema, partOptions);
@@ -226,8 +227,9 @@ export async function materializeDataset(
     }
     while (!pending.done) {
       const fileName = partFileName(sequence++);
-      const tmp = join(dir, `${TEMP_PREFIX}${fileName}`);
+      const tmp = join(dir, tempFileName(fileName));
       written.push(tmp);
+      newFiles.push(fileName);
       let rowsInFile = 0;
       await writePartFile(
         tmp,
@@ -244,7 +246,6 @@ export async function materializeDataset(
       newRowGroups.push(...rowGroupsWithFilePath({ fileName, metadata }));
       numRows += rowsInFile;
     }
-    const newFiles = written.map((p) => p.slice(p.lastIndexOf(TEMP_PREFIX) + TEMP_PREFIX.length));
     for (let i = 0; i < written.length; i++) {
       await rename(written[i]!, join(dir, newFiles[i]!));
       written[i] = join(dir, newFiles[i]!);

@@ -8,8 +8,16 @@ export const METADATA_FILE = '_metadata';
 export const COMMON_METADATA_FILE = '_common_metadata';
 /** Lock held by a writer for the length of one materialize call. */
 export const LOCK_FILE = '_tfpl.lock';
-/** Prefix of files being written; hidden from Parquet readers by the leading dot. */
+/** Prefix of files being written. */
 export const TEMP_PREFIX = '.tfpl-tmp-';
+
+/**
+ * Name of a file while it is being written: a leading dot hides it from Spark and pyarrow, and the `.tmp`
+ * suffix from globs like DuckDB's `read_parquet('<store>/*.parquet')`, which match dot-files too.
+ */
+export function tempFileName(name: string): string {
+  return `${TEMP_PREFIX}${name}.tmp`;
+}
 
 const PART_RE = /^part-(\d{5,})-[0-9a-f-]{36}\.parquet$/;
 

@@ -309,7 +309,7 @@ describe('materializeDataset', () => {
     const { files } = await materializeDataset(store, BitcoinSchema, btcRows(20));
     const orphan = 'part-00001-00000000-0000-4000-8000-000000000000.parquet';
     copyFileSync(join(store, files[0]!), join(store, orphan));
-    writeFileSync(join(store, '.tfpl-tmp-part-00002-x.parquet'), 'half written');
+    writeFileSync(join(store, '.tfpl-tmp-part-00002-x.parquet.tmp'), 'half written');
     expect((await openStore(store)).numRows).to.equal(20);
     await materializeDataset(store, BitcoinSchema, btcRows(3, 20), { mode: 'append' });
     expect(readdirSync(store).filter((f) => f === orphan || f.startsWith('.tfpl-tmp'))).to.deep.equal([]);
