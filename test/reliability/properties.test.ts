@@ -1,6 +1,12 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SchemaError } from '../../src/errors.js';
+import { makeBatchReader } from '../../src/loader/batch-reader.js';
+import { materializeDataset } from '../../src/materialize/materialize.js';
+import { BitcoinSchema } from '../../src/schema/bitcoin.js';
 import { assignShards, RowGroupPlan } from '../../src/loader/row-group-plan.js';
 import { DTYPES, FLOAT32_MAX, INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN, TENSOR_DTYPES, type DType } from '../../src/schema/dtype.js';
 import { type FieldSpec, type Unischema, type UnischemaField, defineSchema } from '../../src/schema/unischema.js';
@@ -9,6 +15,7 @@ import type { Column } from '../../src/schema/columns.js';
 import { WindowAssembler } from '../../src/windowing/window-assembler.js';
 import { countWindows, windowGeometry } from '../../src/windowing/window-plan.js';
 import { reliabilityCounts } from './counts.js';
+import { crashRows } from './fixtures/crash-rows.js';
 
 /**
  * Properties over generated inputs (fast-check, fixed seeds so CI runs the same cases every time):
@@ -168,6 +175,44 @@ describe('reliability: properties', function () {
         params(82),
       );
       reliabilityCounts.add('properties.cases', RUNS);
+    });
+  });
+
+  describe('shard partitioning through the loader', () => {
+    let root = '';
+    before(() => {
+      root = mkdtempSync(join(tmpdir(), 'tfpl-shards-'));
+    });
+    after(() => rmSync(root, { recursive: true, force: true }));
+
+    it('the shards of makeBatchReader over a real store are disjoint and complete, with or without shuffling', async () => {
+      let store = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.record({ rows: fc.integer({ min: 1, max: 3000 }), rowGroupSize: fc.integer({ min: 50, max: 700 }), shardPick: fc.nat(), shuffle: fc.boolean(), seed: fc.nat() }),
+          async ({ rows, rowGroupSize, shardPick, shuffle, seed }) => {
+            const dir = join(root, `s${store++}`);
+            await materializeDataset(dir, BitcoinSchema, crashRows(0, rows), { rowGroupSize, maxRowsPerFile: rowGroupSize * 3 });
+            const rowGroups = Math.ceil(rows / rowGroupSize);
+            const shardCount = 1 + (shardPick % rowGroups);
+            const seen: number[] = [];
+            for (let shardIndex = 0; shardIndex < shardCount; shardIndex++) {
+              const reader = await makeBatchReader(dir, { shardIndex, shardCount, columns: ['market_cap'], workers: 0, ...(shuffle ? { shuffleRowGroups: true, seed } : {}) });
+              let n = 0;
+              for await (const b of reader) {
+                seen.push(...(b.columns.market_cap as Float64Array));
+                n += b.numRows;
+              }
+              expect(n).to.equal(reader.numRows);
+            }
+            seen.sort((a, b) => a - b);
+            expect(seen.length).to.equal(rows);
+            expect(seen.every((v, i) => v === i), 'every row exactly once across the shards').to.equal(true);
+          },
+        ),
+        { seed: 83, numRuns: 25, endOnFailure: true },
+      );
+      reliabilityCounts.add('properties.cases', 25);
     });
   });
 
