@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { StoreError } from '../../src/errors.js';
@@ -95,6 +95,20 @@ describe('reliability: concurrent writers and readers', function () {
     expect(r.storeRows).to.equal(200);
     expect(await verifyCrashStore(dir)).to.equal(200);
     expect(existsSync(join(dir, LOCK_FILE))).to.equal(false);
+  });
+
+  it('takes over a stale lock whose breaker file was left by a writer killed while breaking it', async () => {
+    const dir = join(tmp(), 'store');
+    await materializeDataset(dir, BitcoinSchema, crashRows(0, 100), { rowGroupSize: 100 });
+    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: await deadPid(), host: hostname(), since: '2026-01-01T00:00:00.000Z' }));
+    const breaker = join(dir, `${LOCK_FILE}.break`);
+    writeFileSync(breaker, '');
+    const longAgo = new Date(Date.now() - 60_000);
+    utimesSync(breaker, longAgo, longAgo);
+    const r = await materializeDataset(dir, BitcoinSchema, crashRows(100, 100), { mode: 'append', rowGroupSize: 100, lockTimeoutMs: 10_000 });
+    expect(r.storeRows).to.equal(200);
+    expect(readdirSync(dir).filter((n) => n.startsWith(LOCK_FILE))).to.deep.equal([]);
+    await expectCleanStore(dir);
   });
 
   it('takes over an empty lock file (a writer killed between creating and filling it)', async () => {
