@@ -176,14 +176,10 @@ describe('reliability: concurrent writers and readers', function () {
     expect(new Set(seen).size).to.be.greaterThan(2);
   });
 
-  // BUG (src/loader/byte-range-source.ts fileSource: the size comes from one open() and every read() opens the
-  // path again): _metadata is replaced by an atomic rename at each commit, so a reader opened during an append
-  // can take the size of one _metadata and read the bytes of the next one. makeBatchReader then fails with
-  // "ParquetReadError: <store>/_metadata: not a Parquet file: footer magic is ..., expected PAR1" (or could
-  // parse a footer of the wrong snapshot). openStore does not have the problem: src/materialize/footer.ts
-  // reads size and bytes through one handle. Fix: read a file's footer (at least the summary files) through
-  // one descriptor.
-  it.skip('the loader opened while another process appends reads one committed snapshot (BUG: torn _metadata read)', async () => {
+  // Regression test (fixed in f5cc2f8): the loader took a file's size from one open() and its bytes from
+  // another, so a reader opened during an append could tear _metadata (replaced by rename at each commit):
+  // "ParquetReadError: <store>/_metadata: not a Parquet file: footer magic is ..., expected PAR1".
+  it('the loader opened while another process appends reads one committed snapshot', async () => {
     const dir = join(tmp(), 'store');
     await materializeDataset(dir, BitcoinSchema, crashRows(0, 300), { rowGroupSize: 100 });
     const child = await ScriptChild.start('append-child.ts', [dir, JSON.stringify({ calls: 40, rowsPerCall: 700, rowGroupSize: 100, maxRowsPerFile: 300, firstMode: 'create', mode: 'append', faultCall: -1 })]);

@@ -133,13 +133,9 @@ describe('reliability: SIGKILL during materializeDataset', function () {
     await trial(dir, child, 'create', `after op ${firstRename} ${createOps[firstRename]}`);
   });
 
-  // BUG (src/materialize/store-layout.ts TEMP_PREFIX / isDataFileName): temporary parts are named
-  // `.tfpl-tmp-part-….parquet`, relying on "names starting with `_` or `.` are hidden, by the convention Spark,
-  // pyarrow and DuckDB share". DuckDB does not share it: `read_parquet('<store>/*.parquet')` globs dot-files
-  // too, so after a crash (or during any write) a DuckDB user reading the folder sees uncommitted or half-written
-  // parts. A name that does not end in `.parquet` (e.g. `.tfpl-tmp-part-….parquet.tmp`) or a `_tmp/` subfolder
-  // would hide them from every glob.
-  it.skip('a glob reader (DuckDB <store>/*.parquet) never sees a temporary part left by a crash (BUG: DuckDB globs dot-files)', async () => {
+  // Regression test (fixed in f5cc2f8): temporary parts were named `.tfpl-tmp-part-….parquet`, and DuckDB's
+  // `read_parquet('<store>/*.parquet')` globs dot-files, so it saw parts being written or left by a crash.
+  it('a glob reader (DuckDB <store>/*.parquet) never sees a temporary part left by a crash', async () => {
     const sync = appendOps.findIndex((o) => o.startsWith('fh.sync .tfpl-tmp-part-'));
     const dir = join(root, 'glob');
     await materializeDataset(dir, BitcoinSchema, crashRows(0, 300), { rowGroupSize: 100 });
