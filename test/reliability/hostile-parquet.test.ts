@@ -189,7 +189,7 @@ describe('reliability: hostile Parquet input', function () {
     const bytes = readFileSync(part);
     bytes[62] = bytes[62]! ^ 4; // the first page's uncompressed size: "decompressed page length 2000 does not match header 1744"
     writeFileSync(part, bytes);
-    const cases: Case[] = Array.from({ length: 30 }, (_, i) => ({ id: `bare${i}`, path: part, workers: 1, names: part, kind: 'overwritten' }));
+    const cases: Case[] = Array.from({ length: 20 }, (_, i) => ({ id: `bare${i}`, path: part, workers: 1, names: part, kind: 'overwritten' }));
     const results = await readInChild(root, cases, { TFPL_READ_CHILD_BARE: '1' });
     for (const c of cases) checkResult(c, results.get(c.id)!);
   });
