@@ -111,8 +111,9 @@ export function compileRowValidator(schema: Unischema): (row: Record<string, unk
 
 /**
  * Checks columnar rows without building row objects: types per column, lengths, NaN/null rules, ranges.
- * Numeric columns must be typed arrays of the field's type (float32 also accepts a Float64Array, which is
- * range-checked and rounded when written); in nullable float/timestamp columns NaN means null.
+ * Numeric columns are typed arrays of the field's type (float32 also accepts a Float64Array, which is
+ * range-checked and rounded when written); in nullable float/timestamp columns NaN means null. A JS array
+ * with `null`s is accepted for any scalar field (the form nullable integer columns need).
  */
 export function validateColumns(schema: Unischema, batch: ColumnBatch, origin?: RowOrigin): void {
   const n = batch.numRows;
@@ -124,21 +125,20 @@ export function validateColumns(schema: Unischema, batch: ColumnBatch, origin?: 
       throw new SchemaError(`${schema.name}: column ${JSON.stringify(f.name)} is missing from the input${origin?.file ? ` (${origin.file})` : ''}; ${at.text} onward`, { field: f.name, file: origin?.file });
     }
     if (col.length !== n) throw new SchemaError(`${schema.name}: column ${JSON.stringify(f.name)} has ${col.length} values, expected numRows = ${n}`, { field: f.name, file: origin?.file });
-    if (f.codec === 'ndarray' || f.dtype === 'string' || f.dtype === 'bool' || f.dtype === 'int64' && Array.isArray(col)) {
-      if (!Array.isArray(col) && !(f.dtype === 'int64' && col instanceof BigInt64Array)) fail(schema, f, 0, origin, 'must be a JS array column', col);
-      if (Array.isArray(col)) {
-        for (let r = 0; r < n; r++) {
-          const v = col[r];
-          if (v === null || v === undefined) {
-            if (!f.nullable) fail(schema, f, r, origin, 'is null (the field is not nullable)', v);
-            continue;
-          }
-          const problem = f.codec === 'ndarray' ? tensorProblem(f, v) : scalarProblem(f.dtype, v);
-          if (problem !== null) fail(schema, f, r, origin, problem, v);
+    if (Array.isArray(col)) {
+      // JS arrays: strings, bools, tensors, and numeric fields that need explicit nulls (nullable integers).
+      for (let r = 0; r < n; r++) {
+        const v = col[r];
+        if (v === null || v === undefined) {
+          if (!f.nullable) fail(schema, f, r, origin, 'is null (the field is not nullable)', v);
+          continue;
         }
+        const problem = f.codec === 'ndarray' ? tensorProblem(f, v) : scalarProblem(f.dtype, v);
+        if (problem !== null) fail(schema, f, r, origin, problem, v);
       }
       continue;
     }
+    if (f.codec === 'ndarray' || f.dtype === 'string' || f.dtype === 'bool') fail(schema, f, 0, origin, 'must be a JS array column', col);
     checkNumericColumn(schema, f, col, n, origin);
   }
 }
@@ -158,7 +158,7 @@ function checkNumericColumn(schema: Unischema, f: UnischemaField, col: unknown, 
   if (f.dtype === 'float32' || f.dtype === 'float64' || f.dtype === 'timestamp') {
     const a = col as Float32Array | Float64Array;
     const isTs = f.dtype === 'timestamp';
-    const limit = f.dtype === 'float32' ? FLOAT32_MAX : Infinity;
+    const limit = f.dtype === 'float32' ? FLOAT32_MAX : Number.MAX_VALUE;
     for (let r = 0; r < n; r++) {
       const v = a[r]!;
       // One comparison catches NaN, ±Infinity and float32 overflow; the slow path only runs on a hit.

@@ -393,11 +393,8 @@ describe('reliability: properties', function () {
       reliabilityCounts.add('properties.cases', RUNS);
     });
 
-    // BUG (src/schema/validate.ts checkNumericColumn: `limit` is Infinity for float64 and timestamp columns, so
-    // `!(v <= limit && v >= -limit)` does not catch ±Infinity): materializeDataset given a ColumnBatch or an Arrow
-    // table writes Infinity/-Infinity into float64 columns (DuckDB reads them back), although the row-object path
-    // refuses the same value ("must be a finite number"); a timestamp column accepts Infinity too.
-    it.skip('validateColumns refuses ±Infinity in float64 and timestamp columns, like the row validator (BUG: accepted)', () => {
+    // Regression: the column path once let ±Infinity through float64 and timestamp columns.
+    it('validateColumns refuses ±Infinity in float64 and timestamp columns, like the row validator', () => {
       const schema = defineSchema('S', [
         { name: 'timestamp', dtype: 'timestamp' },
         { name: 'x', dtype: 'float64', nullable: true },
@@ -407,12 +404,8 @@ describe('reliability: properties', function () {
       expect(() => compileRowValidator(schema)({ timestamp: 0, x: Infinity }, 0)).to.throw(SchemaError, /must be a finite number/);
     });
 
-    // BUG (src/schema/validate.ts validateColumns: the JS-array branch is taken only for ndarray, string, bool
-    // and int64 fields): a nullable int32 or uint8 column in its documented form — a JS array with null
-    // (src/schema/columns.ts; also what src/materialize/csv-import.ts allocColumn builds for such fields) — is
-    // refused with "column must be a Int32Array". So importCsv fails on every CSV of a schema with a nullable
-    // int32/uint8 field, even one whose values are all present.
-    it.skip('validateColumns accepts a nullable int32/uint8 column as a JS array with nulls (BUG: refused)', () => {
+    // Regression: a nullable int32/uint8 column as a JS array with nulls (what importCsv builds) was refused.
+    it('validateColumns accepts a nullable int32/uint8 column as a JS array with nulls', () => {
       const schema = defineSchema('S', [
         { name: 'timestamp', dtype: 'timestamp' },
         { name: 'n', dtype: 'int32', nullable: true },
