@@ -3,6 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { normalizationStatsSchema } from '../windowing/options.js';
 import { ConfigError, StoreError } from '../errors.js';
 import type { NormalizationStats } from '../windowing/normalize.js';
 import type { ForecasterConfig } from './options.js';
@@ -76,16 +77,6 @@ export function registerFileRouter(): void {
   tf.io.registerLoadRouter(route);
 }
 
-const statsSchema = z.object({
-  method: z.enum(['zscore', 'minmax', 'none']),
-  logReturn: z.boolean(),
-  count: z.number(),
-  mean: z.number().nullable().transform((v) => v ?? NaN),
-  std: z.number().nullable().transform((v) => v ?? NaN),
-  min: z.number().nullable().transform((v) => v ?? NaN),
-  max: z.number().nullable().transform((v) => v ?? NaN),
-});
-
 const savedSchema = z.object({
   version: z.literal(1),
   config: z.object({
@@ -104,7 +95,7 @@ const savedSchema = z.object({
       movingAverageWindow: z.number(),
     }),
   }),
-  normalization: z.object({ version: z.literal(1), columns: z.record(z.string(), statsSchema) }),
+  normalization: normalizationStatsSchema,
   extra: z.record(z.string(), z.unknown()).optional(),
 });
 

@@ -5,6 +5,7 @@ import { decodeFlatColumn, isFlatNumeric } from './flat-column.js';
 import { ParquetReadError } from './parquet-read-error.js';
 import type { FieldCodec } from './store-field.js';
 import { decodeImage, decodeNpyValue } from './tensor-codecs.js';
+import { topLevelColumns } from './parquet-schema-tree.js';
 
 /** How one decoded Parquet column becomes a loader column. Plain data, so it crosses to a worker. */
 export interface ColumnSpec {
@@ -183,22 +184,6 @@ function prefetched(task: DecodeTask, start: number, end: number): Uint8Array {
   return new Uint8Array(task.buffers[i]!, start - task.fetches[i]!.startByte, end - start);
 }
 
-/** Top-level leaf columns of a Parquet schema by name (groups excluded). */
-function topLevelElements(schema: SchemaElement[]): Map<string, SchemaElement> {
-  const out = new Map<string, SchemaElement>();
-  let i = 1;
-  const skip = (): void => {
-    const e = schema[i++]!;
-    for (let k = 0; k < (e.num_children ?? 0); k++) skip();
-  };
-  while (i < schema.length) {
-    const e = schema[i]!;
-    if (!e.num_children) out.set(e.name, e);
-    skip();
-  }
-  return out;
-}
-
 /**
  * Decodes one row group from prefetched byte ranges (hyparquet, pure JS: a corrupt page throws, it never
  * aborts the process). Runs the same in a worker and on the main thread.
@@ -220,7 +205,7 @@ export async function decodeRowGroup(task: DecodeTask): Promise<DecodedRowGroup>
   const fast = new Map<string, Column>();
   try {
     // Flat numeric columns (the SDK's own stores are all of them) take the typed-array fast path.
-    const elements = topLevelElements(task.metadata.schema);
+    const elements = topLevelColumns(task.metadata.schema);
     for (const spec of task.specs) {
       const element = elements.get(spec.name);
       const chunk = task.metadata.row_groups[0]?.columns.find((c) => c.meta_data?.path_in_schema.length === 1 && c.meta_data.path_in_schema[0] === spec.name);

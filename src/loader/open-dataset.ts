@@ -7,6 +7,7 @@ import { ParquetReadError } from './parquet-read-error.js';
 import { readSourceFooter, type SourceFooter } from './source-footer.js';
 import type { StoreField } from './store-field.js';
 import type { StoreLocation } from './store-location.js';
+import { topLevelColumns } from './parquet-schema-tree.js';
 
 /** Min/max/null count of one column in one row group (timestamps in epoch ms); null when unknown. */
 export interface ColumnStats {
@@ -101,22 +102,6 @@ function rowGroupStats(rg: RowGroup): { stats: Record<string, ColumnStats>; byte
     stats[md.path_in_schema[0]!] = { min, max, nullCount: s?.null_count === undefined ? null : Number(s.null_count) };
   }
   return { stats, byteLength };
-}
-
-/** Top-level columns of a Parquet schema: name → its element (leaf) or null (a group: list, map, struct). */
-function topLevelColumns(schema: SchemaElement[]): Map<string, SchemaElement | null> {
-  const out = new Map<string, SchemaElement | null>();
-  let i = 1;
-  const skip = (): void => {
-    const e = schema[i++]!;
-    for (let k = 0; k < (e.num_children ?? 0); k++) skip();
-  };
-  while (i < schema.length) {
-    const e = schema[i]!;
-    out.set(e.name, e.num_children ? null : e);
-    skip();
-  }
-  return out;
 }
 
 function dtypeOf(e: SchemaElement | null): string {

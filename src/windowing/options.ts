@@ -20,6 +20,9 @@ const columnStats = z.object({
   max: z.number().nullable().transform((v) => v ?? NaN),
 });
 
+/** `NormalizationStats` as JSON gives it back (NaN saved as null): shared by options and saved models. */
+export const normalizationStatsSchema = z.object({ version: z.literal(1), columns: z.record(z.string(), columnStats) });
+
 /** Zod schema of `DatasetState`; see `WindowDataset.state()`. */
 export const datasetStateSchema = z.strictObject({
   version: z.literal(1, { error: 'must be 1 (a state from this SDK version)' }),
@@ -46,7 +49,7 @@ export const makeTfDatasetSchema = z.strictObject({
   subset: z.enum(['train', 'validation', 'test'], { error: 'must be "train", "validation" or "test"' }).default('train'),
   normalize: z.union([method, z.record(z.string(), method)], { error: 'must be "zscore", "minmax", "none" or { column: method }' }).default('none'),
   logReturns: columnList.default([]),
-  normalization: z.object({ version: z.literal(1), columns: z.record(z.string(), columnStats) }).optional(),
+  normalization: normalizationStatsSchema.optional(),
   batchSize: intAtLeast(1).default(32),
   shuffle: z.boolean({ error: 'must be true or false' }).default(false),
   shuffleBufferSize: intAtLeast(1).default(1024),
