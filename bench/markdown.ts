@@ -20,7 +20,7 @@ compare the ratios.
 
 - Date: ${doc.date}
 - Machine: ${m.cores} cores (${m.cpuModel}), ${(m.memoryBytes / 2 ** 30).toFixed(0)} GiB memory, ${m.platform}, Node ${m.node}, tfjs backend ${m.backend ?? '?'}
-- Load average (1 / 5 / 15 min) before: ${load(m.loadavgBefore)}; after: ${load(m.loadavgAfter)} (other jobs shared the machine)
+- Load average (1 / 5 / 15 min) before: ${load(m.loadavgBefore)}; after: ${load(m.loadavgAfter)}
 - Command: \`${doc.command}\` (${doc.mode}); total ${doc.totalSeconds.toFixed(0)} s
 ${analysis ? `\n${analysis.trim()}\n` : ''}
 ## Table (medians)
