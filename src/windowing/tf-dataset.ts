@@ -79,7 +79,10 @@ export class WindowDataset extends tf.data.Dataset<WindowElement> {
     this.current = position;
     const { plan, windowSize, horizon, numFeatures, numTargets, seed, shuffle } = this.init;
     const epochSeed = shuffle ? deriveSeed(seed, epoch) : 0;
-    for await (const b of windowBatches(plan, epochSeed, skip)) {
+    // The wasm backend copies a typed array into its own memory when it makes a tensor, so the batch
+    // buffers can be reused; other backends (cpu, tfjs-node) may keep a reference to them.
+    const reuse = tf.getBackend() === 'wasm';
+    for await (const b of windowBatches(plan, epochSeed, skip, reuse)) {
       const xs = tf.tensor3d(b.xs, [b.size, windowSize, numFeatures]);
       const ys = horizon === 1 ? tf.tensor2d(b.ys, [b.size, numTargets]) : tf.tensor3d(b.ys, [b.size, horizon, numTargets]);
       position.batchIndex++;

@@ -24,14 +24,16 @@ export interface WindowBatch {
 }
 
 /**
- * One epoch of batches, each in freshly allocated Float32Arrays (a tensor built on them may keep them).
+ * One epoch of batches. With `reuseBuffers` every full batch is written into the same two Float32Arrays:
+ * only for a consumer that copies a batch out before asking for the next (the wasm backend copies into
+ * its memory when a tensor is made; the cpu backend keeps the array, so it needs fresh ones).
  * The first `skipBatches` batches are replayed without being materialised: windows are still read (and
  * shuffled with the same random draws) but never copied out, so resuming costs source reads only.
  *
  * @example
  * for await (const b of windowBatches(plan, seed, 0)) console.log(b.size, b.xs.length);
  */
-export async function* windowBatches(plan: BatchPlan, epochSeed: number, skipBatches: number): AsyncGenerator<WindowBatch> {
+export async function* windowBatches(plan: BatchPlan, epochSeed: number, skipBatches: number, reuseBuffers = false): AsyncGenerator<WindowBatch> {
   const { batchSize, totalWindows } = plan;
   const asm = new WindowAssembler(plan.assembler);
   const ff = asm.featureFloats;
@@ -48,8 +50,11 @@ export async function* windowBatches(plan: BatchPlan, epochSeed: number, skipBat
   const sizeOf = (k: number) => Math.min(batchSize, toEmit - k * batchSize);
   const open = () => {
     if (batchIndex >= skipBatches) {
-      xs = new Float32Array(sizeOf(batchIndex) * ff);
-      ys = new Float32Array(sizeOf(batchIndex) * tf);
+      const n = sizeOf(batchIndex);
+      // Allocating (and zeroing) two arrays per batch was the largest self time of an epoch on wasm.
+      if (reuseBuffers && xs !== null && (xs as Float32Array).length === n * ff) return;
+      xs = new Float32Array(n * ff);
+      ys = new Float32Array(n * tf);
     } else xs = ys = null;
   };
   open();

@@ -91,6 +91,27 @@ describe('windowing/makeTfDataset', () => {
     });
   });
 
+  for (const backend of ['wasm', 'cpu'] as const) {
+    it(`keeps every batch's tensors intact while later batches are assembled (${backend} backend)`, async () => {
+      const previous = tf.getBackend();
+      await initBackend(backend);
+      try {
+        const x = Float64Array.from({ length: 200 }, (_, i) => i);
+        const ds = await makeTfDataset(columnsSource({ x }, { chunkRows: 37 }), { features: ['x'], targets: ['x'], windowSize: 3, batchSize: 16 });
+        const batches = await ds.toArray(); // all tensors alive at once, read afterwards
+        expect(batches.length).to.equal(13);
+        batches.forEach((b, k) => {
+          const xs = b.xs.dataSync();
+          expect(xs[0]).to.equal(16 * k);
+          expect(b.ys.dataSync()[0]).to.equal(16 * k + 3);
+        });
+        tf.dispose(batches.map((b) => [b.xs, b.ys]).flat());
+      } finally {
+        await tf.setBackend(previous);
+      }
+    });
+  }
+
   it('windows a split part that starts far into the source (past the assembler buffer)', async () => {
     const x = Float64Array.from({ length: 10_000 }, (_, i) => i);
     const ds = await makeTfDataset(columnsSource({ x }, { chunkRows: 1000 }), { features: ['x'], targets: ['x'], windowSize: 4, split: { train: 0.5, validation: 0.5 }, subset: 'validation', batchSize: 1000 });
