@@ -1,7 +1,7 @@
 import * as arrow from 'apache-arrow';
 import { parquetMetadata, type FileMetaData, type RowGroup } from 'hyparquet';
 import * as pw from 'parquet-wasm';
-import { mkdir, readdir, rename, unlink } from 'node:fs/promises';
+import { access, mkdir, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, SchemaError, StoreError } from '../errors.js';
@@ -88,7 +88,7 @@ async function* validatedInput(schema: Unischema, rows: RowsInput | AsyncIterabl
   if (rows instanceof arrow.Table) {
     let offset = 0;
     for (const batch of rows.batches) {
-      const columns = arrowBatchToColumns(schema, batch);
+      const columns = arrowBatchToColumns(batch);
       validateColumns(schema, columns, { rowOffset: offset });
       yield { batch: columns, origin: { rowOffset: offset } };
       offset += batch.numRows;
@@ -212,8 +212,8 @@ export async function materializeDataset(
     if (o.sortBy) input = await sortedInput(schema, input as AsyncGenerator<{ row: Row } | ColumnChunk>, o.sortBy);
     const batches = rowGroupBatches(builder, input);
 
-    let sequence = o.mode === 'overwrite' ? 0 : Math.max(-1, ...state.files.map(partSequence)) + 1;
-    if (o.mode === 'overwrite') sequence = Math.max(-1, ...state.files.map(partSequence)) + 1; // never reuse a live name
+    // Numbering continues after the live parts in every mode, so an overwrite never reuses a live name.
+    let sequence = Math.max(-1, ...state.files.map(partSequence)) + 1;
     const newRowGroups: RowGroup[] = [];
     const newFiles: string[] = [];
     let numRows = 0;
@@ -270,7 +270,10 @@ export async function materializeDataset(
 }
 
 async function exists(dir: string, name: string): Promise<boolean> {
-  return (await readdir(dir)).includes(name);
+  return access(join(dir, name)).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Deletes temporary files and the given uncommitted/replaced data files. Only called under the store lock. */

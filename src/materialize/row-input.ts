@@ -1,7 +1,6 @@
 import * as arrow from 'apache-arrow';
 import type { ColumnBatch, Column } from '../schema/columns.js';
 import type { RowOrigin } from '../schema/validate.js';
-import type { Unischema } from '../schema/unischema.js';
 
 /** One row as an object: field name → value (`Date` or epoch ms for timestamps, `NdArray` for tensors). */
 export type Row = Record<string, unknown>;
@@ -21,20 +20,16 @@ export function isColumnBatch(x: unknown): x is ColumnBatch {
 
 /**
  * An Arrow record batch as columns in the SDK's conventions: typed arrays for numbers, epoch ms for
- * timestamps of any unit, NaN for null floats, JS arrays (with null) otherwise. Columns not in `schema`
- * are passed through so validation can name them.
+ * timestamps of any unit, NaN for null floats, JS arrays (with null) otherwise. Every column is passed
+ * through, so validation can name one the schema does not have.
  */
-export function arrowBatchToColumns(schema: Unischema, batch: arrow.RecordBatch): ColumnBatch {
+export function arrowBatchToColumns(batch: arrow.RecordBatch): ColumnBatch {
   const columns: Record<string, Column> = {};
-  for (const field of batch.schema.fields) {
-    const vector = batch.getChild(field.name)!;
-    const f = schema.has(field.name) ? schema.field(field.name) : undefined;
-    columns[field.name] = arrowVectorToColumn(vector, f?.nullable ?? true);
-  }
+  for (const field of batch.schema.fields) columns[field.name] = arrowVectorToColumn(batch.getChild(field.name)!);
   return { numRows: batch.numRows, columns };
 }
 
-function arrowVectorToColumn(vector: arrow.Vector, nullable: boolean): Column {
+function arrowVectorToColumn(vector: arrow.Vector): Column {
   const type = vector.type;
   const n = vector.length;
   if (arrow.DataType.isTimestamp(type) || arrow.DataType.isDate(type)) {
@@ -54,7 +49,6 @@ function arrowVectorToColumn(vector: arrow.Vector, nullable: boolean): Column {
       return copy;
     }
     // Integers cannot hold NaN: keep nulls explicit in a JS array (validation rejects them unless nullable).
-    void nullable;
     return Array.from({ length: n }, (_, i) => (vector.isValid(i) ? (values as unknown as ArrayLike<number>)[i]! : null)) as (number | null)[];
   }
   return Array.from({ length: n }, (_, i) => vector.get(i) ?? null) as Column;
