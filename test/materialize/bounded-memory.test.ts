@@ -6,8 +6,14 @@ import { useTmpDir } from '../tmp-dir.js';
 
 const WRITER = join(import.meta.dirname, 'fixtures', 'write-rows.ts');
 
+/**
+ * The child's JS heap is capped at 96 MB: 5 million rows held as objects would need several times that, so a
+ * writer that buffered its input could not finish at all. The cap also makes V8 collect sooner, so peak RSS
+ * follows what the writer keeps rather than when the collector happened to run (uncapped, the 5M-row peak
+ * varied by ~45 MiB from run to run).
+ */
 function writeInChild(store: string, rows: number): { numRows: number; files: number; maxRssBytes: number } {
-  return JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', WRITER, store, String(rows)], { encoding: 'utf8' }));
+  return JSON.parse(execFileSync(process.execPath, ['--max-old-space-size=96', '--import', 'tsx', WRITER, store, String(rows)], { encoding: 'utf8' }));
 }
 
 describe('materializeDataset memory', () => {
