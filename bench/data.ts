@@ -5,9 +5,8 @@ import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { once } from 'node:events';
-import { materializeDataset } from '../src/materialize/materialize.js';
+import { defineSchema, materializeDataset, type Unischema } from '../src/index.js';
 import { mulberry32 } from '../src/prng.js';
-import { defineSchema, type Unischema } from '../src/schema/unischema.js';
 
 /** Bump when the generator or the store layout changes: old caches are then ignored. */
 const DATA_VERSION = 1;

@@ -8,10 +8,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { makeBatchReader } from '../src/loader/batch-reader.js';
-import { materializeDataset } from '../src/materialize/materialize.js';
-import type { ColumnChunk } from '../src/materialize/row-input.js';
-import { BitcoinSchema } from '../src/schema/bitcoin.js';
+import { BitcoinSchema } from '../src/forecasting/index.js';
+import { type ColumnChunk, makeBatchReader, materializeDataset } from '../src/index.js';
 
 const { values } = parseArgs({
   options: {

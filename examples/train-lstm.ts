@@ -14,13 +14,26 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { analyzeStore } from '../src/analytics/index.js';
-import { trainingProgress } from '../src/cli/commands/train.js';
-import { evaluateForecaster, forecastNext, formatComparison, importPriceCsv, loadForecaster, saveForecaster, trainForecaster } from '../src/forecast/index.js';
-import { backfill, coinGeckoClientFromEnv } from '../src/ingest/index.js';
-import { SyntheticMarketChart } from '../src/ingest/synthetic-market.js';
-import { type BackendName, importCsv, initBackend } from '../src/index.js';
-import { forecastChartSpec, priceChartSpec, volatilityChartSpec, writeChart } from '../src/plot/index.js';
+// The example uses the package's public entries only (in an installed project: 'tfjs-parquet-loader',
+// 'tfjs-parquet-loader/ingest' and 'tfjs-parquet-loader/forecasting').
+import {
+  analyzeStore,
+  BitcoinSchema,
+  evaluateForecaster,
+  forecastChartSpec,
+  forecastNext,
+  formatComparison,
+  importPriceCsv,
+  loadForecaster,
+  priceChartSpec,
+  saveForecaster,
+  trainForecaster,
+  trainingProgress,
+  volatilityChartSpec,
+  writeChart,
+} from '../src/forecasting/index.js';
+import { type BackendName, importCsv, initBackend, openStore } from '../src/index.js';
+import { backfill, coinGeckoClientFromEnv, SyntheticMarketChart } from '../src/ingest/index.js';
 
 const HOUR = 3_600_000;
 
@@ -91,7 +104,7 @@ async function prepareStore(values: { source: string; csv?: string; store?: stri
     const to = Math.floor(Date.now() / HOUR) * HOUR;
     const client = coinGeckoClientFromEnv(env);
     const r = await backfill({ client, csvPath, from: to - (hours - 1) * HOUR, to, onProgress: (p) => say(`ingest:  chunk ${p.chunk}/${p.chunks}, ${p.rowsWritten} rows`) });
-    await importCsv(csvPath, storeDir, { mode: 'overwrite', rowGroupSize: 10_000 });
+    await importCsv(csvPath, storeDir, BitcoinSchema, { mode: 'overwrite', rowGroupSize: 10_000 });
     say(`ingest:  ${r.rowsWritten} rows from CoinGecko → ${storeDir}. Data provided by CoinGecko.`);
     return { storeDir, label: 'CoinGecko bitcoin/usd, live. Data provided by CoinGecko' };
   }
@@ -103,7 +116,7 @@ async function prepareStore(values: { source: string; csv?: string; store?: stri
   rmSync(csvPath, { force: true });
   say(`[${label}] ${hours} hourly Bitcoin-like prices through the CoinGecko backfill path (SyntheticMarketChart)`);
   await backfill({ client: market, csvPath, from: market.start, to: market.start + (hours - 1) * HOUR, log: () => {} });
-  const r = await importCsv(csvPath, storeDir, { mode: 'overwrite', rowGroupSize: 10_000 });
+  const r = await importCsv(csvPath, storeDir, BitcoinSchema, { mode: 'overwrite', rowGroupSize: 10_000 });
   say(`ingest:  ${csvPath} → ${storeDir}: ${r.numRows} rows, ${r.rowGroups} row groups (BitcoinSchema)`);
   return { storeDir, label };
 }
@@ -125,7 +138,9 @@ export async function runTrainLstm(argv: string[], io: { stdout: NodeJS.Writable
   const backend = await initBackend(values.backend as BackendName | undefined);
   say(`backend: ${backend.name}${backend.skipped.length ? ` (not available: ${backend.skipped.map((s) => s.name).join(', ')})` : ''}`);
 
-  const analysis = await analyzeStore(storeDir, { sma: [24, 168], volatilityWindow: 24 });
+  // One store description serves the analysis, training, evaluation and the forecast: footers are read once.
+  const store = await openStore(storeDir);
+  const analysis = await analyzeStore(store, { sma: [24, 168], volatilityWindow: 24 });
   const s = analysis.summary;
   const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
   say(`series:  ${s.rows} rows ${s.from} → ${s.to}; price ${s.firstPrice.toFixed(0)} → ${s.lastPrice.toFixed(0)} USD (${pct(s.totalReturn)}); volatility ${pct(s.volatility)} annualised; max drawdown ${pct(s.maxDrawdown)}`);
@@ -135,11 +150,11 @@ export async function runTrainLstm(argv: string[], io: { stdout: NodeJS.Writable
   const plotDir = join(values.out, 'plots');
   const plots = [await writeChart(priceChartSpec(analysis, { label }), plotDir, 'price'), await writeChart(volatilityChartSpec(analysis, { label }), plotDir, 'volatility')];
 
-  const progress = await trainingProgress(io);
-  const trained = await trainForecaster(storeDir, { epochs: positiveInt('epochs', values.epochs), windowSize: positiveInt('window', values.window), units: positiveInt('units', values.units), seed: positiveInt('seed', values.seed) }, (p) => progress.update(p)).finally(() => progress.stop());
+  const progress = await trainingProgress(io.stdout);
+  const trained = await trainForecaster(store, { epochs: positiveInt('epochs', values.epochs), windowSize: positiveInt('window', values.window), units: positiveInt('units', values.units), seed: positiveInt('seed', values.seed) }, (p) => progress.update(p)).finally(() => progress.stop());
   const h = trained.history;
   say(`trained: ${h.loss.length} epochs, loss ${h.loss[0]!.toFixed(4)} → ${h.loss[h.loss.length - 1]!.toFixed(4)}, val_loss ${h.valLoss[0]!.toFixed(4)} → ${h.valLoss[h.valLoss.length - 1]!.toFixed(4)} (MSE of z-scored ${step.adj} log returns: always predicting the training mean scores 1.0 on the training range)`);
-  const ev = await evaluateForecaster(trained, storeDir);
+  const ev = await evaluateForecaster(trained, store);
   say('');
   say(`Test range (newest 15 %, never seen in training): ${ev.actual.length} next-${step.noun} forecasts, ${new Date(ev.timestamps[0]!).toISOString()} → ${new Date(ev.timestamps[ev.timestamps.length - 1]!).toISOString()}`);
   say(`[${label}]`);
@@ -151,7 +166,7 @@ export async function runTrainLstm(argv: string[], io: { stdout: NodeJS.Writable
   trained.model.dispose();
   // Reload from disk, as `tfpl predict` does, and forecast the hour after the newest row.
   const loaded = await loadForecaster(modelDir);
-  const next = await forecastNext(loaded, storeDir);
+  const next = await forecastNext(loaded, store);
   loaded.model.dispose();
   const f = next.forecasts[0]!;
   say('');

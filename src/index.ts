@@ -1,133 +1,80 @@
 /**
  * tfjs-parquet-loader: a schema-enforced Parquet store for time series, streamed into TensorFlow.js.
  *
- * The public surface, in data-flow order: schema → ingest → materialize → loader → windowing.
+ * The main entry is the general SDK, in data-flow order: schema → materialize → store → readers → windowing
+ * → the TensorFlow.js adapter. The CoinGecko ingest is `tfjs-parquet-loader/ingest`; the forecasting
+ * application (analytics, forecasts, charts) is `tfjs-parquet-loader/forecasting`.
  */
 
 // Errors
 export { TfplError, ConfigError, SchemaError, StoreError, CsvError, isTfplError } from './errors.js';
+export type { SchemaErrorLocation } from './errors.js';
+export { ParquetReadError } from './store/parquet-read-error.js';
+export { parseOptions } from './options.js';
 
 // Schema
 export { defineSchema, Unischema, schemaDifferences, SCHEMA_METADATA_KEY } from './schema/unischema.js';
 export type { FieldSpec, UnischemaField, UnischemaJson, Codec } from './schema/unischema.js';
 export { DTYPES } from './schema/dtype.js';
 export type { DType } from './schema/dtype.js';
-export { BitcoinSchema } from './schema/bitcoin.js';
 export { compileRowValidator, validateColumns } from './schema/validate.js';
 export type { RowOrigin } from './schema/validate.js';
 export { encodeNpy, decodeNpy } from './schema/npy.js';
 export type { NdArray, TensorData } from './schema/npy.js';
 export type { Column, ColumnBatch, NumericColumn } from './schema/columns.js';
 
-// Ingest
-export { CoinGeckoClient, COINGECKO_BASE_URLS, coinGeckoClientFromEnv, CoinGeckoError, backfill, collect, CsvRowSink, CSV_HEADER, formatCsvRow } from './ingest/index.js';
-export type {
-  CoinGeckoClientOptions,
-  SimplePriceOptions,
-  MarketChartRangeOptions,
-  CoinGeckoFailure,
-  BackfillOptions,
-  BackfillProgress,
-  BackfillResult,
-  MarketChartSource,
-  CollectOptions,
-  CollectResult,
-  TickReport,
-  SimplePriceSource,
-  RowSink,
-  PriceRow,
-  IngestLogEvent,
-  IngestLogger,
-  Clock,
-} from './ingest/index.js';
-export { SyntheticMarketChart } from './ingest/synthetic-market.js';
-export type { SyntheticMarketOptions } from './ingest/synthetic-market.js';
-
 // Materialize
 export { materializeDataset } from './materialize/materialize.js';
 export type { MaterializeOptions, MaterializeResult } from './materialize/materialize.js';
-export type { Row, RowsInput } from './materialize/row-input.js';
+export type { Row, RowsInput, ColumnChunk } from './materialize/row-input.js';
 export { importCsv } from './materialize/csv-import.js';
 export type { ImportCsvOptions, ImportCsvResult, SkippedLine } from './materialize/csv-import.js';
-export { openStore } from './materialize/open-store.js';
-export { storeRowSink } from './materialize/store-sink.js';
-export type { StoreInfo, RowGroupInfo, StoreFileInfo, ColumnStatistics } from './materialize/open-store.js';
+export type { CsvHeaderLayout } from './materialize/csv-layout.js';
+export { writeSummaryFiles } from './materialize/summary-files.js';
+export type { SummaryFilesResult } from './materialize/summary-files.js';
 
-// Loader
-export { makeBatchReader, makeReader, storeWindowSource, ParquetReadError, fileSource, bytesSource, httpSource, localLocation, httpLocation, FILTER_OPS, RANGE_FALLBACKS } from './loader/index.js';
-export type {
-  BatchReader,
-  RowReader,
-  DecodedRow,
-  ReaderOptions,
-  ReaderStats,
-  ByteRangeSource,
-  StoreLocation,
-  HttpSourceOptions,
-  FetchStats,
-  StoreField,
-  FieldCodec,
-  FilterPredicate,
-  FilterOp,
-  StringNdArray,
-  StoreWindowSource,
-  StoreWindowSourceOptions,
-} from './loader/index.js';
+// Store
+export { openStore } from './store/open-store.js';
+export type { Store, StoreFile, StoreRowGroup, ColumnStatistics } from './store/open-store.js';
+export type { StoreField, FieldCodec } from './store/store-field.js';
+export { ioOptionsSchema } from './store/io-options.js';
+export type { IoOptions } from './store/io-options.js';
+export { httpLocation } from './store/store-location.js';
+export type { StoreLocation, StoreRef } from './store/store-location.js';
+export { bytesSource } from './store/byte-range-source.js';
+export type { ByteRangeSource } from './store/byte-range-source.js';
+export { httpSource } from './store/http-source.js';
+export type { HttpSourceOptions, FetchStats } from './store/http-source.js';
+export { fileSource } from './node/file-source.js';
+export { localLocation } from './node/local-location.js';
 
-// Windowing and the tf.data adapter
-export { makeTfDataset, WindowDataset, timeseriesDatasetFromArray, columnsSource, denormalize, initBackend } from './windowing/index.js';
-export type {
-  MakeTfDatasetOptions,
-  DatasetState,
-  WindowElement,
-  WindowSource,
-  ColumnsSourceOptions,
-  NormalizationStats,
-  ColumnStats,
-  NormalizeMethod,
-  SplitSpec,
-  Subset,
-  TimeLike,
-  TimeRange,
-  TimeseriesArray,
-  TimeseriesDatasetOptions,
-  TimeseriesElement,
-  BackendName,
-  BackendReport,
-} from './windowing/index.js';
+// Readers
+export { makeBatchReader } from './readers/batch-reader.js';
+export type { BatchReader } from './readers/batch-reader.js';
+export { makeReader } from './readers/row-reader.js';
+export type { RowReader, DecodedRow } from './readers/row-reader.js';
+export { readOptionsSchema } from './readers/read-options.js';
+export type { ReadOptions, ReaderOptions } from './readers/read-options.js';
+export type { ReaderStats } from './readers/row-group-loader.js';
+export type { FilterPredicate, FilterOp } from './readers/row-filter.js';
+export type { StringNdArray } from './readers/tensor-codecs.js';
 
-// Analytics, forecasting and plots (the worked example's building blocks)
-export { analyzeSeries, analyzeStore, simpleMovingAverage, exponentialMovingAverage, logReturns, rollingVolatility, periodsPerYearOf, drawdown, readPriceSeries } from './analytics/index.js';
-export type { AnalyzeOptions, SeriesAnalysis, SeriesSummary, EmaOptions, RollingVolatilityOptions, DrawdownResult, PriceSeries, PriceColumns } from './analytics/index.js';
-export {
-  trainForecaster,
-  evaluateForecaster,
-  forecastNext,
-  saveForecaster,
-  loadForecaster,
-  fileSystemHandler,
-  registerFileRouter,
-  persistenceForecast,
-  movingAverageForecast,
-  forecastMetrics,
-  formatComparison,
-  importPriceCsv,
-  detectPriceCsvLayout,
-  CandleSchema,
-} from './forecast/index.js';
-export type {
-  ForecasterOptions,
-  ForecasterConfig,
-  Forecaster,
-  TrainResult,
-  TrainProgress,
-  ForecastEvaluation,
-  ForecasterName,
-  ForecastMetrics,
-  NextForecast,
-  SavedForecaster,
-  ImportPriceCsvResult,
-  PriceCsvLayout,
-} from './forecast/index.js';
-export { priceChartSpec, volatilityChartSpec, forecastChartSpec, renderSvg, svgToPng, writeChart } from './plot/index.js';
-export type { ChartOptions, ChartFiles } from './plot/index.js';
+// Windowing
+export { columnsSource } from './windowing/window-source.js';
+export type { WindowSource, SourceBatch, ColumnsSourceOptions } from './windowing/window-source.js';
+export { storeWindowSource } from './windowing/store-window-source.js';
+export type { StoreWindowSource, StoreWindowSourceOptions } from './windowing/store-window-source.js';
+export { denormalize, normalizeValues, normalizationFromJSON } from './windowing/normalize.js';
+export type { ColumnStats, NormalizationStats, NormalizeMethod } from './windowing/normalize.js';
+export type { DatasetState } from './windowing/options.js';
+export type { SplitSpec, Subset, TimeLike, TimeRange } from './windowing/split.js';
+
+// The TensorFlow.js adapter
+export { makeTfDataset } from './tfjs/make-tf-dataset.js';
+export type { MakeTfDatasetOptions } from './tfjs/make-tf-dataset.js';
+export { WindowDataset } from './tfjs/window-dataset.js';
+export type { WindowElement } from './tfjs/window-dataset.js';
+export { timeseriesDatasetFromArray } from './tfjs/keras-timeseries.js';
+export type { TimeseriesArray, TimeseriesDatasetOptions, TimeseriesElement } from './tfjs/keras-timeseries.js';
+export { initBackend } from './tfjs/backend.js';
+export type { BackendName, BackendReport } from './tfjs/backend.js';

@@ -1,8 +1,7 @@
 // makeTfDataset over columns already in memory (chunked like row groups): window assembly + one tensor per
 // batch with no decode, the SDK's counterpart of the memory-copy limit.
 import * as tf from '@tensorflow/tfjs';
-import { makeTfDataset } from '../../src/windowing/make-tf-dataset.js';
-import { columnsSource } from '../../src/windowing/window-source.js';
+import { columnsSource, makeTfDataset } from '../../src/index.js';
 import { featureNames, seriesColumns } from '../data.js';
 import { type CaseMeasure, type CaseParams, consume, xsBytes } from '../measure.js';
 import { sdkOptions } from './windows.js';

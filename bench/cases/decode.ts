@@ -1,6 +1,6 @@
 // Limit: decode only. The loader's makeBatchReader turns the store into typed columns (the F features),
 // no windows, no tensors. Compared with DuckDB reading the same files (case 4's read phase).
-import { makeBatchReader } from '../../src/loader/index.js';
+import { makeBatchReader } from '../../src/index.js';
 import { featureNames } from '../data.js';
 import { type CaseMeasure, type CaseParams, now } from '../measure.js';
 

@@ -2,7 +2,7 @@
 // Dense(1), with the dataset's iterator wrapped to time every next(). Wait share = time inside next() /
 // fitDataset time. 5 warm-up batches, then `fitBatches` timed batches.
 import * as tf from '@tensorflow/tfjs';
-import { makeTfDataset } from '../../src/windowing/make-tf-dataset.js';
+import { makeTfDataset } from '../../src/index.js';
 import { type CaseMeasure, type CaseParams, now } from '../measure.js';
 import { storeSource } from './store-source.js';
 import { sdkOptions } from './windows.js';

@@ -1,7 +1,7 @@
 // Case 1, this SDK: makeTfDataset over the Parquet store (decoded by the loader with `workers` threads),
 // iterating every batch of one epoch and disposing it.
 import * as tf from '@tensorflow/tfjs';
-import { makeTfDataset } from '../../src/windowing/make-tf-dataset.js';
+import { makeTfDataset } from '../../src/index.js';
 import { type CaseMeasure, type CaseParams, consume, now, xsBytes } from '../measure.js';
 import { storeSource } from './store-source.js';
 import { sdkOptions } from './windows.js';

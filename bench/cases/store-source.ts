@@ -1,6 +1,5 @@
 // The store as a WindowSource: the loader's storeWindowSource with the case's decode workers.
-import { storeWindowSource } from '../../src/loader/index.js';
-import type { WindowSource } from '../../src/windowing/window-source.js';
+import { storeWindowSource, type WindowSource } from '../../src/index.js';
 import type { CaseParams } from '../measure.js';
 
 export async function storeSource(p: CaseParams): Promise<WindowSource> {

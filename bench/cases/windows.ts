@@ -1,5 +1,5 @@
 // The one dataset definition every SDK case uses: all F features as xs, f0 of the next row as ys.
-import type { MakeTfDatasetOptions } from '../../src/windowing/options.js';
+import type { MakeTfDatasetOptions } from '../../src/index.js';
 import { featureNames } from '../data.js';
 import type { CaseParams } from '../measure.js';
 

@@ -29,7 +29,7 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options'
   argv: string[],
   options: T,
   allowPositionals = true,
-): { values: { [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string } & { help?: boolean }; positionals: string[] } {
+): { values: { [K in keyof T]?: T[K] extends { multiple: true } ? string[] : T[K]['type'] extends 'boolean' ? boolean : string } & { help?: boolean }; positionals: string[] } {
   try {
     const parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });
     return parsed as never;
@@ -44,4 +44,14 @@ export function intFlag(name: string, value: string | undefined, min = 1): numbe
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}; received ${JSON.stringify(value)}`);
   return n;
+}
+
+/** `cli-progress`, an optional peer dependency: null when it is not installed (progress is then printed as lines). */
+export async function optionalProgressBars(): Promise<typeof import('cli-progress') | null> {
+  try {
+    return (await import('cli-progress')).default;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return null;
+    throw err;
+  }
 }

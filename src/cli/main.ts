@@ -1,17 +1,30 @@
 import { isTfplError } from '../index.js';
 import { type CliIO, type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './command.js';
 
-/** Subcommands in the order `tfpl --help` lists them; each module default-exports a `Command`. */
-const COMMANDS = ['ingest', 'backfill', 'materialize', 'inspect', 'train', 'predict', 'plot', 'bench'] as const;
+/**
+ * Subcommands in the order `tfpl --help` lists them, each loaded on first use (a command's dependencies,
+ * such as the charts of `plot`, cost nothing to the others): the core's, the ingest's, the application's.
+ */
+const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
+  materialize: () => import('./commands/materialize.js'),
+  inspect: () => import('./commands/inspect.js'),
+  metadata: () => import('./commands/metadata.js'),
+  bench: () => import('./commands/bench.js'),
+  ingest: () => import('./commands/ingest.js'),
+  backfill: () => import('./commands/backfill.js'),
+  train: () => import('./commands/train.js'),
+  predict: () => import('./commands/predict.js'),
+  plot: () => import('./commands/plot.js'),
+};
+const NAMES = Object.keys(COMMANDS);
 
 async function loadCommand(name: string): Promise<Command | undefined> {
-  if (!(COMMANDS as readonly string[]).includes(name)) return undefined;
-  return (await import(`./commands/${name}.js`)).default as Command;
+  return Object.hasOwn(COMMANDS, name) ? (await COMMANDS[name]!()).default : undefined;
 }
 
 async function globalUsage(): Promise<string> {
   const lines = ['Usage: tfpl <command> [options]', '', 'Commands:'];
-  for (const name of COMMANDS) lines.push(`  ${name.padEnd(12)} ${(await loadCommand(name))!.summary}`);
+  for (const name of NAMES) lines.push(`  ${name.padEnd(12)} ${(await loadCommand(name))!.summary}`);
   lines.push('', 'Run `tfpl <command> --help` for the options of one command.');
   return lines.join('\n');
 }
@@ -25,7 +38,7 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
   }
   const command = await loadCommand(name);
   if (!command) {
-    io.stderr.write(`tfpl: unknown command ${JSON.stringify(name)}; valid commands: ${COMMANDS.join(', ')}\n`);
+    io.stderr.write(`tfpl: unknown command ${JSON.stringify(name)}; valid commands: ${NAMES.join(', ')}\n`);
     return EXIT_USAGE;
   }
   if (rest.includes('--help') || rest.includes('-h')) {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CsvRowSink } from './csv-sink.js';
 import type { IngestLogger } from './log.js';
 import { CHANGE_TOLERANCE_MS } from './market-chart.js';
-import { parseOptions } from './options.js';
+import { parseOptions } from '../options.js';
 import type { PriceRow } from './price-row.js';
 import type { RowSink } from './row-sink.js';
 

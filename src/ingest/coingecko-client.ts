@@ -4,7 +4,7 @@ import { CoinGeckoError, type CoinGeckoFailure, parseErrorBody, parseRetryAfter 
 import { deadlineSignal } from './deadline-signal.js';
 import { type IngestLogger, stderrLogger } from './log.js';
 import { parseMarketChart } from './market-chart.js';
-import { parseOptions } from './options.js';
+import { parseOptions } from '../options.js';
 import type { PriceRow } from './price-row.js';
 import { RateLimiter } from './rate-limiter.js';
 import { backoffDelay } from './retry.js';

@@ -5,7 +5,7 @@ import { CoinGeckoError } from './coingecko-error.js';
 import { CsvRowSink } from './csv-sink.js';
 import { deadlineSignal } from './deadline-signal.js';
 import { type IngestLogger, stderrLogger } from './log.js';
-import { parseOptions } from './options.js';
+import { parseOptions } from '../options.js';
 import type { PriceRow } from './price-row.js';
 import type { RowSink } from './row-sink.js';
 

@@ -1,4 +1,4 @@
-/** Public surface of the ingest stage: CoinGecko client, backfill, fixed-interval collector and the CSV sink. */
+/** The `tfjs-parquet-loader/ingest` entry: CoinGecko client, backfill, fixed-interval collector, CSV and store sinks, a synthetic market. */
 export { CoinGeckoClient, COINGECKO_BASE_URLS } from './coingecko-client.js';
 export type { CoinGeckoClientOptions, SimplePriceOptions, MarketChartRangeOptions } from './coingecko-client.js';
 export { coinGeckoClientFromEnv } from './client-from-env.js';
@@ -14,3 +14,6 @@ export { CSV_HEADER, formatCsvRow } from './price-row.js';
 export type { PriceRow } from './price-row.js';
 export type { IngestLogEvent, IngestLogger } from './log.js';
 export type { Clock } from './clock.js';
+export { storeRowSink } from './store-sink.js';
+export { SyntheticMarketChart } from './synthetic-market.js';
+export type { SyntheticMarketOptions } from './synthetic-market.js';

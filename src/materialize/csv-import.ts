@@ -1,22 +1,32 @@
 import { parse } from 'csv-parse';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { z } from 'zod';
 import { ConfigError, CsvError, SchemaError, describeValue } from '../errors.js';
-import { BitcoinSchema } from '../schema/bitcoin.js';
+import { parseOptions } from '../options.js';
 import type { Column } from '../schema/columns.js';
 import type { Unischema, UnischemaField } from '../schema/unischema.js';
 import { scalarProblem } from '../schema/validate.js';
-import { type CsvLayout, describeSupportedLayouts, detectCsvLayout } from './csv-layout.js';
+import { type CsvHeaderLayout, type CsvLayout, describeSupportedLayouts, detectCsvLayout } from './csv-layout.js';
 import { parseCell } from './csv-values.js';
-import { type MaterializeOptions, type MaterializeResult, materializeDataset, parseMaterializeOptions } from './materialize.js';
+import { checkMaterializeRules, type MaterializeResult, materializeDataset, materializeOptionsShape } from './materialize.js';
 import type { ColumnChunk } from './row-input.js';
 
-export interface ImportCsvOptions extends MaterializeOptions {
-  /** Schema of the store. Default `BitcoinSchema`. */
-  schema?: Unischema;
+/** Options of `importCsv`: `materializeOptionsShape` plus how the CSV is read. */
+export const importCsvOptionsShape = {
+  ...materializeOptionsShape,
   /** Write the good rows and report bad lines instead of stopping at the first one. Default false. */
-  skipInvalid?: boolean;
-}
+  skipInvalid: z.boolean().default(false),
+  /**
+   * Other headers the CSV may have (e.g. an exchange export), each mapping CSV column names to schema fields.
+   * The schema's own field names are always recognised. Default: none.
+   */
+  layouts: z.array(z.strictObject({ name: z.string().min(1), columns: z.record(z.string(), z.string()) })).default([]),
+};
+export const importCsvOptionsSchema: z.ZodObject<typeof importCsvOptionsShape, z.core.$strict> = z.strictObject(importCsvOptionsShape);
+
+/** Options of `importCsv`; see `importCsvOptionsShape`. */
+export type ImportCsvOptions = z.input<typeof importCsvOptionsSchema>;
 
 export interface SkippedLine {
   line: number;
@@ -24,8 +34,8 @@ export interface SkippedLine {
 }
 
 export interface ImportCsvResult extends MaterializeResult {
-  /** Which header layout was recognised. */
-  layout: CsvLayout['name'];
+  /** Which header was recognised: 'schema' (the field names) or the name of one of `layouts`. */
+  layout: string;
   /** Lines skipped under `skipInvalid` (always 0 otherwise). */
   skipped: number;
   /** The first 20 skipped lines with the reason. */
@@ -52,7 +62,7 @@ function trimColumns(columns: Column[], n: number): Column[] {
  * Reads a price CSV into column chunks without per-row objects. Every cell is checked with the schema's
  * own rules; a bad line throws a `SchemaError` naming file, line and field, or is skipped and reported.
  */
-async function* csvChunks(path: string, schema: Unischema, skipInvalid: boolean, report: { layout?: CsvLayout['name']; skipped: SkippedLine[]; skippedCount: number }): AsyncGenerator<ColumnChunk> {
+async function* csvChunks(path: string, schema: Unischema, layouts: readonly CsvHeaderLayout[], skipInvalid: boolean, report: { layout?: string; skipped: SkippedLine[]; skippedCount: number }): AsyncGenerator<ColumnChunk> {
   const fields = schema.fields;
   const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true, relax_quotes: false });
   // pipe() does not forward read errors; without this a vanished file would hang the import.
@@ -80,8 +90,8 @@ async function* csvChunks(path: string, schema: Unischema, skipInvalid: boolean,
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       const line = info.lines;
       if (!layout) {
-        layout = detectCsvLayout(schema, record);
-        if (!layout) throw new CsvError(`importCsv: ${path}:${line}: unrecognised header ${JSON.stringify(record.join(','))}; expected ${describeSupportedLayouts(schema)}`, path, line);
+        layout = detectCsvLayout(schema, record, layouts);
+        if (!layout) throw new CsvError(`importCsv: ${path}:${line}: unrecognised header ${JSON.stringify(record.join(','))}; expected ${describeSupportedLayouts(schema, layouts)}`, path, line);
         report.layout = layout.name;
         continue;
       }
@@ -108,7 +118,7 @@ async function* csvChunks(path: string, schema: Unischema, skipInvalid: boolean,
     if (e.code === 'ENOENT') throw new CsvError(`importCsv: ${path}: file not found`, path, undefined, { cause: err });
     throw new CsvError(`importCsv: ${path}${e.lines ? `:${e.lines}` : ''}: not readable as CSV: ${e.message}`, path, e.lines, { cause: err });
   }
-  if (!layout) throw new CsvError(`importCsv: ${path}: the file is empty; expected a header ${describeSupportedLayouts(schema)}`, path);
+  if (!layout) throw new CsvError(`importCsv: ${path}: the file is empty; expected a header ${describeSupportedLayouts(schema, layouts)}`, path);
   if (n > 0) yield emit();
 }
 
@@ -137,17 +147,18 @@ function fillRow(record: string[], layout: CsvLayout, fields: readonly Unischema
 }
 
 /**
- * Imports a price CSV into a store: the collector's CSV (`timestamp,price_usd,market_cap,price_change_24h,
- * total_volume`), CoinGecko's website export (`snapped_at,price,market_cap,total_volume`; price_change_24h is
- * then null), or any CSV whose header names the schema's fields. The layout is detected from the header.
+ * Imports a CSV into a store of `schema`: the header names the schema's fields (in any order; nullable ones
+ * may be missing), or matches one of `layouts`. Every cell is parsed into typed columns (no per-row
+ * objects) and checked with the schema's rules; a bad line throws a `SchemaError` naming file, line and
+ * field, or is skipped and reported under `skipInvalid`.
  *
  * @example
- * const r = await importCsv('btc-usd-max.csv', './btc-store', { rowGroupSize: 1000, sortBy: 'timestamp' });
+ * const r = await importCsv('prices.csv', './store', PriceSchema, { rowGroupSize: 10_000, sortBy: 'timestamp' });
  * console.log(`${r.numRows} rows, ${r.skipped} skipped`);
  */
-export async function importCsv(csvPath: string, storeUrl: string | URL, options: ImportCsvOptions = {}): Promise<ImportCsvResult> {
-  const { schema = BitcoinSchema, skipInvalid = false, ...materializeOptions } = options;
-  parseMaterializeOptions(schema, materializeOptions);
+export async function importCsv(csvPath: string, storeUrl: string | URL, schema: Unischema, options: ImportCsvOptions = {}): Promise<ImportCsvResult> {
+  const { skipInvalid, layouts, ...materializeOptions } = parseOptions('importCsv', importCsvOptionsSchema, options);
+  checkMaterializeRules(schema, materializeOptions);
   const tensor = schema.fields.find((f) => f.codec === 'ndarray');
   if (tensor) throw new ConfigError(`importCsv: field ${JSON.stringify(tensor.name)} is a tensor (ndarray codec); CSV import supports scalar fields only`);
   try {
@@ -156,7 +167,7 @@ export async function importCsv(csvPath: string, storeUrl: string | URL, options
     if (err instanceof CsvError) throw err;
     throw new CsvError(`importCsv: ${csvPath}: file not found`, csvPath, undefined, { cause: err });
   }
-  const report: { layout?: CsvLayout['name']; skipped: SkippedLine[]; skippedCount: number } = { skipped: [], skippedCount: 0 };
-  const result = await materializeDataset(storeUrl, schema, csvChunks(csvPath, schema, skipInvalid, report), materializeOptions);
+  const report: { layout?: string; skipped: SkippedLine[]; skippedCount: number } = { skipped: [], skippedCount: 0 };
+  const result = await materializeDataset(storeUrl, schema, csvChunks(csvPath, schema, layouts, skipInvalid, report), materializeOptions);
   return { ...result, layout: report.layout!, skipped: report.skippedCount, skippedLines: report.skipped };
 }

@@ -1,29 +1,33 @@
-import { BitcoinSchema } from '../schema/bitcoin.js';
 import type { Unischema } from '../schema/unischema.js';
+
+/** Another header a CSV of a schema may have: CSV column name → schema field name (e.g. an exchange export). */
+export interface CsvHeaderLayout {
+  /** Reported as the result's `layout` when this header is recognised. */
+  name: string;
+  /** CSV column name → schema field; every CSV column must be named here. */
+  columns: Record<string, string>;
+}
 
 /** How the columns of a CSV file map onto schema fields. */
 export interface CsvLayout {
-  name: 'schema' | 'coingecko-export';
+  /** 'schema' when the header holds the schema's own field names, else the name of the matching `CsvHeaderLayout`. */
+  name: string;
   /** For each schema field, the CSV column index holding it, or -1 (then the field must be nullable: null). */
   columnOf: Int32Array;
   header: string[];
 }
 
-/** CoinGecko's website export ("Historical Data → Export"): `snapped_at,price,market_cap,total_volume`. */
-const COINGECKO_EXPORT: Record<string, string> = { snapped_at: 'timestamp', price: 'price_usd', market_cap: 'market_cap', total_volume: 'total_volume' };
-
 /**
- * Recognises a CSV header: either the schema's own field names (the collector writes BitcoinSchema's
- * `timestamp,price_usd,market_cap,price_change_24h,total_volume`), in any order and without nullable
- * fields, or — for BitcoinSchema — CoinGecko's export. Returns null for anything else.
+ * Recognises a CSV header: the schema's own field names, in any order and without nullable fields, or one
+ * of `layouts`. Returns null for anything else.
  */
-export function detectCsvLayout(schema: Unischema, header: string[]): CsvLayout | null {
+export function detectCsvLayout(schema: Unischema, header: string[], layouts: readonly CsvHeaderLayout[] = []): CsvLayout | null {
   const names = header.map((h) => h.trim());
   const direct = layoutFrom(schema, names, (h) => h);
   if (direct) return { name: 'schema', columnOf: direct, header: names };
-  if (schema === BitcoinSchema || schema.fieldNames.join() === BitcoinSchema.fieldNames.join()) {
-    const cg = layoutFrom(schema, names, (h) => COINGECKO_EXPORT[h]);
-    if (cg) return { name: 'coingecko-export', columnOf: cg, header: names };
+  for (const l of layouts) {
+    const columnOf = layoutFrom(schema, names, (h) => l.columns[h]);
+    if (columnOf) return { name: l.name, columnOf, header: names };
   }
   return null;
 }
@@ -41,9 +45,7 @@ function layoutFrom(schema: Unischema, header: string[], rename: (h: string) => 
   return columnOf;
 }
 
-export function describeSupportedLayouts(schema: Unischema): string {
-  const own = schema.fieldNames.join(',');
-  return schema.fieldNames.join() === BitcoinSchema.fieldNames.join()
-    ? `"${own}" (the collector's CSV) or "snapped_at,price,market_cap,total_volume" (CoinGecko's export)`
-    : `"${own}" (the schema's field names; nullable columns may be left out)`;
+export function describeSupportedLayouts(schema: Unischema, layouts: readonly CsvHeaderLayout[] = []): string {
+  const own = `"${schema.fieldNames.join(',')}" (the schema's field names; nullable columns may be left out)`;
+  return [own, ...layouts.map((l) => `"${Object.keys(l.columns).join(',')}" (${l.name})`)].join(' or ');
 }

@@ -1,49 +1,47 @@
 import * as arrow from 'apache-arrow';
-import { parquetMetadata, type FileMetaData, type RowGroup } from 'hyparquet';
 import * as pw from 'parquet-wasm';
 import { access, mkdir, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, SchemaError, StoreError } from '../errors.js';
+import { fileSource } from '../node/file-source.js';
+import { localLocation } from '../node/local-location.js';
+import { parseOptions } from '../options.js';
 import type { ColumnBatch } from '../schema/columns.js';
 import { SCHEMA_METADATA_KEY, type Unischema, schemaDifferences } from '../schema/unischema.js';
 import { compileRowValidator, validateColumns } from '../schema/validate.js';
+import { bytesSource } from '../store/byte-range-source.js';
+import { readStore, storeInternals, withFilePath } from '../store/open-store.js';
+import { readSourceFooter, type ThriftObject } from '../store/source-footer.js';
 import { fsyncDir, writeFileAtomic } from './atomic-file.js';
-import { readFooter, RAW_PARSERS } from './footer.js';
 import { COMPRESSIONS, type PartWriteOptions, writePartFile } from './part-writer.js';
 import { RowGroupBuilder } from './row-group-builder.js';
 import { arrowBatchToColumns, type ColumnChunk, isColumnBatch, type Row, type RowsInput } from './row-input.js';
 import { acquireStoreLock } from './store-lock.js';
 import { COMMON_METADATA_FILE, METADATA_FILE, TEMP_PREFIX, localStorePath, partFileName, partSequence, tempFileName } from './store-layout.js';
-import { readStoreState } from './store-state.js';
-import { encodeSummaryFile, rowGroupsWithFilePath } from './summary-metadata.js';
+import { encodeSummaryFile } from './summary-file.js';
 
 export const WRITE_MODES = ['create', 'append', 'overwrite'] as const;
 
-const optionsSchema = z.strictObject({
+/** Options of `materializeDataset` (and, with the CSV options, of `importCsv`). */
+export const materializeOptionsShape = {
+  /** Rows per Parquet row group (the readers' unit of parallelism and pruning). Default 65,536. */
   rowGroupSize: z.number().int().min(1).default(65_536),
-  maxRowsPerFile: z.number().int().min(1).default(1_048_576),
-  compression: z.enum(COMPRESSIONS).default('zstd'),
-  mode: z.enum(WRITE_MODES).default('create'),
-  sortBy: z.string().optional(),
-  lockTimeoutMs: z.number().int().min(0).default(60_000),
-});
-
-/** Options of `materializeDataset`. */
-export interface MaterializeOptions {
-  /** Rows per Parquet row group (the loader's unit of parallelism and pruning). Default 65,536. */
-  rowGroupSize?: number;
   /** Rows per part file; a new `part-*.parquet` starts after this many. Default 1,048,576. */
-  maxRowsPerFile?: number;
-  /** Column compression. Default 'zstd'. */
-  compression?: (typeof COMPRESSIONS)[number];
+  maxRowsPerFile: z.number().int().min(1).default(1_048_576),
+  /** Column compression: 'zstd', 'snappy' or 'none'. Default 'zstd'. */
+  compression: z.enum(COMPRESSIONS).default('zstd'),
   /** 'create' (default) fails if the store has data; 'append' adds parts; 'overwrite' replaces all parts. */
-  mode?: (typeof WRITE_MODES)[number];
-  /** Sort the rows of this call by a scalar field before writing. Buffers the whole input in memory. */
-  sortBy?: string;
-  /** How long to wait for another writer's lock on the store. Default 60,000 ms. */
-  lockTimeoutMs?: number;
-}
+  mode: z.enum(WRITE_MODES).default('create'),
+  /** Sort the rows of this call by a scalar field before writing. Buffers the whole input in memory. Default: none. */
+  sortBy: z.string().optional(),
+  /** How long to wait for another writer's lock on the store, in ms. Default 60,000. */
+  lockTimeoutMs: z.number().int().min(0).default(60_000),
+};
+export const materializeOptionsSchema: z.ZodObject<typeof materializeOptionsShape, z.core.$strict> = z.strictObject(materializeOptionsShape);
+
+/** Options of `materializeDataset`; see `materializeOptionsShape` for every field and default. */
+export type MaterializeOptions = z.input<typeof materializeOptionsSchema>;
 
 export interface MaterializeResult {
   /** Rows written by this call. */
@@ -56,31 +54,24 @@ export interface MaterializeResult {
   storeRows: number;
 }
 
-/** Parses options once, before any I/O, with error messages that list the valid values. */
-export function parseMaterializeOptions(schema: Unischema, options: MaterializeOptions = {}) {
-  const parsed = optionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ConfigError(`materializeDataset: option ${issue.path.join('.') || '(options)'}: ${issue.message}`);
-  }
-  const o = parsed.data;
+/** Checks the rules between options and the schema, before any I/O (types are checked by the parse). */
+export function checkMaterializeRules(schema: Unischema, o: z.output<typeof materializeOptionsSchema>): void {
   if (o.sortBy !== undefined) {
     const f = schema.has(o.sortBy) ? schema.field(o.sortBy) : undefined;
     if (!f || f.codec !== 'scalar') throw new ConfigError(`materializeDataset: sortBy must name a scalar field of ${schema.name} (${schema.fieldNames.join(', ')}); received ${JSON.stringify(o.sortBy)}`);
   }
   if (o.maxRowsPerFile < o.rowGroupSize) throw new ConfigError(`materializeDataset: maxRowsPerFile (${o.maxRowsPerFile}) must be >= rowGroupSize (${o.rowGroupSize})`);
-  return o;
 }
 
 /**
- * A footer describing `schema` with no row groups: the template for `_common_metadata` and `_metadata`,
+ * A raw footer describing `schema` with no row groups: the template for `_common_metadata` and `_metadata`,
  * produced by the same writer as the parts so the Parquet schema matches theirs exactly.
  */
-function templateFooter(schema: Unischema, o: PartWriteOptions): FileMetaData {
+async function templateFooter(schema: Unischema, o: PartWriteOptions): Promise<ThriftObject> {
   const empty = new RowGroupBuilder(schema, 1).flush();
   const props = new pw.WriterPropertiesBuilder().setKeyValueMetadata(new Map(Object.entries(o.keyValueMetadata))).build();
   const bytes = pw.writeParquet(pw.Table.fromIPCStream(arrow.tableToIPC(new arrow.Table([empty]), 'stream')), props);
-  return parquetMetadata(bytes, { parsers: RAW_PARSERS as never });
+  return (await readSourceFooter(bytesSource('template', bytes))).raw;
 }
 
 /** Normalises every accepted input into validated column chunks or validated row objects, in order. */
@@ -182,18 +173,21 @@ export async function materializeDataset(
   rows: RowsInput | AsyncIterable<ColumnChunk>,
   options: MaterializeOptions = {},
 ): Promise<MaterializeResult> {
-  const o = parseMaterializeOptions(schema, options);
+  const o = parseOptions('materializeDataset', materializeOptionsSchema, options);
+  checkMaterializeRules(schema, o);
   const dir = localStorePath(storeUrl, 'materializeDataset');
   await mkdir(dir, { recursive: true });
   const lock = await acquireStoreLock(dir, o.lockTimeoutMs);
   const written: string[] = [];
   try {
-    const state = await readStoreState(dir);
-    await removeLeftovers(dir, state.uncommitted.filter((f) => partSequence(f) >= 0));
-    if (state.files.length > 0 || state.hasMetadataFile) {
+    const state = await readStore(await localLocation(dir), 'materializeDataset', { allowEmpty: true });
+    const internals = storeInternals(state);
+    const committedFiles = state.files.map((f) => f.path);
+    await removeLeftovers(dir, state.uncommittedFiles.filter((f) => partSequence(f) >= 0));
+    if (committedFiles.length > 0 || internals.hasMetadataFile) {
       // An empty committed store (a create that crashed after its baseline commit) may be created again.
-      if (o.mode === 'create' && state.files.length > 0) {
-        throw new StoreError(`materializeDataset: store ${dir} already holds ${state.rowGroups.reduce((s, rg) => s + Number(rg.num_rows), 0)} rows in ${state.files.length} files; pass mode 'append' to add rows or 'overwrite' to replace them`, dir);
+      if (o.mode === 'create' && committedFiles.length > 0) {
+        throw new StoreError(`materializeDataset: store ${dir} already holds ${state.numRows} rows in ${committedFiles.length} files; pass mode 'append' to add rows or 'overwrite' to replace them`, dir);
       }
       if (o.mode === 'append') {
         if (!state.schema) throw new SchemaError(`materializeDataset: store ${dir} has no ${SCHEMA_METADATA_KEY} schema (written by another tool); append needs a store written by this SDK, or use mode 'overwrite'`);
@@ -213,13 +207,13 @@ export async function materializeDataset(
     const batches = rowGroupBatches(builder, input);
 
     // Numbering continues after the live parts in every mode, so an overwrite never reuses a live name.
-    let sequence = Math.max(-1, ...state.files.map(partSequence)) + 1;
-    const newRowGroups: RowGroup[] = [];
+    let sequence = Math.max(-1, ...committedFiles.map(partSequence)) + 1;
+    const newRowGroups: ThriftObject[] = [];
     const newFiles: string[] = [];
     let numRows = 0;
     let pending = await batches.next();
-    const template = templateFooter(schema, partOptions);
-    if (!pending.done && !state.hasMetadataFile && state.files.length === 0) {
+    const template = await templateFooter(schema, partOptions);
+    if (!pending.done && !internals.hasMetadataFile && committedFiles.length === 0) {
       // A new store gets an empty commit before its first part: with _metadata present, readers never fall
       // back to listing part files, so parts of a create killed before its commit stay invisible.
       await writeFileAtomic(join(dir, COMMON_METADATA_FILE), encodeSummaryFile(template, []));
@@ -242,15 +236,15 @@ export async function materializeDataset(
         },
         partOptions,
       );
-      const { metadata } = await readFooter(tmp);
-      newRowGroups.push(...rowGroupsWithFilePath({ fileName, metadata }));
+      const { raw } = await readSourceFooter(await fileSource(tmp));
+      newRowGroups.push(...((raw.field_4 as ThriftObject[] | undefined) ?? []).map((rg) => withFilePath(rg, fileName)));
       numRows += rowsInFile;
     }
     for (let i = 0; i < written.length; i++) {
       await rename(written[i]!, join(dir, newFiles[i]!));
       written[i] = join(dir, newFiles[i]!);
     }
-    const keep = o.mode === 'append' ? state.rowGroups : [];
+    const keep = o.mode === 'append' ? internals.rawRowGroups : [];
     const allRowGroups = [...keep, ...newRowGroups];
     if (o.mode !== 'append' || !(await exists(dir, COMMON_METADATA_FILE))) {
       await writeFileAtomic(join(dir, COMMON_METADATA_FILE), encodeSummaryFile(template, []));
@@ -260,8 +254,8 @@ export async function materializeDataset(
     await writeFileAtomic(join(dir, METADATA_FILE), encodeSummaryFile(template, allRowGroups));
     written.length = 0;
     await fsyncDir(dir);
-    if (o.mode === 'overwrite') await removeLeftovers(dir, state.files);
-    return { numRows, files: newFiles, rowGroups: newRowGroups.length, storeRows: allRowGroups.reduce((s, rg) => s + Number(rg.num_rows), 0) };
+    if (o.mode === 'overwrite') await removeLeftovers(dir, committedFiles);
+    return { numRows, files: newFiles, rowGroups: newRowGroups.length, storeRows: allRowGroups.reduce((s, rg) => s + Number(rg.field_3 as bigint), 0) };
   } finally {
     // Parts of a failed call are never listed in _metadata; delete them so glob readers don't see them either.
     await Promise.all(written.map((p) => unlink(p).catch(() => {})));

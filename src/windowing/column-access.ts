@@ -1,4 +1,4 @@
-import type { Column } from '../loader/column-batch.js';
+import type { Column } from '../schema/columns.js';
 import { TfplError } from '../errors.js';
 
 /** Numbers a hot loop can index without branching on the column type. */

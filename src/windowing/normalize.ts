@@ -1,4 +1,6 @@
 import { ConfigError } from '../errors.js';
+import { parseOptions } from '../options.js';
+import { normalizationStatsSchema } from './options.js';
 
 /**
  * Per-column normalisation: statistics gathered on the train range only, frozen into a small JSON object
@@ -81,4 +83,31 @@ export function denormalize(stats: NormalizationStats, column: string, values: A
   const out = new Float64Array(values.length);
   for (let i = 0; i < values.length; i++) out[i] = values[i]! / scale + offset;
   return out;
+}
+
+/**
+ * Scales raw values of a column exactly as the dataset that made `stats` did (after the log-return
+ * transform, when that was on: pass log returns, not prices): the input side of inference.
+ *
+ * @example
+ * const input = normalizeValues(savedStats, 'close', latestCloses);
+ */
+export function normalizeValues(stats: NormalizationStats, column: string, values: ArrayLike<number>): Float64Array {
+  const col = stats.columns[column];
+  if (!col) throw new ConfigError(`normalizeValues: column "${column}" is not in the statistics; known: ${Object.keys(stats.columns).join(', ')}`);
+  const { offset, scale } = affineOf(col);
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = (values[i]! - offset) * scale;
+  return out;
+}
+
+/**
+ * `NormalizationStats` from parsed JSON (as saved with `JSON.stringify(dataset.normalization)`), checked:
+ * NaN, which JSON writes as null, comes back as NaN. `where` leads error messages (e.g. the file name).
+ *
+ * @example
+ * const stats = normalizationFromJSON(JSON.parse(await readFile('normalization.json', 'utf8')));
+ */
+export function normalizationFromJSON(json: unknown, where = 'normalizationFromJSON'): NormalizationStats {
+  return parseOptions(where, normalizationStatsSchema, json);
 }

@@ -1,7 +1,8 @@
-import type { ColumnBatch } from '../loader/column-batch.js';
+import { TfplError } from '../errors.js';
 import { numberColumn, type NumberColumn } from './column-access.js';
 import type { RowRange } from './split.js';
 import type { WindowGeometry } from './window-plan.js';
+import type { SourceBatch } from './window-source.js';
 
 /** How `WindowAssembler` turns source columns into window values. */
 export interface AssemblerConfig {
@@ -21,6 +22,8 @@ export interface AssemblerConfig {
   maxGap?: number;
   /** Rows windows may use (a split part); rows after it are never needed. */
   range: RowRange;
+  /** Only windows starting in [first, last] (a shard's windows); default: every window of the range. */
+  starts?: { first: number; last: number };
 }
 
 /** Rows appended to the carry buffer between two compactions (each compaction moves span − 1 rows). */
@@ -53,6 +56,11 @@ export class WindowAssembler {
   private readonly views: Float32Array[] | undefined;
   private readonly prevRaw: Float64Array;
   private readonly anchor: number;
+  /** First and last (exclusive) rows any wanted window reads: rows outside are skipped unread. */
+  private readonly from: number;
+  private readonly to: number;
+  private readonly firstStart: number;
+  private readonly lastStart: number;
   private row = 0; // global index of the next row to read
   private lastBreak = 0; // last row that starts a gap-free segment
   private prevTs = NaN;
@@ -65,8 +73,12 @@ export class WindowAssembler {
     this.c = config;
     this.width = config.columns.length;
     this.capRows = config.geom.span + SLACK_ROWS;
-    // Rows before the range are skipped unread, so the first row the buffer receives is the range's first.
-    this.bufStart = config.range.start;
+    this.firstStart = config.starts?.first ?? -Infinity;
+    this.lastStart = config.starts?.last ?? Infinity;
+    this.from = Math.max(config.range.start, this.firstStart - config.geom.lead);
+    this.to = Math.min(config.range.end, this.lastStart + config.geom.span);
+    // Rows before `from` are skipped unread, so the first row the buffer receives is `from`.
+    this.bufStart = this.from;
     this.buf = new Float32Array(this.capRows * this.width);
     this.contiguous = config.geom.samplingRate === 1 && config.featureIdx.length === this.width && config.featureIdx.every((c, i) => c === i);
     const windowFloats = config.geom.windowSize * this.width;
@@ -77,17 +89,28 @@ export class WindowAssembler {
     this.targetFloats = config.geom.horizon * config.targetIdx.length;
   }
 
-  /** True once every row of the range has been read: the caller may stop reading the source. */
-  get finished(): boolean {
-    return this.row >= this.c.range.end;
+  /** The first row any wanted window reads: a source may skip the rows before it (`open(columns, fromRow)`). */
+  get firstRow(): number {
+    return this.from;
   }
 
-  /** Next batch of rows, directly following the previous one. */
-  setBatch(batch: ColumnBatch): void {
+  /** True once every row a wanted window reads has been read: the caller may stop reading the source. */
+  get finished(): boolean {
+    return this.row >= this.to;
+  }
+
+  /** Next batch of rows: directly after the previous one, or at its `startRow` when the source skipped rows nobody needs. */
+  setBatch(batch: SourceBatch): void {
     const { fn, columns, timestampColumn } = this.c;
+    if (batch.startRow !== undefined && batch.startRow !== this.row) {
+      if (batch.startRow < this.row || batch.startRow > this.from) {
+        throw new TfplError('ERR_WINDOW_SOURCE', `${fn}: the source yielded a batch starting at row ${batch.startRow} after row ${this.row - 1}, skipping rows that windows need (from row ${this.from}); a source may only skip rows before the fromRow it was given`);
+      }
+      this.row = batch.startRow;
+    }
     this.n = batch.numRows;
-    // Rows before the range never reach a window (not even as the log-return lead): skip them unread.
-    const skip = Math.min(this.n, Math.max(0, this.c.range.start - this.row));
+    // Rows before `from` never reach a window (not even as the log-return lead): skip them unread.
+    const skip = Math.min(this.n, Math.max(0, this.from - this.row));
     this.row += skip;
     this.i = skip;
     if (skip === this.n) return;
@@ -97,7 +120,7 @@ export class WindowAssembler {
 
   /** Reads rows until one completes a valid window (true, see `windowStart`) or the batch ends (false). */
   advance(): boolean {
-    const { geom, offset, scale, logReturn, maxGap, range } = this.c;
+    const { geom, offset, scale, logReturn, maxGap } = this.c;
     const { span, stride, lead } = geom;
     const width = this.width;
     const prevRaw = this.prevRaw;
@@ -105,7 +128,7 @@ export class WindowAssembler {
     const ts = this.ts;
     while (this.i < this.n) {
       const g = this.row;
-      if (g >= range.end) {
+      if (g >= this.to) {
         this.i = this.n;
         return false;
       }
@@ -134,7 +157,7 @@ export class WindowAssembler {
         buf[base + c] = (v - offset[c]!) * scale[c]!;
       }
       const s = g - span + 1;
-      if (s >= this.anchor && (s - this.anchor) % stride === 0 && this.lastBreak <= s - lead) {
+      if (s >= this.anchor && (s - this.anchor) % stride === 0 && this.lastBreak <= s - lead && s >= this.firstStart && s <= this.lastStart) {
         this.windowStart = s;
         return true;
       }

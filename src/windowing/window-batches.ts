@@ -59,7 +59,7 @@ export async function* windowBatches(plan: BatchPlan, epochSeed: number, skipBat
   };
   open();
 
-  const reader = plan.source.open(plan.assembler.columns.concat(plan.assembler.timestampColumn ? [plan.assembler.timestampColumn] : []));
+  const reader = plan.source.open(plan.assembler.columns.concat(plan.assembler.timestampColumn ? [plan.assembler.timestampColumn] : []), asm.firstRow);
   let seen = 0;
   outer: for await (const batch of reader) {
     asm.setBatch(batch);

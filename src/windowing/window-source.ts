@@ -1,11 +1,19 @@
-import type { ColumnBatch, NumericColumn } from '../loader/column-batch.js';
 import { ConfigError, describeValue } from '../errors.js';
-import { storeWindowSource } from '../loader/index.js';
+import type { ColumnBatch, NumericColumn } from '../schema/columns.js';
+
+/** A run of rows from a `WindowSource`; `startRow` says where it starts when it does not follow the previous one. */
+export interface SourceBatch extends ColumnBatch {
+  /**
+   * Set only by a source that skipped rows before the `fromRow` it was given: the index of this (first) batch's
+   * first row in the whole source. Omitted, the batch follows the previous one (the first starts at row 0).
+   */
+  readonly startRow?: number;
+}
 
 /**
  * What the windowing stage reads: numeric columns in time order, in runs of rows (`ColumnBatch`es, e.g.
- * one per Parquet row group). Every `open()` restarts from the first row, so a dataset built on it can
- * be iterated for many epochs. The loader's `storeWindowSource` and `columnsSource` both implement it.
+ * one per Parquet row group). Every `open()` restarts, so a dataset built on it can be iterated for many
+ * epochs. `storeWindowSource` (a store through the batch reader) and `columnsSource` (arrays) implement it.
  *
  * @example
  * const source: WindowSource = columnsSource({ close: new Float64Array([1, 2, 3]) });
@@ -17,19 +25,16 @@ export interface WindowSource {
   /** Total rows when known without reading (e.g. from Parquet footers); saves a counting pass. */
   readonly numRows?: number;
   /**
-   * Rows from the first one, in time order. `columns` names the columns the caller needs; a source may
-   * deliver more. Breaking out of the loop must release the underlying resources.
+   * Rows in time order, from row 0 or, when the source can skip ahead cheaply, from at most `fromRow` (the
+   * first batch then carries its `startRow`; a source that cannot skip ignores `fromRow`). `columns` names the
+   * columns the caller needs; a source may deliver more. Breaking out of the loop must release resources.
    */
-  open(columns: readonly string[]): AsyncIterable<ColumnBatch>;
+  open(columns: readonly string[], fromRow?: number): AsyncIterable<SourceBatch>;
 }
 
-/** A source object as is; a store path or URL through the loader's `storeWindowSource`. */
-export async function resolveWindowSource(fn: string, source: WindowSource | string): Promise<WindowSource> {
-  if (typeof source === 'string') return storeWindowSource(source);
-  if (source === null || typeof source !== 'object' || typeof source.open !== 'function' || !Array.isArray(source.columns)) {
-    throw new ConfigError(`${fn}: source must be a store path/URL or a WindowSource { columns, open() }; received ${describeValue(source)}`);
-  }
-  return source;
+/** Whether `x` has the shape of a `WindowSource` (a store location has `list()` instead of `columns`). */
+export function isWindowSource(x: unknown): x is WindowSource {
+  return typeof x === 'object' && x !== null && typeof (x as WindowSource).open === 'function' && Array.isArray((x as WindowSource).columns);
 }
 
 /** Options of `columnsSource`. */
@@ -48,10 +53,7 @@ export interface ColumnsSourceOptions {
  * @example
  * const src = columnsSource({ t: Float64Array.from([0, 1, 2]), x: new Float32Array([1, 2, 3]) }, { chunkRows: 2 });
  */
-export function columnsSource(
-  columns: Record<string, NumericColumn | readonly number[]>,
-  options: ColumnsSourceOptions = {},
-): WindowSource {
+export function columnsSource(columns: Record<string, NumericColumn | readonly number[]>, options: ColumnsSourceOptions = {}): WindowSource {
   const names = Object.keys(columns);
   const typed: Record<string, NumericColumn> = {};
   let numRows = -1;
@@ -72,10 +74,13 @@ export function columnsSource(
   return {
     columns: names,
     numRows,
-    async *open(wanted: readonly string[]) {
-      for (let start = 0; start < numRows; start += chunk) {
+    async *open(wanted: readonly string[], fromRow = 0) {
+      // Chunks before the one holding fromRow are skipped, as a store skips row groups.
+      const first = Math.min(Math.floor(Math.max(0, fromRow) / chunk) * chunk, numRows);
+      for (let start = first; start < numRows; start += chunk) {
         const end = Math.min(numRows, start + chunk);
-        const batch: ColumnBatch = { numRows: end - start, columns: {} };
+        const batch: { numRows: number; columns: ColumnBatch['columns']; startRow?: number } = { numRows: end - start, columns: {} };
+        if (start === first && first > 0) batch.startRow = start;
         for (const name of wanted) if (typed[name]) batch.columns[name] = typed[name].subarray(start, end);
         yield batch;
       }

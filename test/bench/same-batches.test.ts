@@ -7,8 +7,8 @@ import { storeSource } from '../../bench/cases/store-source.js';
 import { sdkOptions } from '../../bench/cases/windows.js';
 import { ensureData, featureNames, seriesColumns } from '../../bench/data.js';
 import type { CaseParams } from '../../bench/measure.js';
-import { initBackend } from '../../src/windowing/backend.js';
-import { makeTfDataset } from '../../src/windowing/make-tf-dataset.js';
+import { initBackend } from '../../src/tfjs/backend.js';
+import { makeTfDataset } from '../../src/tfjs/make-tf-dataset.js';
 import { columnsSource } from '../../src/windowing/window-source.js';
 import { useTmpDir } from '../tmp-dir.js';
 

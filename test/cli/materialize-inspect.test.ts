@@ -24,7 +24,7 @@ describe('tfpl materialize / inspect', () => {
     const info = JSON.parse(json.stdout);
     expect(info.numRows).to.equal(4642);
     expect(info.rowGroups.map((rg: { numRows: number }) => rg.numRows)).to.deep.equal([2000, 2000, 642]);
-    expect(info.rowGroups[2].columns.timestamp.max).to.equal(Date.UTC(2026, 0, 13));
+    expect(info.rowGroups[2].stats.timestamp.max).to.equal(Date.UTC(2026, 0, 13));
     expect(info.schema.fields.map((f: { name: string }) => f.name)).to.deep.equal(['timestamp', 'price_usd', 'market_cap', 'price_change_24h', 'total_volume']);
     expect(info.compression).to.deep.equal(['ZSTD']);
   });
@@ -52,7 +52,7 @@ describe('tfpl materialize / inspect', () => {
     expect(unknownCommand.stderr).to.match(/unknown command "materialise"; valid commands: .*materialize/);
     const missing = await runCli(['inspect', join(tmp(), 'nothing')]);
     expect(missing.code).to.equal(1);
-    expect(missing.stderr).to.match(/StoreError: openStore: store .*nothing does not exist; create it with materializeDataset\(\) or `tfpl materialize`/);
+    expect(missing.stderr).to.match(/StoreError: openStore: store .*nothing does not exist; check the path, or create the store with materializeDataset\(\) or `tfpl materialize`/);
     const help = await runCli(['inspect', '--help']);
     expect(help).to.deep.include({ code: 0, stderr: '' });
     expect(help.stdout).to.match(/^Usage: tfpl inspect <store> \[--json\]/);

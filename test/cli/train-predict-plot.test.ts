@@ -3,11 +3,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from '../../src/cli/command.js';
-import { isTfplError, BitcoinSchema, materializeDataset } from '../../src/index.js';
+import { BitcoinSchema } from '../../src/forecasting/index.js';
+import { isTfplError, materializeDataset } from '../../src/index.js';
 import { useTmpDir } from '../tmp-dir.js';
 import { runCli } from './run-cli.js';
-import { trainingProgress } from '../../src/cli/commands/train.js';
-import type { TrainProgress } from '../../src/forecast/index.js';
+import { type TrainProgress, trainingProgress } from '../../src/forecasting/index.js';
 
 /**
  * `tfpl <name> ...` through src/cli/main.ts when the command is registered there; until then the same
@@ -88,7 +88,7 @@ describe('cli: tfpl train / predict / plot', function () {
       const stdout = Object.assign(new PassThrough(), { isTTY });
       let text = '';
       stdout.on('data', (c) => (text += c));
-      const progress = await trainingProgress({ stdout, stderr: new PassThrough(), env: {} });
+      const progress = await trainingProgress(stdout);
       for (const e of events) progress.update(e);
       progress.update({ kind: 'epoch', epoch: 0, loss: 0.9, valLoss: 0.95 });
       progress.stop();

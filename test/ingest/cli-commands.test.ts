@@ -109,8 +109,7 @@ describe('tfpl ingest / tfpl backfill', function () {
     expect(readFileSync(csv, 'utf8').trim().split('\n')).to.have.length(expected.length + 1);
   });
 
-  it('backfill --store appends to the store sink of the materialize stage and resumes from it', async function () {
-    if (!existsSync(new URL('../../src/materialize/store-sink.ts', import.meta.url))) this.skip();
+  it('backfill --store appends to a BitcoinSchema store and resumes from its last timestamp', async () => {
     server.route('/coins/bitcoin/market_chart/range', rangeHandler(JSON.parse(recorded(dir, FILE))));
     const store = join(tmp, 'store');
     const argv = ['--from', '2021-01-10', '--to', '2021-01-20', '--vs', 'eur', '--chunk-days', '5', '--store', store, '--base-url', server.baseUrl, '--calls-per-minute', '60000'];

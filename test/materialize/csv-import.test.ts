@@ -1,12 +1,16 @@
 import { expect } from 'chai';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CsvError, SchemaError, StoreError, importCsv, openStore } from '../../src/index.js';
+import { BitcoinSchema, COINGECKO_EXPORT_LAYOUT } from '../../src/forecasting/index.js';
+import { CsvError, type ImportCsvOptions, SchemaError, StoreError, importCsv as importAny, openStore } from '../../src/index.js';
 import { duck, lit } from '../duckdb.js';
 import { sharedData } from '../shared-data.js';
 import { useTmpDir } from '../tmp-dir.js';
 
 const EXPORT = 'coingecko_btc-usd-max_2013-04-28_2026-01-13.csv';
+
+/** The price files of these tests: BitcoinSchema, whose CSV is the collector's or CoinGecko's export. */
+const importCsv = (csv: string, store: string, options: ImportCsvOptions = {}) => importAny(csv, store, BitcoinSchema, { layouts: [COINGECKO_EXPORT_LAYOUT], ...options });
 
 function caughtAsync(p: Promise<unknown>): Promise<Error> {
   return p.then(
@@ -90,7 +94,7 @@ describe('importCsv', () => {
     const csv = join(sharedData(this, 'btc', 'daily'), 'kaggle-cmc_coin_Bitcoin_excel-resaved_2013-04-29_2021-02-27.csv');
     const err = await caughtAsync(importCsv(csv, join(tmp(), 's')));
     expect(err).to.be.instanceOf(CsvError);
-    expect(err.message).to.match(/:1: unrecognised header "SNo,Name,Symbol,Date,High,Low,Open,Close,Volume,Marketcap"; expected "timestamp,price_usd,market_cap,price_change_24h,total_volume" \(the collector's CSV\) or "snapped_at,price,market_cap,total_volume" \(CoinGecko's export\)/);
+    expect(err.message).to.match(/:1: unrecognised header "SNo,Name,Symbol,Date,High,Low,Open,Close,Volume,Marketcap"; expected "timestamp,price_usd,market_cap,price_change_24h,total_volume" \(the schema's field names; nullable columns may be left out\) or "snapped_at,price,market_cap,total_volume" \(coingecko-export\)/);
   });
 
   it("reads the collector's CSV exactly, with empty cells as null", async () => {

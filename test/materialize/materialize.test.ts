@@ -2,16 +2,8 @@ import * as arrow from 'apache-arrow';
 import { expect } from 'chai';
 import { copyFileSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  BitcoinSchema,
-  ConfigError,
-  SchemaError,
-  StoreError,
-  decodeNpy,
-  defineSchema,
-  materializeDataset,
-  openStore,
-} from '../../src/index.js';
+import { BitcoinSchema } from '../../src/forecasting/index.js';
+import { ConfigError, SchemaError, StoreError, decodeNpy, defineSchema, materializeDataset, openStore } from '../../src/index.js';
 import { duck, lit } from '../duckdb.js';
 import { useTmpDir } from '../tmp-dir.js';
 
@@ -103,19 +95,19 @@ describe('materializeDataset', () => {
     expect(meta.map((m) => Number(m.row_group_num_rows))).to.deep.equal([300, 300, 300, 300, 300, 300, 300, 300, 100]);
     expect(Number((await duck(`select count(*) n from read_parquet(${lit(join(store, '_metadata'))})`))[0]!.n)).to.equal(2500);
     const info = await openStore(store);
-    expect(info.fromMetadataFile).to.equal(true);
+    expect(info.summary).to.equal('metadata');
     expect(info.files.map((f) => [f.path, f.numRows])).to.deep.equal([
       [result.files[0], 900],
       [result.files[1], 900],
       [result.files[2], 700],
     ]);
-    expect(info.rowGroups[3]!.columns.timestamp).to.deep.equal({ min: T0 + 900 * HOUR, max: T0 + 1199 * HOUR, nullCount: 0 });
+    expect(info.rowGroups[3]!.stats.timestamp).to.deep.equal({ min: T0 + 900 * HOUR, max: T0 + 1199 * HOUR, nullCount: 0 });
     // The same picture from the part footers when _metadata is gone.
     rmSync(join(store, '_metadata'));
     const fromFooters = await openStore(store);
-    expect(fromFooters.fromMetadataFile).to.equal(false);
+    expect(fromFooters.summary).to.equal('footers');
     expect(fromFooters.rowGroups).to.deep.equal(info.rowGroups);
-    expect(fromFooters.schema.toJSON()).to.deep.equal(BitcoinSchema.toJSON());
+    expect(fromFooters.schema!.toJSON()).to.deep.equal(BitcoinSchema.toJSON());
   });
 
   it('stores the schema as JSON in every part footer and in _common_metadata', async () => {
@@ -200,7 +192,7 @@ describe('materializeDataset', () => {
     expect(readdirSync(store).filter((f) => f.startsWith('part-'))).to.deep.equal(second.files);
     const info = await openStore(store);
     expect(info.numRows).to.equal(7);
-    expect(info.rowGroups[0]!.columns.timestamp!.min).to.equal(T0 + 1000 * HOUR);
+    expect(info.rowGroups[0]!.stats.timestamp!.min).to.equal(T0 + 1000 * HOUR);
   });
 
   it('refuses to append rows of another schema and lists every difference', async () => {
@@ -248,7 +240,7 @@ describe('materializeDataset', () => {
     const store = join(tmp(), 's');
     await materializeDataset(store, BitcoinSchema, btcRows(500).reverse(), { sortBy: 'timestamp', rowGroupSize: 128 });
     const info = await openStore(store);
-    const ranges = info.rowGroups.map((rg) => [rg.columns.timestamp!.min, rg.columns.timestamp!.max]);
+    const ranges = info.rowGroups.map((rg) => [rg.stats.timestamp!.min, rg.stats.timestamp!.max]);
     expect(ranges[0]).to.deep.equal([T0, T0 + 127 * HOUR]);
     expect(ranges[3]).to.deep.equal([T0 + 384 * HOUR, T0 + 499 * HOUR]);
   });
@@ -256,12 +248,12 @@ describe('materializeDataset', () => {
   it('validates options before touching the disk, listing valid values', async () => {
     const store = join(tmp(), 'never');
     const cases: [object, RegExp][] = [
-      [{ compression: 'gzip' }, /option compression: .*"zstd"\|"snappy"\|"none"/],
-      [{ mode: 'upsert' }, /option mode: .*"create"\|"append"\|"overwrite"/],
-      [{ rowGroupSize: 0 }, /option rowGroupSize: .*>=1/],
+      [{ compression: 'gzip' }, /materializeDataset: compression must be one of "zstd", "snappy", "none"; received "gzip"/],
+      [{ mode: 'upsert' }, /materializeDataset: mode must be one of "create", "append", "overwrite"; received "upsert"/],
+      [{ rowGroupSize: 0 }, /materializeDataset: rowGroupSize must be >= 1; received 0/],
       [{ sortBy: 'price' }, /sortBy must name a scalar field of BitcoinSchema \(timestamp, price_usd/],
       [{ rowGroupSize: 100, maxRowsPerFile: 10 }, /maxRowsPerFile \(10\) must be >= rowGroupSize \(100\)/],
-      [{ rowGroupsize: 10 }, /Unrecognized key/],
+      [{ rowGroupsize: 10 }, /unknown option "rowGroupsize"; valid options: rowGroupSize, maxRowsPerFile, compression, mode, sortBy, lockTimeoutMs/],
     ];
     for (const [options, message] of cases) {
       try {

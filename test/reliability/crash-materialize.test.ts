@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { materializeDataset } from '../../src/materialize/materialize.js';
 import { mulberry32 } from '../../src/prng.js';
-import { BitcoinSchema } from '../../src/schema/bitcoin.js';
+import { BitcoinSchema } from '../../src/forecasting/schemas.js';
 import { ScriptChild } from './child-process.js';
 import { type AppendChildConfig, crashRows } from './fixtures/crash-rows.js';
 import { debrisOf, expectCleanStore, phaseOf, verifyCrashStore } from './store-check.js';

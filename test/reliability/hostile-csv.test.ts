@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { CsvError, SchemaError, isTfplError } from '../../src/errors.js';
 import { CsvRowSink } from '../../src/ingest/csv-sink.js';
 import { CSV_HEADER } from '../../src/ingest/price-row.js';
-import { importCsv } from '../../src/materialize/csv-import.js';
-import { openStore } from '../../src/materialize/open-store.js';
+import { BitcoinSchema } from '../../src/forecasting/index.js';
+import { importCsv, openStore } from '../../src/index.js';
 import { mulberry32 } from '../../src/prng.js';
 import { defineSchema } from '../../src/schema/unischema.js';
 import { duck, lit } from '../duckdb.js';
@@ -127,7 +127,7 @@ describe('reliability: hostile CSV input', function () {
       const csv = join(tmp(), 'in.csv');
       writeFileSync(csv, c.text);
       const store = join(tmp(), 'store');
-      const result = await withinMs(10_000, `importCsv(${c.what})`, importCsv(csv, store, c.notes ? { schema: Notes } : {}));
+      const result = await withinMs(10_000, `importCsv(${c.what})`, importCsv(csv, store, c.notes ? Notes : BitcoinSchema));
       expect(result.numRows).to.equal(c.rows.length);
       const expected = c.notes ? c.rows : c.rows.map((r) => r.map((v, i) => (i === 1 || i === 3) && typeof v === 'number' ? Math.fround(v) : v));
       expect(await storeRows(store, !!c.notes)).to.deep.equal(expected);
@@ -139,7 +139,7 @@ describe('reliability: hostile CSV input', function () {
     it(`refuses ${c.what}, naming file${c.line || c.lines ? ', line' : ''}${c.field ? ' and field' : ''}`, async () => {
       const csv = join(tmp(), 'in.csv');
       writeFileSync(csv, c.text);
-      const err = (await withinMs(10_000, `importCsv(${c.what})`, importCsv(csv, join(tmp(), 'store'), c.notes ? { schema: Notes } : {})).then(
+      const err = (await withinMs(10_000, `importCsv(${c.what})`, importCsv(csv, join(tmp(), 'store'), c.notes ? Notes : BitcoinSchema)).then(
         () => expect.fail('importCsv accepted the file'),
         (e: unknown) => e,
       )) as CsvError & SchemaError;
@@ -161,7 +161,7 @@ describe('reliability: hostile CSV input', function () {
   it('with skipInvalid writes exactly the good lines and reports each bad one by line', async () => {
     const csv = join(tmp(), 'in.csv');
     writeFileSync(csv, `${H}\r\n2024-01-01,1,2,3,4\r\n2024-01-02,1,2,3\r\n2024-01-03,x,2,3,4\r\n2024-01-04,1,2,,\r\n2024-02-30,1,2,3,4\r\n2024-01-06,1,2,3,4\r\n`);
-    const r = await importCsv(csv, join(tmp(), 'store'), { skipInvalid: true });
+    const r = await importCsv(csv, join(tmp(), 'store'), BitcoinSchema, { skipInvalid: true });
     expect(r.numRows).to.equal(3);
     expect(r.skippedLines.map((s) => s.line)).to.deep.equal([3, 4, 6]);
     expect((await storeRows(join(tmp(), 'store'), false)).map((row) => row[0])).to.deep.equal([T('2024-01-01'), T('2024-01-04'), T('2024-01-06')]);
@@ -179,7 +179,7 @@ describe('reliability: hostile CSV input', function () {
       const skipInvalid = k % 2 === 1;
       const physicalLines = bytes.toString('latin1').split(/\r\n|\r|\n/).length;
       try {
-        const r = await withinMs(10_000, `importCsv of fuzz case ${k}`, importCsv(csv, store, { skipInvalid }));
+        const r = await withinMs(10_000, `importCsv of fuzz case ${k}`, importCsv(csv, store, BitcoinSchema, { skipInvalid }));
         expect((await openStore(store)).numRows, `fuzz case ${k}`).to.equal(r.numRows);
         outcomes.read++;
       } catch (err) {

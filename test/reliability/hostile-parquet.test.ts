@@ -1,14 +1,14 @@
 import { expect } from 'chai';
-import { parquetMetadata } from 'hyparquet';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isTfplError } from '../../src/errors.js';
-import { makeBatchReader } from '../../src/loader/batch-reader.js';
+import { makeBatchReader } from '../../src/readers/batch-reader.js';
 import { materializeDataset } from '../../src/materialize/materialize.js';
-import { encodeSummaryFile } from '../../src/materialize/summary-metadata.js';
+import { encodeSummaryFile } from '../../src/materialize/summary-file.js';
+import { parseFooter, type ThriftObject } from '../../src/store/source-footer.js';
 import { mulberry32 } from '../../src/prng.js';
-import { BitcoinSchema } from '../../src/schema/bitcoin.js';
+import { BitcoinSchema } from '../../src/forecasting/schemas.js';
 import { sharedData } from '../shared-data.js';
 import { ScriptChild } from './child-process.js';
 import { reliabilityCounts } from './counts.js';
@@ -218,10 +218,12 @@ describe('reliability: hostile Parquet input', function () {
       const dir = join(root, `petastorm-${name.replace(/\W+/g, '_')}`);
       cpSync(legacy, dir, { recursive: true });
       const common = join(dir, '_common_metadata');
-      const meta = parquetMetadata(new Uint8Array(readFileSync(common)).buffer);
-      const kv = (meta.key_value_metadata ?? []).map((e) => (e.key === 'dataset-toolkit.unischema.v1' ? { key: e.key, value: pickle } : e));
-      expect(kv.some((e) => e.key === 'dataset-toolkit.unischema.v1')).to.equal(true);
-      writeFileSync(common, encodeSummaryFile({ ...meta, key_value_metadata: kv }, []));
+      const bytes = new Uint8Array(readFileSync(common));
+      const { raw } = parseFooter(bytes, bytes.length);
+      const key = (e: ThriftObject) => new TextDecoder().decode(e.field_1 as Uint8Array);
+      const kv = (raw.field_5 as ThriftObject[]).map((e) => (key(e) === 'dataset-toolkit.unischema.v1' ? { ...e, field_2: Buffer.from(pickle, 'latin1') } : e));
+      expect(kv.some((e) => key(e) === 'dataset-toolkit.unischema.v1')).to.equal(true);
+      writeFileSync(common, encodeSummaryFile({ ...raw, field_5: kv }, []));
       return dir;
     }
 

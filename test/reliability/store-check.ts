@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { StoreError } from '../../src/errors.js';
-import { openStore } from '../../src/materialize/open-store.js';
+import { openStore } from '../../src/index.js';
 import { LOCK_FILE, METADATA_FILE, TEMP_PREFIX, isDataFileName } from '../../src/materialize/store-layout.js';
 import { duck, lit } from '../duckdb.js';
 import { CRASH_T0, HOUR } from './fixtures/crash-rows.js';

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { BitcoinSchema, SchemaError, Unischema, defineSchema, schemaDifferences } from '../../src/index.js';
+import { BitcoinSchema } from '../../src/forecasting/index.js';
+import { SchemaError, Unischema, defineSchema, schemaDifferences } from '../../src/index.js';
 
 describe('defineSchema', () => {
   it('fills defaults: scalar codec for scalars, ndarray for tensors, not nullable', () => {

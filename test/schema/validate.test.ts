@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { BitcoinSchema, SchemaError, compileRowValidator, defineSchema, validateColumns } from '../../src/index.js';
+import { BitcoinSchema } from '../../src/forecasting/index.js';
+import { SchemaError, compileRowValidator, defineSchema, validateColumns } from '../../src/index.js';
 
 const AllTypes = defineSchema('AllTypes', [
   { name: 'i32', dtype: 'int32' },

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ColumnBatch } from '../../src/loader/column-batch.js';
+import type { ColumnBatch } from '../../src/schema/columns.js';
 import { columnsSource, type WindowSource } from '../../src/windowing/window-source.js';
 
 /** Every batch of one pass as plain arrays (tensors disposed), plus shapes. */

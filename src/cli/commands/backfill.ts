@@ -1,13 +1,7 @@
-import { ConfigError } from '../../errors.js';
-import { type BackfillProgress, type RowSink, backfill, coinGeckoClientFromEnv } from '../../ingest/index.js';
-import { type CliIO, type Command, EXIT_FAILURE, EXIT_OK, UsageError, intFlag, parseCommandArgs } from '../command.js';
+import { BitcoinSchema } from '../../forecasting/index.js';
+import { type BackfillProgress, backfill, coinGeckoClientFromEnv, storeRowSink } from '../../ingest/index.js';
+import { type CliIO, type Command, EXIT_FAILURE, EXIT_OK, UsageError, intFlag, optionalProgressBars, parseCommandArgs } from '../command.js';
 import { cliLogger } from './ingest.js';
-
-/**
- * The store-backed sink lives in the materialize stage, which ingest may not import; it is loaded only for
- * `--store`, through a specifier TypeScript does not resolve, so this command builds without it.
- */
-const STORE_SINK_MODULE = '../../materialize/store-sink.js';
 
 const usage = `Usage: tfpl backfill --from <date> --to <date> (--csv <file> | --store <dir>) [--id bitcoin] [--vs usd] [--chunk-days N] [--calls-per-minute N] [--base-url URL]
 
@@ -42,22 +36,10 @@ export function parseDateFlag(name: string, value: string | undefined, now = Dat
   return ms;
 }
 
-async function openStoreSink(dir: string): Promise<RowSink> {
-  let mod: { storeRowSink?: (storeDir: string) => Promise<RowSink> };
-  try {
-    mod = await import(STORE_SINK_MODULE);
-  } catch (err) {
-    if ((err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') throw new ConfigError('backfill: --store is not available in this build (materialize/store-sink is missing); use --csv');
-    throw err;
-  }
-  if (typeof mod.storeRowSink !== 'function') throw new ConfigError('backfill: materialize/store-sink does not export storeRowSink(storeDir)');
-  return mod.storeRowSink(dir);
-}
-
 async function progressReporter(io: CliIO): Promise<{ update(p: BackfillProgress): void; stop(): void }> {
   const day = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
-  if (io.stdout.isTTY) {
-    const { default: cliProgress } = await import('cli-progress');
+  const cliProgress = io.stdout.isTTY ? await optionalProgressBars() : null;
+  if (cliProgress) {
     const bar = new cliProgress.SingleBar({ stream: io.stdout, format: 'backfill [{bar}] {value}/{total} chunks | {rows} rows | up to {last}', hideCursor: true }, cliProgress.Presets.shades_classic);
     let started = false;
     return {
@@ -107,7 +89,7 @@ const backfillCommand: Command = {
     const chunkDays = intFlag('chunk-days', values['chunk-days'], 2);
     const log = cliLogger('backfill', io);
     const client = coinGeckoClientFromEnv(io.env, { baseUrl: values['base-url'], callsPerMinute: intFlag('calls-per-minute', values['calls-per-minute']), log });
-    const sink = values.store !== undefined ? await openStoreSink(values.store) : undefined;
+    const sink = values.store !== undefined ? await storeRowSink(values.store, BitcoinSchema) : undefined;
     const progress = await progressReporter(io);
     const controller = new AbortController();
     const onSigint = () => controller.abort();

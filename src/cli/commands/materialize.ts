@@ -1,3 +1,4 @@
+import { COINGECKO_EXPORT_LAYOUT, BitcoinSchema } from '../../forecasting/index.js';
 import { importCsv } from '../../index.js';
 import { type Command, EXIT_OK, UsageError, intFlag, parseCommandArgs } from '../command.js';
 import { formatInt, toJson } from '../format.js';
@@ -40,7 +41,8 @@ const command: Command = {
     if (values.mode !== undefined && !modes.includes(values.mode)) throw new UsageError(`--mode must be one of ${modes.join(', ')}; received ${JSON.stringify(values.mode)}`);
     const compressions = ['zstd', 'snappy', 'none'];
     if (values.compression !== undefined && !compressions.includes(values.compression)) throw new UsageError(`--compression must be one of ${compressions.join(', ')}; received ${JSON.stringify(values.compression)}`);
-    const result = await importCsv(positionals[0]!, values.store, {
+    const result = await importCsv(positionals[0]!, values.store, BitcoinSchema, {
+      layouts: [COINGECKO_EXPORT_LAYOUT],
       mode: values.mode as 'create' | undefined,
       rowGroupSize: intFlag('row-group-size', values['row-group-size']),
       maxRowsPerFile: intFlag('max-rows-per-file', values['max-rows-per-file']),

@@ -1,7 +1,7 @@
-import { analyzeStore } from '../../analytics/index.js';
-import { priceChartSpec, volatilityChartSpec, writeChart } from '../../plot/index.js';
+import { analyzeStore, priceChartSpec, volatilityChartSpec, writeChart } from '../../forecasting/index.js';
 import { type Command, EXIT_OK, UsageError, intFlag, parseCommandArgs } from '../command.js';
 import { toJson } from '../format.js';
+import { ioOptionsFromFlags, STORE_FLAGS, STORE_FLAGS_USAGE } from '../store-flags.js';
 
 const usage = `Usage: tfpl plot <store> --out <dir> [options]
 
@@ -18,6 +18,7 @@ Options:
   --price-column <name>   price column (default price_usd)
   --label <text>          data source printed under every title (default: the store path)
   --json                  print the paths and summary as JSON
+${STORE_FLAGS_USAGE}
   -h, --help              show this help`;
 
 function listFlag(name: string, value: string | undefined): number[] | undefined {
@@ -41,6 +42,7 @@ const command: Command = {
       'price-column': { type: 'string' },
       label: { type: 'string' },
       json: { type: 'boolean' },
+      ...STORE_FLAGS,
     });
     if (positionals.length !== 1) throw new UsageError(`expected exactly one store directory; received ${positionals.length}`);
     if (!values.out) throw new UsageError('--out <dir> is required');
@@ -52,6 +54,7 @@ const command: Command = {
       ...(volatilityWindow !== undefined ? { volatilityWindow } : {}),
       annualize: !values['no-annualize'],
       ...(values['price-column'] ? { priceColumn: values['price-column'] } : {}),
+      ...ioOptionsFromFlags(values),
     });
     const label = values.label ?? `data: ${store}`;
     const charts = [await writeChart(priceChartSpec(analysis, { label }), values.out, 'price'), await writeChart(volatilityChartSpec(analysis, { label }), values.out, 'volatility')];

@@ -1,7 +1,8 @@
+import { forecastNext, loadForecaster } from '../../forecasting/index.js';
 import { initBackend } from '../../index.js';
-import { forecastNext, loadForecaster } from '../../forecast/index.js';
 import { type Command, EXIT_OK, UsageError, intFlag, parseCommandArgs } from '../command.js';
 import { toJson } from '../format.js';
+import { ioOptionsFromFlags, STORE_FLAGS, STORE_FLAGS_USAGE } from '../store-flags.js';
 import { backendFlag } from './train.js';
 
 const usage = `Usage: tfpl predict <model-dir> <store> [--steps N] [--json]
@@ -14,6 +15,7 @@ Options:
   --steps <n>        steps ahead (default 1)
   --backend <name>   tensorflow | wasm | cpu (default: fastest available)
   --json             print the forecast as JSON
+${STORE_FLAGS_USAGE}
   -h, --help         show this help`;
 
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
@@ -23,14 +25,14 @@ const command: Command = {
   summary: 'forecast the next price(s) of a store with a model saved by tfpl train',
   usage,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, { steps: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' } });
+    const { values, positionals } = parseCommandArgs(argv, { steps: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' }, ...STORE_FLAGS });
     if (positionals.length !== 2) throw new UsageError(`expected <model-dir> and <store>; received ${positionals.length} argument(s)`);
     const steps = intFlag('steps', values.steps) ?? 1;
     await initBackend(backendFlag(values.backend));
     const [modelDir, store] = positionals as [string, string];
     const forecaster = await loadForecaster(modelDir);
     try {
-      const next = await forecastNext(forecaster, store, { steps });
+      const next = await forecastNext(forecaster, store, { steps, ...ioOptionsFromFlags(values) });
       const label = typeof forecaster.extra?.label === 'string' ? forecaster.extra.label : undefined;
       if (values.json) {
         io.stdout.write(`${toJson({ model: modelDir, store, trainedOn: label ?? null, lastTimestamp: iso(next.lastTimestamp), lastPrice: next.lastPrice, stepMs: next.stepMs, forecasts: next.forecasts.map((f) => ({ ...f, timestamp: iso(f.timestamp) })) })}\n`);

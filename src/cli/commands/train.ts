@@ -1,8 +1,8 @@
-import { type BackendName, initBackend } from '../../index.js';
-import { type ForecastEvaluation, type TrainProgress, evaluateForecaster, formatComparison, saveForecaster, trainForecaster } from '../../forecast/index.js';
-import { forecastChartSpec, writeChart } from '../../plot/index.js';
-import { type CliIO, type Command, EXIT_OK, UsageError, intFlag, parseCommandArgs } from '../command.js';
+import { evaluateForecaster, type ForecastEvaluation, forecastChartSpec, formatComparison, saveForecaster, trainForecaster, trainingProgress, writeChart } from '../../forecasting/index.js';
+import { type BackendName, initBackend, openStore } from '../../index.js';
+import { type Command, EXIT_OK, UsageError, intFlag, parseCommandArgs } from '../command.js';
 import { toJson } from '../format.js';
+import { ioOptionsFromFlags, STORE_FLAGS, STORE_FLAGS_USAGE } from '../store-flags.js';
 
 const usage = `Usage: tfpl train <store> --out <model-dir> [options]
 
@@ -28,58 +28,10 @@ Options:
   --plots <dir>           also write forecast.svg/.png (forecast vs actual on the test range)
   --label <text>          data source shown on the plot and saved with the model (default: the store path)
   --json                  print the result as JSON (epoch lines go to stderr)
+${STORE_FLAGS_USAGE}
   -h, --help              show this help
 
 Progress: a bar when stdout is a terminal; otherwise one line per epoch.`;
-
-/**
- * Training progress for a terminal (a cli-progress bar over all batches of all epochs) or for pipes and
- * logs (one line per epoch on `stream`, nothing per batch).
- */
-export async function trainingProgress(io: CliIO, stream: NodeJS.WritableStream = io.stdout): Promise<{ update(p: TrainProgress): void; stop(): void }> {
-  let started = performance.now();
-  let epochs = 0;
-  if (io.stdout.isTTY && stream === io.stdout) {
-    const { default: cliProgress } = await import('cli-progress');
-    const bar = new cliProgress.SingleBar(
-      { stream: io.stdout, format: 'train [{bar}] epoch {epoch}/{epochs} | step {value}/{total} | loss {loss} | val_loss {val} | {duration_formatted}', hideCursor: true },
-      cliProgress.Presets.shades_classic,
-    );
-    let perEpoch = 0;
-    let on = false;
-    let val = '-';
-    return {
-      update(p) {
-        if (p.kind === 'start') {
-          epochs = p.epochs;
-          perEpoch = p.batchesPerEpoch;
-          bar.start(p.epochs * p.batchesPerEpoch, 0, { epoch: 1, epochs, loss: '-', val });
-          on = true;
-        } else if (p.kind === 'batch') bar.update(p.epoch * perEpoch + p.batch + 1, { epoch: p.epoch + 1, loss: p.loss.toFixed(4) });
-        else {
-          val = p.valLoss.toFixed(4);
-          bar.update((p.epoch + 1) * perEpoch, { epoch: p.epoch + 1, loss: p.loss.toFixed(4), val });
-        }
-      },
-      stop() {
-        if (on) bar.stop();
-        on = false;
-      },
-    };
-  }
-  return {
-    update(p) {
-      if (p.kind === 'start') {
-        epochs = p.epochs;
-        started = performance.now();
-        stream.write(`training: ${p.windows.train} train windows (${p.batchesPerEpoch} batches/epoch), ${p.windows.validation} validation windows, ${p.epochs} epochs\n`);
-      } else if (p.kind === 'epoch') {
-        stream.write(`epoch ${p.epoch + 1}/${epochs}: loss ${p.loss.toFixed(4)}, val_loss ${p.valLoss.toFixed(4)} (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
-      }
-    },
-    stop() {},
-  };
-}
 
 function floatFlag(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -133,6 +85,7 @@ const command: Command = {
       plots: { type: 'string' },
       label: { type: 'string' },
       json: { type: 'boolean' },
+      ...STORE_FLAGS,
     });
     if (positionals.length !== 1) throw new UsageError(`expected exactly one store directory; received ${positionals.length}`);
     if (!values.out) throw new UsageError('--out <model-dir> is required');
@@ -153,14 +106,15 @@ const command: Command = {
     const clean = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
     const label = values.label ?? `data: ${store}`;
     const log = values.json ? io.stderr : io.stdout;
+    const opened = await openStore(store, ioOptionsFromFlags(values));
     const backend = await initBackend(backendName);
     log.write(`backend: ${backend.name}${backend.skipped.length ? ` (skipped: ${backend.skipped.map((s) => s.name).join(', ')})` : ''}\n`);
-    const progress = await trainingProgress(io, log);
+    const progress = await trainingProgress(log, { bar: !values.json && io.stdout.isTTY === true });
     const t0 = performance.now();
-    const trained = await trainForecaster(store, clean, (p) => progress.update(p)).finally(() => progress.stop());
+    const trained = await trainForecaster(opened, clean, (p) => progress.update(p)).finally(() => progress.stop());
     try {
       const seconds = (performance.now() - t0) / 1000;
-      const ev = await evaluateForecaster(trained, store);
+      const ev = await evaluateForecaster(trained, opened);
       const saved = await saveForecaster(values.out, trained, { label, store, trainedSeconds: seconds, backend: backend.name, history: trained.history, evaluation: evaluationJson(ev) });
       const chart = values.plots ? await writeChart(forecastChartSpec(ev, { label }), values.plots, 'forecast') : undefined;
       if (values.json) {

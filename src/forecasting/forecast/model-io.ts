@@ -1,0 +1,148 @@
+import * as tf from '@tensorflow/tfjs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { type NormalizationStats, normalizationFromJSON, parseOptions, StoreError } from '../../index.js';
+import type { ForecasterConfig } from './options.js';
+import type { Forecaster } from './train.js';
+
+/** Files of a saved forecaster directory. */
+export const MODEL_JSON = 'model.json';
+export const WEIGHTS_BIN = 'weights.bin';
+export const FORECASTER_JSON = 'forecaster.json';
+
+function dirOf(url: string): string {
+  const path = url.startsWith('file://') ? fileURLToPath(url) : url;
+  return resolve(path);
+}
+
+/**
+ * A tfjs `IOHandler` that writes and reads the `tfjs_layers_model` layout of tfjs-node's `file://`
+ * handler (`model.json` + `weights.bin`), so models saved on the WASM or CPU backend load anywhere.
+ *
+ * @example
+ * await model.save(fileSystemHandler('./out/model'));
+ * const again = await tf.loadLayersModel(fileSystemHandler('./out/model'));
+ */
+export function fileSystemHandler(dir: string): tf.io.IOHandler {
+  const root = dirOf(dir);
+  return {
+    async save(artifacts) {
+      await mkdir(root, { recursive: true });
+      const data = artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
+      const json = {
+        modelTopology: artifacts.modelTopology,
+        format: artifacts.format ?? 'layers-model',
+        generatedBy: artifacts.generatedBy,
+        convertedBy: artifacts.convertedBy ?? null,
+        weightsManifest: [{ paths: [`./${WEIGHTS_BIN}`], weights: artifacts.weightSpecs ?? [] }],
+        ...(artifacts.trainingConfig ? { trainingConfig: artifacts.trainingConfig } : {}),
+      };
+      await writeFile(join(root, WEIGHTS_BIN), new Uint8Array(data));
+      await writeFile(join(root, MODEL_JSON), JSON.stringify(json));
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+    },
+    async load() {
+      let json: tf.io.ModelJSON;
+      try {
+        json = JSON.parse(await readFile(join(root, MODEL_JSON), 'utf8')) as tf.io.ModelJSON;
+      } catch (err) {
+        throw new StoreError(`fileSystemHandler: cannot read ${join(root, MODEL_JSON)}: ${(err as Error).message}; is ${root} a saved model directory?`, root);
+      }
+      const weights = await readFile(join(root, WEIGHTS_BIN));
+      const weightSpecs = json.weightsManifest.flatMap((g) => g.weights);
+      return tf.io.getModelArtifactsForJSON(json, async () => [weightSpecs, weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength)]);
+    },
+  };
+}
+
+let routerRegistered = false;
+
+/**
+ * Makes `model.save('file://dir')` and `tf.loadLayersModel('file://dir/model.json')` work without
+ * tfjs-node (which registers its own router; then nothing is added). Idempotent.
+ */
+export function registerFileRouter(): void {
+  if (routerRegistered || tf.io.getSaveHandlers('file:///probe').length > 0) return;
+  routerRegistered = true;
+  const route = (url: string | string[]) => {
+    const u = Array.isArray(url) ? url[0]! : url;
+    // A router answers null for URLs it does not handle (tfjs's own routers do the same).
+    return (u.startsWith('file://') ? fileSystemHandler(u.replace(/\/model\.json$/, '')) : null) as tf.io.IOHandler;
+  };
+  tf.io.registerSaveRouter(route);
+  tf.io.registerLoadRouter(route);
+}
+
+const savedSchema = z.object({
+  version: z.literal(1),
+  config: z.object({
+    version: z.literal(1),
+    timestampColumn: z.string(),
+    priceColumn: z.string(),
+    windowSize: z.number().int().min(2),
+    units: z.number().int().min(1),
+    maxGap: z.number().nullable(),
+    training: z.object({
+      epochs: z.number(),
+      batchSize: z.number(),
+      learningRate: z.number(),
+      split: z.object({ train: z.number(), validation: z.number(), test: z.number() }),
+      seed: z.number(),
+      movingAverageWindow: z.number(),
+    }),
+  }),
+  normalization: z.unknown(),
+  extra: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** `forecaster.json`: what the model needs besides its weights. */
+export interface SavedForecaster {
+  version: 1;
+  config: ForecasterConfig;
+  normalization: NormalizationStats;
+  /** Free-form facts about the run (data label, store, metrics); not read back by the SDK. */
+  extra?: Record<string, unknown>;
+}
+
+/**
+ * Saves a forecaster into `dir`: `model.json` + `weights.bin` (the layout of tfjs-node's `file://` handler), and
+ * `forecaster.json` with the normalisation statistics and the options used.
+ *
+ * @example
+ * await saveForecaster('./out/model', trained, { data: 'SYNTHETIC' });
+ */
+export async function saveForecaster(dir: string, forecaster: Forecaster, extra?: Record<string, unknown>): Promise<{ dir: string; files: string[] }> {
+  const root = dirOf(dir);
+  await mkdir(root, { recursive: true });
+  // The handler itself rather than a 'file://' URL: with tfjs-node loaded after registerFileRouter(), two
+  // routers would claim the URL and tfjs refuses to choose. The files are the same either way.
+  await forecaster.model.save(fileSystemHandler(root));
+  const saved: SavedForecaster = { version: 1, config: forecaster.config, normalization: forecaster.normalization, ...(extra ? { extra } : {}) };
+  // NaN statistics (no values) become null, which the loader reads back as NaN.
+  await writeFile(join(root, FORECASTER_JSON), `${JSON.stringify(saved, null, 2)}\n`);
+  return { dir: root, files: [MODEL_JSON, WEIGHTS_BIN, FORECASTER_JSON].map((f) => join(root, f)) };
+}
+
+/**
+ * Loads what `saveForecaster` wrote. Dispose `model` when done.
+ *
+ * @example
+ * const f = await loadForecaster('./out/model');
+ * const next = await forecastNext(f, './out/btc-store');
+ */
+export async function loadForecaster(dir: string): Promise<Forecaster & { extra?: Record<string, unknown> }> {
+  const root = dirOf(dir);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(join(root, FORECASTER_JSON), 'utf8'));
+  } catch (err) {
+    throw new StoreError(`loadForecaster: cannot read ${join(root, FORECASTER_JSON)}: ${(err as Error).message}; pass the directory written by saveForecaster (tfpl train --out)`, root);
+  }
+  const where = `loadForecaster: ${join(root, FORECASTER_JSON)}`;
+  const saved = parseOptions(where, savedSchema, raw);
+  const normalization = normalizationFromJSON(saved.normalization, `${where}: normalization`);
+  const model = await tf.loadLayersModel(fileSystemHandler(root));
+  return { model, config: saved.config as ForecasterConfig, normalization, extra: saved.extra };
+}

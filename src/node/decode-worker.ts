@@ -1,0 +1,21 @@
+// Worker entry: decodes row groups sent by DecodePool and transfers the column buffers back.
+import { parentPort } from 'node:worker_threads';
+import { type DecodeTask, decodeRowGroup } from '../readers/decode-row-group.js';
+import { ParquetReadError } from '../store/parquet-read-error.js';
+import { prepareTransfer } from '../readers/transfer-list.js';
+
+const port = parentPort;
+if (!port) throw new Error('decode-worker must run in a worker thread');
+
+port.on('message', (msg: { id: number; task: DecodeTask }) => {
+  decodeRowGroup(msg.task).then(
+    (result) => {
+      const transfer = prepareTransfer(result);
+      port.postMessage({ id: msg.id, ok: true, result }, transfer);
+    },
+    (err: unknown) => {
+      const reason = err instanceof ParquetReadError ? err.reason : err instanceof Error ? err.message : String(err);
+      port.postMessage({ id: msg.id, ok: false, reason });
+    },
+  );
+});

@@ -1,0 +1,15 @@
+import type { DecodedRowGroup, DecodeTask } from './decode-row-group.js';
+
+/**
+ * Decode threads that take row-group tasks (their bytes transferred, not copied) and hand back columns.
+ * Node implements it with `worker_threads` (src/node/); a task whose worker dies fails with a
+ * `ParquetReadError`, never the process.
+ */
+export interface DecodePool {
+  /** Decodes `task` on a thread; its buffers are transferred (unusable by the caller afterwards). */
+  run(task: DecodeTask): Promise<DecodedRowGroup>;
+  /** Threads alive right now (0 after `close`). */
+  readonly liveWorkers: number;
+  /** Stops every thread; pending tasks fail. */
+  close(): Promise<void>;
+}

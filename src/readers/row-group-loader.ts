@@ -1,0 +1,137 @@
+import type { FileMetaData } from 'hyparquet';
+import { parquetPlan } from 'hyparquet/src/plan.js';
+import type { Column, ColumnBatch } from '../schema/columns.js';
+import { createDecodePool } from '../platform.js';
+import { type Store, type StoreInternals, type StoreRowGroup, storeInternals } from '../store/open-store.js';
+import { asParquetReadError } from '../store/parquet-read-error.js';
+import type { DecodePool } from './decode-pool.js';
+import { type ColumnSpec, columnSpecOf } from './column-spec.js';
+import { type DecodedRowGroup, type DecodeTask, decodeRowGroup } from './decode-row-group.js';
+
+/** What a reader has done so far. */
+export interface ReaderStats {
+  /** Row groups fetched and decoded. */
+  rowGroupsRead: number;
+  /** Row groups skipped by statistics or partition values (per pass over the plan). */
+  rowGroupsPruned: number;
+  /** Rows decoded (before row filters). */
+  rowsDecoded: number;
+  /** Bytes of column chunks read (footers not included). */
+  bytesRead: number;
+}
+
+function ownBuffer(b: Uint8Array): ArrayBuffer {
+  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer ? b.buffer : (b.slice().buffer as ArrayBuffer);
+}
+
+/**
+ * Fetches and decodes single row groups of one store: reads exactly the byte ranges of the projected
+ * column chunks, then decodes them on a decode thread (or inline with `workers: 0`).
+ */
+export class RowGroupLoader {
+  readonly #store: Store;
+  readonly #internals: StoreInternals;
+  readonly #parquetColumns: string[];
+  readonly #partitionColumns: string[];
+  readonly #specs: ColumnSpec[];
+  readonly #workers: number;
+  #pool: DecodePool | null = null;
+  /** Bumped by `close`: a load started before it must not start workers again after it. */
+  #generation = 0;
+  readonly #decodeFooters = new Map<string, FileMetaData>();
+  readonly stats: ReaderStats;
+
+  constructor(store: Store, columns: readonly string[], workers: number, stats: ReaderStats) {
+    this.#store = store;
+    this.#internals = storeInternals(store);
+    const partition = new Set(store.fields.filter((f) => f.partition).map((f) => f.name));
+    this.#parquetColumns = columns.filter((c) => !partition.has(c));
+    this.#partitionColumns = columns.filter((c) => partition.has(c));
+    this.#specs = this.#parquetColumns.map((c) => columnSpecOf(c, this.#internals.columns.get(c) ?? null, store.fields.find((f) => f.name === c), this.#internals.imageFormats.get(c)));
+    this.#workers = workers;
+    this.stats = stats;
+  }
+
+  /** Live decode workers (0 after `close`). */
+  get liveWorkers(): number {
+    return this.#pool?.liveWorkers ?? 0;
+  }
+
+  /** The footer hyparquet decodes with: INT64 timestamps unannotated, so they come back as raw BigInt64Arrays. */
+  #decodeFooter(file: string): FileMetaData {
+    let f = this.#decodeFooters.get(file);
+    if (!f) {
+      const meta = this.#internals.footers.get(file)!;
+      const byName = new Map(this.#specs.map((sp) => [sp.name, sp]));
+      const spec = (name: string | undefined) => (name === undefined ? undefined : byName.get(name) ?? columnSpecOf(name, this.#internals.columns.get(name) ?? null, undefined, undefined));
+      const schema = meta.schema.map((e) => {
+        const sp = e.num_children ? undefined : spec(e.name);
+        if (sp?.int96) return { ...e, type: 'FIXED_LEN_BYTE_ARRAY' as const, type_length: 12 };
+        return sp?.timeUnit !== undefined || sp?.decimalScale !== undefined ? { ...e, converted_type: undefined, logical_type: undefined } : e;
+      });
+      // Row groups from `_metadata` name their file; hyparquet reads one file and refuses file_path.
+      const row_groups = meta.row_groups.map((rg) => ({
+        ...rg,
+        columns: rg.columns.map((c) => {
+          const md = c.meta_data;
+          const int96 = md && md.path_in_schema.length === 1 && spec(md.path_in_schema[0])?.int96;
+          return { ...c, file_path: undefined, meta_data: int96 ? { ...md, type: 'FIXED_LEN_BYTE_ARRAY' as const } : md };
+        }),
+      }));
+      f = { ...meta, schema, row_groups, key_value_metadata: undefined };
+      this.#decodeFooters.set(file, f);
+    }
+    return f;
+  }
+
+  async load(rg: StoreRowGroup): Promise<ColumnBatch> {
+    const generation = this.#generation;
+    const name = this.#store.location.singleFile ? this.#store.url : `${this.#store.url}/${rg.file}`;
+    let decoded: DecodedRowGroup;
+    if (this.#parquetColumns.length === 0) decoded = { numRows: rg.numRows, columns: {} };
+    else {
+      const footer = this.#decodeFooter(rg.file);
+      const metadata: FileMetaData = { ...footer, row_groups: [footer.row_groups[rg.index]!], num_rows: BigInt(rg.numRows) };
+      let task: DecodeTask;
+      try {
+        const src = this.#internals.sources.get(rg.file)!;
+        const { fetches } = parquetPlan({ metadata, columns: this.#parquetColumns } as never) as { fetches: { startByte: number; endByte: number }[] };
+        for (const f of fetches) {
+          if (f.startByte < 0 || f.endByte > src.byteLength || f.endByte < f.startByte) throw new Error(`column chunk bytes ${f.startByte}-${f.endByte} lie outside the file (${src.byteLength} bytes)`);
+        }
+        const buffers = await Promise.all(fetches.map(async (f) => ownBuffer(await src.read(f.startByte, f.endByte))));
+        for (const b of buffers) this.stats.bytesRead += b.byteLength;
+        task = {
+          file: name,
+          rowGroup: rg.index,
+          fileByteLength: src.byteLength,
+          metadata,
+          columns: this.#parquetColumns,
+          specs: this.#specs,
+          fetches,
+          buffers,
+        };
+      } catch (err) {
+        throw asParquetReadError(err, { file: name, rowGroup: rg.index }, 'reading column chunks');
+      }
+      if (generation !== this.#generation) throw new Error('reader closed');
+      if (this.#workers > 0) {
+        const pool = (this.#pool ??= createDecodePool(this.#workers));
+        decoded = await pool.run(task);
+      } else decoded = await decodeRowGroup(task);
+    }
+    this.stats.rowGroupsRead++;
+    this.stats.rowsDecoded += decoded.numRows;
+    const columns: Record<string, Column> = decoded.columns;
+    for (const p of this.#partitionColumns) columns[p] = new Array<string>(decoded.numRows).fill(rg.partition[p]!);
+    return { numRows: decoded.numRows, columns };
+  }
+
+  /** Stops the decode workers (they restart on the next `load`). */
+  async close(): Promise<void> {
+    this.#generation++;
+    const pool = this.#pool;
+    this.#pool = null;
+    await pool?.close();
+  }
+}

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { RANGE_FALLBACKS } from './http-source.js';
+
+/**
+ * How a store's bytes are fetched. Declared once; every function that opens a store takes these and
+ * forwards them unchanged (`openStore`, `makeBatchReader`, `makeReader`, `makeTfDataset`, the application
+ * and the CLI's `--header`, `--files`, `--range-fallback`).
+ */
+export const ioOptionsShape = {
+  /** Extra HTTP request headers, e.g. `{ authorization: 'Bearer …' }`. Default: none. */
+  headers: z.record(z.string(), z.string(), { error: 'must be an object of header names to string values' }).optional(),
+  /** The `fetch` used for HTTP stores (tests, proxies, custom auth). Default: the global `fetch`. */
+  fetch: z.custom<typeof globalThis.fetch>((v) => typeof v === 'function', { error: 'must be a fetch function' }).optional(),
+  /**
+   * An HTTP store without `_metadata` (and without Petastorm's file list): its data files, relative to the
+   * store URL. Default: none (the store's summary files name them).
+   */
+  files: z.array(z.string().min(1), { error: 'must be an array of file paths' }).optional(),
+  /**
+   * A server that answers a ranged GET with the whole file: `'error'` (a clear `ParquetReadError`) or
+   * `'download'` (keep whole files in memory). Default `'error'`.
+   */
+  rangeFallback: z.enum(RANGE_FALLBACKS).default('error'),
+};
+
+export const ioOptionsSchema: z.ZodObject<typeof ioOptionsShape, z.core.$strict> = z.strictObject(ioOptionsShape);
+
+/** How a store's bytes are fetched (HTTP headers, `fetch`, file list, Range fallback); see `ioOptionsShape`. */
+export type IoOptions = z.input<typeof ioOptionsSchema>;
+
+/** `IoOptions` after parsing (defaults applied). */
+export type ParsedIoOptions = z.output<typeof ioOptionsSchema>;

@@ -1,0 +1,47 @@
+import * as tf from '@tensorflow/tfjs';
+import { loadNativeBackend } from '../platform.js';
+
+/** Backends the SDK can pick, fastest first: native TensorFlow (tfjs-node), WASM, plain JS. */
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+/** Which backend is active, and why the faster ones were not. */
+export interface BackendReport {
+  name: string;
+  /** True when `@tensorflow/tfjs-node` was loaded. */
+  tfjsNode: boolean;
+  /** Backends tried before `name`, with the reason each one was skipped. */
+  skipped: { name: BackendName; reason: string }[];
+}
+
+const ORDER: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
+async function load(name: BackendName): Promise<void> {
+  if (name === 'tensorflow') await loadNativeBackend();
+  else if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+}
+
+/**
+ * The one place the SDK chooses a TensorFlow.js backend: `preferred` first, then tfjs-node when
+ * installed, else WASM, else CPU. Returns which one is active.
+ *
+ * @example
+ * const { name } = await initBackend(); // 'tensorflow', 'wasm' or 'cpu'
+ * const report = await initBackend('cpu');
+ */
+export async function initBackend(preferred?: BackendName): Promise<BackendReport> {
+  const order = preferred ? [preferred, ...ORDER.filter((b) => b !== preferred)] : ORDER;
+  const skipped: BackendReport['skipped'] = [];
+  for (const name of order) {
+    try {
+      await load(name);
+      if (await tf.setBackend(name)) {
+        await tf.ready();
+        return { name: tf.getBackend(), tfjsNode: name === 'tensorflow', skipped };
+      }
+      skipped.push({ name, reason: 'tf.setBackend returned false' });
+    } catch (err) {
+      skipped.push({ name, reason: err instanceof Error ? `${(err as NodeJS.ErrnoException).code ?? err.name}: ${err.message.split('\n')[0]}` : String(err) });
+    }
+  }
+  throw new Error(`initBackend: no TensorFlow.js backend could be initialised: ${skipped.map((s) => `${s.name} (${s.reason})`).join('; ')}`);
+}
