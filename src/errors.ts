@@ -1,9 +1,12 @@
+const BRAND = Symbol.for('tfjs-parquet-loader.error');
+
 /**
  * Every error the SDK throws on purpose is a `TfplError`, so callers can tell "the SDK refused this input"
  * from a bug: `err instanceof TfplError` and a stable `code` to switch on.
+ *
+ * @example
+ * try { await openStore(path); } catch (err) { if (err instanceof TfplError) console.error(err.code, err.message); else throw err; }
  */
-const BRAND = Symbol.for('tfjs-parquet-loader.error');
-
 export class TfplError extends Error {
   readonly code: string;
   constructor(code: string, message: string, options?: { cause?: unknown }) {
@@ -17,12 +20,21 @@ export class TfplError extends Error {
 /**
  * Whether `err` was thrown on purpose by this SDK. Unlike `instanceof`, it also holds across two copies of
  * the package (or a module loaded twice by a loader), so a CLI or a user's retry logic can rely on it.
+ *
+ * @example
+ * catch (err) { process.exitCode = isTfplError(err) ? 1 : 70; }
  */
 export function isTfplError(err: unknown): err is TfplError {
   return typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[BRAND] === true;
 }
 
-/** Options that break a documented rule; thrown before any I/O. */
+/**
+ * Options that break a documented rule; thrown before any I/O. The message names the function, the option,
+ * the rule (with the valid values) and the value received.
+ *
+ * @example
+ * // ConfigError: makeTfDataset: windowSize must be an integer >= 1; received 0
+ */
 export class ConfigError extends TfplError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('ERR_CONFIG', message, options);
@@ -38,7 +50,12 @@ export interface SchemaErrorLocation {
   value?: unknown;
 }
 
-/** A row or a schema that breaks the store's `Unischema`. */
+/**
+ * A row or a schema that breaks the store's `Unischema`; `field`, `row`, `file`, `line` and `value` say where.
+ *
+ * @example
+ * catch (err) { if (err instanceof SchemaError) console.error(`${err.file}:${err.line} field ${err.field}`); }
+ */
 export class SchemaError extends TfplError {
   readonly field: string | undefined;
   readonly row: number | undefined;
@@ -55,7 +72,12 @@ export class SchemaError extends TfplError {
   }
 }
 
-/** A store on disk that cannot be opened or committed (missing, locked, inconsistent). */
+/**
+ * A store that cannot be opened or committed (missing, locked, inconsistent); `path` names it.
+ *
+ * @example
+ * // StoreError: openStore: store ./btc does not exist; check the path, or create the store with materializeDataset()
+ */
 export class StoreError extends TfplError {
   readonly path: string | undefined;
   constructor(message: string, path?: string, options?: { cause?: unknown }) {
@@ -64,7 +86,12 @@ export class StoreError extends TfplError {
   }
 }
 
-/** A CSV file that cannot be read as one of the supported layouts. */
+/**
+ * A CSV file that cannot be read (missing, empty, an unknown header, broken quoting); `file` and `line` say where.
+ *
+ * @example
+ * catch (err) { if (err instanceof CsvError) console.error(`${err.file}:${err.line}: ${err.message}`); }
+ */
 export class CsvError extends TfplError {
   readonly file: string;
   readonly line: number | undefined;

@@ -53,6 +53,13 @@ export const batchReaderOptionsShape = {
   batchSize: z.number().int().min(1).optional(),
 };
 
+/**
+ * The zod schema of `ReadOptions` (I/O, filters, shards, decode threads), to extend in option types of your
+ * own that read stores, as the forecasting application does.
+ *
+ * @example
+ * const trainOptions = readOptionsSchema.extend({ epochs: z.number().int().min(1) });
+ */
 export const readOptionsSchema: z.ZodObject<typeof readOptionsShape, z.core.$strict> = z.strictObject(readOptionsShape);
 export const batchReaderOptionsSchema: z.ZodObject<typeof batchReaderOptionsShape, z.core.$strict> = z.strictObject(batchReaderOptionsShape);
 

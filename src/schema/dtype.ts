@@ -1,6 +1,9 @@
 /**
  * The element types a field can hold. Each maps to one Parquet physical/logical type so that other engines
  * (DuckDB, pyarrow, Spark) see the same type, and to one typed array used on the hot paths.
+ *
+ * @example
+ * if (!DTYPES.includes(dtype)) throw new Error(`unknown dtype ${dtype}`);
  */
 export const DTYPES = ['int32', 'int64', 'uint8', 'float32', 'float64', 'bool', 'string', 'timestamp'] as const;
 export type DType = (typeof DTYPES)[number];

@@ -50,6 +50,9 @@ const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 /**
  * Encodes a tensor in the `.npy` v1.0 format, byte-compatible with `numpy.save`, which is what Petastorm's
  * `NdarrayCodec` stores: so each side reads the other's tensor fields.
+ *
+ * @example
+ * const bytes = encodeNpy({ shape: [2, 2], data: Float32Array.of(1, 2, 3, 4) }, 'float32'); // numpy.load reads it
  */
 export function encodeNpy(value: NdArray, dtype: TensorDType): Uint8Array {
   const shape = value.shape.length === 1 ? `(${value.shape[0]},)` : `(${value.shape.join(', ')})`;
@@ -72,6 +75,9 @@ export function encodeNpy(value: NdArray, dtype: TensorDType): Uint8Array {
 /**
  * Decodes `.npy` bytes (versions 1–3, little- or big-endian, C or Fortran order) into an `NdArray` and numpy's
  * name of its dtype (`'float32'`, `'uint16'`, ...). The data is copied into a fresh, aligned typed array.
+ *
+ * @example
+ * const { value, dtype } = decodeNpy(readFileSync('weights.npy')); // value.shape, value.data
  */
 export function decodeNpy(bytes: Uint8Array, where = 'ndarray value'): { value: NdArray; dtype: string } {
   const fail = (why: string) => new SchemaError(`${where}: not a readable .npy array: ${why}`);

@@ -32,7 +32,13 @@ export interface UnischemaJson {
   fields: { name: string; dtype: DType; shape: (number | null)[]; codec: Codec; nullable: boolean }[];
 }
 
-/** Footer key-value metadata key under which the schema is stored. */
+/**
+ * Footer key-value metadata key under which this SDK records the `Unischema` (as JSON) in every part file,
+ * `_metadata` and `_common_metadata`; other readers ignore it.
+ *
+ * @example
+ * // DuckDB: SELECT value FROM parquet_kv_metadata('store/_common_metadata') WHERE key = 'tfjs-parquet-loader.schema.v1'
+ */
 export const SCHEMA_METADATA_KEY = 'tfjs-parquet-loader.schema.v1';
 
 const fieldSpecSchema = z.strictObject({
@@ -43,7 +49,14 @@ const fieldSpecSchema = z.strictObject({
   nullable: z.boolean().optional(),
 });
 
-/** An immutable schema: an ordered list of fields shared by every stage, from validation to windowing. */
+/**
+ * An immutable schema: an ordered list of fields shared by every stage, from validation to windowing
+ * (Petastorm's `Unischema`). Made with `defineSchema`; stored as JSON in the store's footers.
+ *
+ * @example
+ * const schema = Unischema.fromJSON(JSON.parse(json));
+ * schema.field('price_usd').dtype; // 'float32'
+ */
 export class Unischema {
   readonly name: string;
   readonly fields: readonly UnischemaField[];
@@ -127,7 +140,12 @@ export function defineSchema(name: string, fields: readonly FieldSpec[]): Unisch
   return new Unischema(name, out);
 }
 
-/** Human-readable differences between two schemas (empty when they are equal field by field). */
+/**
+ * Human-readable differences between two schemas (empty when they are equal field by field).
+ *
+ * @example
+ * schemaDifferences(storeSchema, mySchema); // ['field "volume": dtype float64 in the store, float32 here']
+ */
 export function schemaDifferences(expected: Unischema, actual: Unischema): string[] {
   const diffs: string[] = [];
   const describe = (f: UnischemaField) =>

@@ -80,6 +80,10 @@ function fail(schema: Unischema, field: UnischemaField | string, row: number, or
 /**
  * Returns a function that checks one row object against `schema` and throws a `SchemaError` naming the
  * field, row (and file/line when known) and value. Compiled once per schema so the per-row cost is a loop.
+ *
+ * @example
+ * const check = compileRowValidator(schema);
+ * rows.forEach((row, i) => check(row, i));
  */
 export function compileRowValidator(schema: Unischema): (row: Record<string, unknown>, rowIndex: number, origin?: RowOrigin) => void {
   const fields = schema.fields;
@@ -114,6 +118,9 @@ export function compileRowValidator(schema: Unischema): (row: Record<string, unk
  * Numeric columns are typed arrays of the field's type (float32 also accepts a Float64Array, which is
  * range-checked and rounded when written); in nullable float/timestamp columns NaN means null. A JS array
  * with `null`s is accepted for any scalar field (the form nullable integer columns need).
+ *
+ * @example
+ * validateColumns(schema, { numRows: 2, columns: { timestamp: Float64Array.of(t0, t1), price_usd: Float32Array.of(1, 2) } });
  */
 export function validateColumns(schema: Unischema, batch: ColumnBatch, origin?: RowOrigin): void {
   const n = batch.numRows;

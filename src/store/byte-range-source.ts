@@ -16,7 +16,12 @@ export interface ByteRangeSource {
   read(start: number, end: number): Promise<Uint8Array>;
 }
 
-/** Bytes held in memory as a `ByteRangeSource`. */
+/**
+ * Bytes held in memory as a `ByteRangeSource` (a file fetched whole, a test fixture).
+ *
+ * @example
+ * const store = await openStore({ url: 'mem://one', list: async () => ['a.parquet'], open: async (p) => (p === 'a.parquet' ? bytesSource(p, bytes) : null) });
+ */
 export function bytesSource(name: string, bytes: Uint8Array): ByteRangeSource {
   return { name, byteLength: bytes.length, read: async (start, end) => bytes.subarray(start, end) };
 }

@@ -26,6 +26,9 @@ export interface HttpSourceOptions {
  * An HTTP(S) file read with `Range` requests. Opening sends one HEAD (size and `Accept-Ranges`); each read
  * is one ranged GET whose answer must be `206`. A server that ignores Range is detected before any decoder
  * sees the bytes (parquet-wasm aborts the process on such a server; this never does). Resolves null on 404.
+ *
+ * @example
+ * const src = await httpSource('https://data.example.com/btc/part-00000.parquet', { headers: { authorization: `Bearer ${token}` } });
  */
 export async function httpSource(url: string, options: HttpSourceOptions = {}): Promise<ByteRangeSource | null> {
   const doFetch = options.fetch ?? globalThis.fetch;

@@ -23,6 +23,12 @@ export const ioOptionsShape = {
   rangeFallback: z.enum(RANGE_FALLBACKS).default('error'),
 };
 
+/**
+ * The zod schema of `IoOptions`, to extend in option types of your own that open stores.
+ *
+ * @example
+ * const mySchema = ioOptionsSchema.extend({ store: z.string() });
+ */
 export const ioOptionsSchema: z.ZodObject<typeof ioOptionsShape, z.core.$strict> = z.strictObject(ioOptionsShape);
 
 /** How a store's bytes are fetched (HTTP headers, `fetch`, file list, Range fallback); see `ioOptionsShape`. */

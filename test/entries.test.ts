@@ -1,0 +1,90 @@
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const root = resolve(import.meta.dirname, '..');
+
+/** The packages (node_modules/<name>) a fresh Node process loads when it imports `entry` under tsx. */
+async function packagesLoadedBy(entry: string): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'tfpl-loads-'));
+  try {
+    const log = join(dir, 'loaded.txt');
+    // A module-loader hook that writes down every module Node loads, as the URL it resolved.
+    writeFileSync(
+      join(dir, 'hooks.mjs'),
+      `import { appendFileSync } from 'node:fs';
+       export async function load(url, context, next) { appendFileSync(${JSON.stringify(log)}, url + '\\n'); return next(url, context); }`,
+    );
+    writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module'; register(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)});`);
+    await run(process.execPath, ['--import', pathToFileURL(join(dir, 'register.mjs')).href, '--import', 'tsx', '--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(entry).href)});`], { cwd: root });
+    const urls = readFileSync(log, 'utf8').trim().split('\n');
+    const names = urls.flatMap((u) => {
+      const m = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u);
+      return m ? [m[1]!] : [];
+    });
+    // tsx and esbuild compile the TypeScript sources for this test; an installed package loads neither.
+    return [...new Set(names)].filter((n) => n !== 'tsx' && n !== 'esbuild').sort();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const APPLICATION_PACKAGES = ['vega', 'vega-lite', '@resvg/resvg-js', 'cli-progress'];
+
+describe('public entries', function () {
+  this.timeout(120_000);
+
+  it('importing the main entry loads no charting, PNG or progress-bar package (recorded by a loader hook)', async () => {
+    const loaded = await packagesLoadedBy(join(root, 'src', 'index.ts'));
+    // The hook does see packages: the SDK's own dependencies are there.
+    expect(loaded).to.include.members(['@tensorflow/tfjs', 'hyparquet', 'zod', 'apache-arrow', 'parquet-wasm']);
+    expect(loaded.filter((p) => APPLICATION_PACKAGES.includes(p) || p.startsWith('vega-'))).to.deep.equal([]);
+    console.log(`      main entry loads ${loaded.length} packages: ${loaded.join(', ')}`);
+  });
+
+  it('importing the application entry does not load the chart packages either, until a chart is drawn', async () => {
+    const loaded = await packagesLoadedBy(join(root, 'src', 'forecasting', 'index.ts'));
+    expect(loaded.filter((p) => APPLICATION_PACKAGES.includes(p) || p.startsWith('vega-'))).to.deep.equal([]);
+  });
+
+  it('the main entry holds at most 60 runtime values, each documented with an example where it is declared', async () => {
+    const entry = await import('../src/index.js');
+    const names = Object.keys(entry);
+    expect(names.length).to.be.within(30, 60);
+    // Each name back to its declaration through the entry's `export { ... } from './x.js'` lines.
+    const index = readFileSync(join(root, 'src', 'index.ts'), 'utf8');
+    const undocumented: string[] = [];
+    for (const name of names) {
+      const line = index.split('\n').find((l) => /^export \{/.test(l) && new RegExp(`[{,]\\s*${name}\\s*[,}]`).test(l));
+      expect(line, `${name} is exported by name from src/index.ts`).to.not.equal(undefined);
+      const file = join(root, 'src', /from '\.\/(.+)\.js'/.exec(line!)![1]! + '.ts');
+      const source = readFileSync(file, 'utf8');
+      const decl = new RegExp(`^export (?:async function|function|class|const|abstract class) ${name}\\b`, 'm').exec(source);
+      expect(decl, `${name} is declared in ${file}`).to.not.equal(null);
+      const before = source.slice(0, decl!.index).trimEnd();
+      const doc = before.endsWith('*/') ? before.slice(before.lastIndexOf('/**')) : '';
+      if (!doc.includes('@example')) undocumented.push(`${name} (${file.slice(root.length + 1)})`);
+    }
+    expect(undocumented).to.deep.equal([]);
+  });
+
+  it('package.json exports the three entries, each built to dist/ with declarations', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    expect(Object.keys(pkg.exports)).to.deep.equal(['.', './ingest', './forecasting', './package.json']);
+    for (const [sub, src] of [['.', 'index'], ['./ingest', 'ingest/index'], ['./forecasting', 'forecasting/index']] as const) {
+      expect(pkg.exports[sub]).to.deep.equal({ types: `./dist/${src}.d.ts`, import: `./dist/${src}.js` });
+      readFileSync(join(root, 'src', `${src}.ts`)); // the source of each entry exists
+    }
+    // Charts and progress bars are the application's: optional peers, not dependencies of the SDK.
+    for (const p of APPLICATION_PACKAGES) {
+      expect(pkg.dependencies[p], p).to.equal(undefined);
+      expect(pkg.peerDependenciesMeta[p], p).to.deep.equal({ optional: true });
+    }
+    expect(dirname(pkg.exports['.'].import)).to.equal('./dist');
+  });
+});
