@@ -7,19 +7,27 @@ import { join, normalize } from 'node:path';
 export interface ServerLog {
   requests: { method: string; path: string; range: string | undefined }[];
   bytesSent: number;
+  /** Requests answered 401 for a missing or wrong required header. */
+  refused: number;
 }
 
 /**
  * A static file server on 127.0.0.1 (ephemeral port) over `root`. With `ranges: true` it answers
  * `Range: bytes=a-b` with 206 and advertises `Accept-Ranges: bytes`; with `ranges: false` it ignores Range
- * and sends the whole file with 200, as some servers do.
+ * and sends the whole file with 200, as some servers do. With `requireHeaders`, a request without those
+ * header values is answered 401 (an authenticated store).
  */
-export async function startStaticServer(root: string, ranges: boolean): Promise<{ url: string; log: ServerLog; close(): Promise<void> }> {
-  const log: ServerLog = { requests: [], bytesSent: 0 };
+export async function startStaticServer(root: string, ranges: boolean, options: { requireHeaders?: Record<string, string> } = {}): Promise<{ url: string; log: ServerLog; close(): Promise<void> }> {
+  const log: ServerLog = { requests: [], bytesSent: 0, refused: 0 };
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     const file = normalize(join(root, path));
     log.requests.push({ method: req.method ?? 'GET', path, range: req.headers.range });
+    if (Object.entries(options.requireHeaders ?? {}).some(([k, v]) => req.headers[k.toLowerCase()] !== v)) {
+      log.refused++;
+      res.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
+      return;
+    }
     let size: number;
     try {
       const st = statSync(file);
