@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sharedData } from '../shared-data.js';
 import { useTmpDir } from '../tmp-dir.js';
+import { startStaticServer } from '../static-server.js';
 import { runCli } from './run-cli.js';
 
 describe('tfpl materialize / inspect', () => {
@@ -27,6 +28,43 @@ describe('tfpl materialize / inspect', () => {
     expect(info.rowGroups[2].stats.timestamp.max).to.equal(Date.UTC(2026, 0, 13));
     expect(info.schema.fields.map((f: { name: string }) => f.name)).to.deep.equal(['timestamp', 'price_usd', 'market_cap', 'price_change_24h', 'total_volume']);
     expect(info.compression).to.deep.equal(['ZSTD']);
+  });
+
+  it('inspects a Petastorm store: tensor fields as tensors with their shape, the partition key, the writer', async function () {
+    const dir = sharedData(this, 'petastorm-legacy', '0.7.6');
+    const text = await runCli(['inspect', dir]);
+    expect(text).to.deep.include({ code: 0, stderr: '' });
+    expect(text.stdout).to.match(/Schema TestSchema, written by Python Petastorm/);
+    expect(text.stdout).to.match(/\nmatrix\s+float32\s+\[32, 16, 3\]\s+ndarray\s+no\n/);
+    expect(text.stdout).to.match(/\nimage_png\s+uint8\s+\[32, 16, 3\]\s+image\s+no\n/);
+    expect(text.stdout).to.match(/\npartition_key \(partition\)\s+string\s+-\s+scalar\s+no\n/);
+    const json = JSON.parse((await runCli(['inspect', dir, '--json'])).stdout);
+    expect(json).to.deep.include({ writer: 'petastorm', name: 'TestSchema', numRows: 100, schema: null });
+    expect(json.fields.find((f: { name: string }) => f.name === 'matrix')).to.deep.equal({ name: 'matrix', dtype: 'float32', shape: [32, 16, 3], codec: 'ndarray', nullable: false, partition: false });
+  });
+
+  it('inspects a store over HTTP, with the headers it needs', async () => {
+    const store = join(tmp(), 'remote');
+    const csv = join(tmp(), 'r.csv');
+    writeFileSync(csv, `timestamp,price_usd,market_cap,price_change_24h,total_volume\n${Array.from({ length: 50 }, (_, i) => `${new Date(Date.UTC(2024, 0, 1, i)).toISOString()},${100 + i},${1e9 + i},,`).join('\n')}\n`);
+    expect((await runCli(['materialize', csv, '--store', store, '--row-group-size', '20'])).code).to.equal(0);
+    const server = await startStaticServer(store, true, { requireHeaders: { authorization: 'Bearer k' } });
+    try {
+      const ok = await runCli(['inspect', `${server.url}/`, '--header', 'Authorization: Bearer k', '--json']);
+      expect(ok.code).to.equal(0);
+      const info = JSON.parse(ok.stdout);
+      expect(info).to.deep.include({ writer: 'tfjs-parquet-loader', name: 'BitcoinSchema', numRows: 50, summary: 'metadata' });
+      expect(info.rowGroups.map((rg: { numRows: number }) => rg.numRows)).to.deep.equal([20, 20, 10]);
+      expect(info.rowGroups[2].stats.price_usd).to.deep.equal({ min: 140, max: 149, nullCount: 0 });
+      const refused = await runCli(['inspect', `${server.url}/`]);
+      expect(refused.code).to.equal(1);
+      expect(refused.stderr).to.match(/ParquetReadError: .*_metadata: HTTP HEAD answered 401/);
+      const badHeader = await runCli(['inspect', `${server.url}/`, '--header', 'no colon']);
+      expect(badHeader.code).to.equal(2);
+      expect(badHeader.stderr).to.match(/--header must look like "Name: value"/);
+    } finally {
+      await server.close();
+    }
   });
 
   it('reports skipped lines with --skip-invalid and --json', async () => {
