@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { StoreError } from '../errors.js';
 import { localLocation } from '../node/local-location.js';
 import { SCHEMA_METADATA_KEY } from '../schema/unischema.js';
+import { mapLimit } from '../store/map-limit.js';
 import { withFilePath } from '../store/open-store.js';
 import { readSourceFooter, type SourceFooter, type ThriftObject } from '../store/source-footer.js';
 import { fsyncDir, writeFileAtomic } from './atomic-file.js';
@@ -52,18 +53,11 @@ export async function writeSummaryFiles(dataset: string | URL): Promise<SummaryF
   if (location.singleFile) throw new StoreError(`${fn}: ${dir} is a file; pass the dataset's folder`, dir);
   const files = (await location.list())!;
   if (files.length === 0) throw new StoreError(`${fn}: ${dir} holds no Parquet data files (*.parquet, outside folders starting with _ or .)`, dir);
-  const footers: SourceFooter[] = new Array(files.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(CONCURRENCY, files.length) }, async () => {
-      while (next < files.length) {
-        const i = next++;
-        const src = await location.open(files[i]!);
-        if (!src) throw new StoreError(`${fn}: ${dir}/${files[i]} disappeared while reading; is another process writing the dataset?`, dir);
-        footers[i] = await readSourceFooter(src);
-      }
-    }),
-  );
+  const footers = await mapLimit(files, CONCURRENCY, async (file): Promise<SourceFooter> => {
+    const src = await location.open(file);
+    if (!src) throw new StoreError(`${fn}: ${dir}/${file} disappeared while reading; is another process writing the dataset?`, dir);
+    return readSourceFooter(src);
+  });
   if (footers.some((f) => f.rawKeyValues.has(SCHEMA_METADATA_KEY))) {
     throw new StoreError(`${fn}: ${dir} is a store written by this SDK; its _metadata is written by materializeDataset at every commit (to rebuild it, delete _metadata and append to the store)`, dir);
   }

@@ -4,6 +4,7 @@ import { parseOptions } from '../options.js';
 import { SCHEMA_METADATA_KEY, Unischema } from '../schema/unischema.js';
 import type { ByteRangeSource } from './byte-range-source.js';
 import { type IoOptions, ioOptionsSchema, type ParsedIoOptions } from './io-options.js';
+import { mapLimit } from './map-limit.js';
 import { ParquetReadError } from './parquet-read-error.js';
 import { topLevelColumns } from './parquet-schema-tree.js';
 import { PETASTORM_FILES_KEY, PETASTORM_SCHEMA_KEY, petastormSchema } from './petastorm-schema.js';
@@ -104,20 +105,6 @@ export function storeInternals(store: Store): StoreInternals {
 }
 
 const CONCURRENCY = 8;
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]!);
-      }
-    }),
-  );
-  return out;
-}
 
 function partitionOf(path: string): Record<string, string> {
   const out: Record<string, string> = {};

@@ -37,11 +37,13 @@ describe('writeSummaryFiles / tfpl metadata: summary files for datasets written 
 
   const SELECT = `SELECT coin, vs, epoch_ms(ts) AS ts, price, volume, qty, n32, note, flag, epoch_ms(day::TIMESTAMP) AS day`;
 
-  it('writes _metadata and _common_metadata for a DuckDB Hive dataset: the SDK then reads exactly the rows DuckDB reads, locally and over HTTP, and DuckDB still reads it', async () => {
+  it('after tfpl metadata on a DuckDB Hive dataset, the SDK reads exactly the rows DuckDB reads, locally and over HTTP, and DuckDB still reads it', async () => {
     const { dir, rows } = await duckdbDataset();
     const before = await openStore(dir);
     expect(before.summary).to.equal('footers');
-    const result = await writeSummaryFiles(dir);
+    const cli = await runCli(['metadata', dir, '--json']);
+    expect(cli.code, cli.stderr).to.equal(0);
+    const result = JSON.parse(cli.stdout) as { files: string[]; numRows: number };
     expect(result.numRows).to.equal(rows);
     expect(result.files.length).to.equal(6); // 3 coins × 2 currencies
     expect(result.files.every((f) => /^coin=\w+\/vs=\w+\/data_\d+\.parquet$/.test(f))).to.equal(true);
