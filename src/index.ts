@@ -61,11 +61,11 @@ export type { StringNdArray } from './readers/tensor-codecs.js';
 
 // Windowing
 export { columnsSource } from './windowing/window-source.js';
-export type { WindowSource, SourceBatch, ColumnsSourceOptions } from './windowing/window-source.js';
+export type { WindowSource, UnitBatch, ColumnsSourceOptions } from './windowing/window-source.js';
 export { storeWindowSource } from './windowing/store-window-source.js';
 export type { StoreWindowSource, StoreWindowSourceOptions } from './windowing/store-window-source.js';
 export { denormalize, normalizeValues, normalizationFromJSON } from './windowing/normalize.js';
-export type { ColumnStats, NormalizationStats, NormalizeMethod } from './windowing/normalize.js';
+export type { ColumnStats, NormalizationStats, NormalizeMethod, SeriesSelector } from './windowing/normalize.js';
 export type { DatasetState } from './windowing/options.js';
 export type { SplitSpec, Subset, TimeLike, TimeRange } from './windowing/split.js';
 
@@ -73,7 +73,8 @@ export type { SplitSpec, Subset, TimeLike, TimeRange } from './windowing/split.j
 export { makeTfDataset } from './tfjs/make-tf-dataset.js';
 export type { MakeTfDatasetOptions } from './tfjs/make-tf-dataset.js';
 export { WindowDataset } from './tfjs/window-dataset.js';
-export type { WindowElement } from './tfjs/window-dataset.js';
+export type { WindowElement, WindowInputs, SeriesReport } from './tfjs/window-dataset.js';
+export type { SeriesIdValue } from './windowing/series-keys.js';
 export { timeseriesDatasetFromArray } from './tfjs/keras-timeseries.js';
 export type { TimeseriesArray, TimeseriesDatasetOptions, TimeseriesElement } from './tfjs/keras-timeseries.js';
 export { initBackend } from './tfjs/backend.js';

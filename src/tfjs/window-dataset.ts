@@ -1,47 +1,72 @@
 import * as tf from '@tensorflow/tfjs';
+import type { DatasetPlan, SeriesSummary } from '../windowing/dataset-plan.js';
 import type { NormalizationStats } from '../windowing/normalize.js';
 import type { DatasetState } from '../windowing/options.js';
 import { deriveSeed } from '../windowing/prng.js';
-import { windowBatches, type BatchPlan } from '../windowing/window-batches.js';
+import type { SeriesIdValue } from '../windowing/series-keys.js';
+import { measureShuffle, type ShuffleQuality } from '../windowing/shuffle-quality.js';
+import { windowBatches } from '../windowing/window-batches.js';
 
-/** One element of a window dataset: `xs` [batch, windowSize, features]; `ys` [batch, targets] or [batch, horizon, targets]. */
-export interface WindowElement extends tf.TensorContainerObject {
-  xs: tf.Tensor3D;
+/** The inputs of a window when `inputs` asks for more than the window: one tensor per model input. */
+export interface WindowInputs extends tf.TensorContainerObject {
+  /** [batch, windowSize, features] */
+  window: tf.Tensor3D;
+  /** [batch, 1] int32: the series' number (`inputs.series`), for an embedding layer. */
+  series?: tf.Tensor2D;
+  /** [batch, static columns] (`inputs.static`). */
+  static?: tf.Tensor2D;
+  /** [batch, horizon, 4]: sin/cos of hour of day and of day of week of each target step (`inputs.calendar`). */
+  calendar?: tf.Tensor3D;
+}
+
+/**
+ * One element of a window dataset: `xs` [batch, windowSize, features] (or, with extra inputs, a
+ * `WindowInputs` object whose keys name the model's inputs); `ys` [batch, targets] or [batch, horizon, targets].
+ */
+export interface WindowElement<X extends tf.Tensor3D | WindowInputs = tf.Tensor3D> extends tf.TensorContainerObject {
+  xs: X;
   ys: tf.Tensor;
 }
 
+/** How many series a dataset saw, how many give windows, and which are too short for one. */
+export interface SeriesReport {
+  series: number;
+  withWindows: number;
+  /** Series with rows but no window (shorter than a window, or split so): their ids. */
+  tooShort: SeriesIdValue[][];
+}
+
 /** What `makeTfDataset` hands to the dataset; see there. */
-export interface WindowDatasetInit {
-  plan: BatchPlan;
+export interface WindowDatasetInit extends DatasetPlan {
   windowSize: number;
   horizon: number;
   numFeatures: number;
   numTargets: number;
-  /** Batches per epoch. */
-  batches: number;
-  normalization: NormalizationStats;
   seed: number;
-  shuffle: boolean;
   resumeFrom?: DatasetState;
 }
 
 /**
  * A `tf.data.Dataset` of window batches. Every `iterator()` call is a new epoch that reads the source
- * again from its first row, so `model.fitDataset(ds, { epochs })` needs no `batchesPerEpoch` (`size` is
- * the number of batches per epoch). Each batch is one `xs` and one `ys` tensor built on a Float32Array
- * allocated for that batch; the consumer owns and disposes them (`fitDataset` does).
+ * again, so `model.fitDataset(ds, { epochs })` needs no `batchesPerEpoch` (`size` is the number of batches per
+ * epoch). Each batch is one tensor per input and one `ys` tensor; the consumer owns and disposes them
+ * (`fitDataset` does).
  *
  * @example
  * const ds = await makeTfDataset(source, { features: ['close'], targets: ['close'], windowSize: 48 });
  * await model.fitDataset(ds, { epochs: 2 });
  * const state = ds.state(); // { version: 1, epoch: 2, batchIndex: 0, seed }
  */
-export class WindowDataset extends tf.data.Dataset<WindowElement> {
+export class WindowDataset<X extends tf.Tensor3D | WindowInputs = tf.Tensor3D> extends tf.data.Dataset<WindowElement<X>> {
   override readonly size: number;
-  /** Train-range statistics used to normalise (or the ones passed in `normalization`); JSON-serialisable. */
+  /** Train-part statistics used to normalise (or the ones passed in `normalization`); JSON-serialisable. */
   readonly normalization: NormalizationStats;
   /** Windows per epoch (the last batch may be smaller unless `dropRemainder`). */
   readonly windowsPerEpoch: number;
+  /** Every series the source holds, in series-number order: ids, rows, windows in this dataset's part. */
+  readonly series: readonly SeriesSummary[];
+  /** The series numbering (ids per series number): pass as `seriesOrder` to another dataset to keep it. */
+  readonly seriesKeys: readonly SeriesIdValue[][];
   private readonly init: WindowDatasetInit;
   private nextEpoch: number;
   private pendingSkip: number;
@@ -52,9 +77,29 @@ export class WindowDataset extends tf.data.Dataset<WindowElement> {
     this.init = init;
     this.size = init.batches;
     this.normalization = init.normalization;
-    this.windowsPerEpoch = init.plan.totalWindows;
+    this.windowsPerEpoch = init.windowsPerEpoch;
+    this.series = init.series;
+    this.seriesKeys = init.seriesKeys;
     this.nextEpoch = init.resumeFrom?.epoch ?? 0;
     this.pendingSkip = init.resumeFrom?.batchIndex ?? 0;
+  }
+
+  /** How many series there are, how many give windows, and which are too short to give one. */
+  seriesReport(): SeriesReport {
+    const rows = this.series.filter((s) => s.rows > 0);
+    return { series: rows.length, withWindows: rows.filter((s) => s.windows > 0).length, tooShort: rows.filter((s) => s.windows === 0).map((s) => s.ids) };
+  }
+
+  /**
+   * How well an epoch's order mixes windows, computed from the plan without reading data: the spread (standard
+   * deviation) of window positions inside a batch against that of a uniform shuffle, and how much of the time
+   * range the first tenth of the epoch's batches covers. Positions are row numbers inside each series.
+   *
+   * @example
+   * const q = ds.shuffleQuality(); // { withinBatchSpread, uniformSpread, ratio, firstTenthDeciles, ... }
+   */
+  shuffleQuality(epoch = this.nextEpoch): ShuffleQuality {
+    return measureShuffle(this.init.plan, deriveSeed(this.init.seed, epoch));
   }
 
   /**
@@ -67,25 +112,34 @@ export class WindowDataset extends tf.data.Dataset<WindowElement> {
     return { version: 1, epoch: at.epoch, batchIndex: at.batchIndex, seed: this.init.seed };
   }
 
-  override async iterator(): Promise<ReturnType<tf.data.Dataset<WindowElement>['iterator']> extends Promise<infer I> ? I : never> {
-    return tf.data.generator(() => this.epochBatches()).iterator();
+  override async iterator(): Promise<ReturnType<tf.data.Dataset<WindowElement<X>>['iterator']> extends Promise<infer I> ? I : never> {
+    return tf.data.generator(() => this.epochBatches() as AsyncGenerator<WindowElement<X>, void>).iterator();
   }
 
-  private async *epochBatches(): AsyncGenerator<WindowElement, void> {
+  private async *epochBatches(): AsyncGenerator<WindowElement<tf.Tensor3D | WindowInputs>, void> {
     const epoch = this.nextEpoch++;
     const skip = this.pendingSkip;
     this.pendingSkip = 0;
     const position = { epoch, batchIndex: skip };
     this.current = position;
-    const { plan, windowSize, horizon, numFeatures, numTargets, seed, shuffle } = this.init;
-    const epochSeed = shuffle ? deriveSeed(seed, epoch) : 0;
+    const { plan, windowSize, horizon, numFeatures, numTargets, seed } = this.init;
+    const extras = plan.extras;
+    const withInputs = extras.series || extras.statics !== null || extras.calendar;
     // The wasm backend copies a typed array into its own memory when it makes a tensor, so the batch
     // buffers can be reused; other backends (cpu, tfjs-node) may keep a reference to them.
     const reuse = tf.getBackend() === 'wasm';
-    for await (const b of windowBatches(plan, epochSeed, skip, reuse)) {
-      const xs = tf.tensor3d(b.xs, [b.size, windowSize, numFeatures]);
+    for await (const b of windowBatches(plan, deriveSeed(seed, epoch), skip, reuse)) {
+      const window = tf.tensor3d(b.xs, [b.size, windowSize, numFeatures]);
       const ys = horizon === 1 ? tf.tensor2d(b.ys, [b.size, numTargets]) : tf.tensor3d(b.ys, [b.size, horizon, numTargets]);
       position.batchIndex++;
+      if (!withInputs) {
+        yield { xs: window, ys };
+        continue;
+      }
+      const xs: WindowInputs = { window };
+      if (b.series) xs.series = tf.tensor2d(b.series, [b.size, 1], 'int32');
+      if (b.statics) xs.static = tf.tensor2d(b.statics, [b.size, extras.staticCount]);
+      if (b.calendar) xs.calendar = tf.tensor3d(b.calendar, [b.size, horizon, 4]);
       yield { xs, ys };
     }
     if (this.current === position) this.current = { epoch: epoch + 1, batchIndex: 0 };

@@ -20,7 +20,13 @@ const columnStats = z.object({
 });
 
 /** `NormalizationStats` as JSON gives it back (NaN saved as null): shared by options and saved models. */
-export const normalizationStatsSchema = z.object({ version: z.literal(1), columns: z.record(z.string(), columnStats) });
+export const normalizationStatsSchema = z.object({
+  version: z.literal(1),
+  columns: z.record(z.string(), columnStats),
+  seriesColumns: z.array(z.string()).optional(),
+  series: z.record(z.string(), z.record(z.string(), columnStats)).optional(),
+  by: z.enum(['series', 'global']).optional(),
+});
 
 /** Zod schema of `DatasetState`; see `WindowDataset.state()`. */
 export const datasetStateSchema = z.strictObject({
@@ -61,7 +67,13 @@ export const windowOptionsShape = {
   stride: intAtLeast(1).default(1),
   /** Rows between consecutive steps inside a window (and between targets). Default 1. */
   samplingRate: intAtLeast(1).default(1),
-  /** Epoch-ms timestamp column; needed by `maxGap` and time-range splits. Default: none. */
+  /**
+   * Columns that identify a series (e.g. `['coin', 'vs']`; strings or integers). No window, inputs or
+   * targets, spans two series; gaps, stride, splits and statistics apply per series. Rows of a series must
+   * be in time order; series may follow each other or be interleaved. Default: none (one series).
+   */
+  seriesColumns: columnList.default([]),
+  /** Epoch-ms timestamp column; needed by `maxGap`, time-range splits, walk-forward splits and calendar inputs. Default: none. */
   timestampColumn: z.string({ error: 'must be a column name' }).min(1).optional(),
   /**
    * Largest allowed difference (ms) between consecutive timestamps inside a window, from its first input
@@ -74,6 +86,15 @@ export const windowOptionsShape = {
    * Default: no split (everything is `train`).
    */
   split: z.strictObject({ train: part, validation: part.optional(), test: part.optional() }, { error: 'must be { train, validation?, test? }' }).optional(),
+  /**
+   * A walk-forward backtest instead of `split`: `folds` test periods of `horizon` ms at the end of the data,
+   * fold `fold` training on everything before its test period minus an embargo `gap` (ms); `subset` is
+   * `'train'` or `'test'`. `end` (ms, exclusive) fixes the end of the last test period; default: just after
+   * the latest timestamp.
+   */
+  walkForward: z
+    .strictObject({ folds: intAtLeast(1), horizon: z.number().gt(0), gap: z.number().min(0).default(0), fold: intAtLeast(0), end: z.number().optional() })
+    .optional(),
   /** Which split part this dataset yields. Default `'train'`. */
   subset: z.enum(['train', 'validation', 'test']).default('train'),
   /**
@@ -86,13 +107,55 @@ export const windowOptionsShape = {
    * row before its first step, inside the same part and gap-free segment. Default `[]`.
    */
   logReturns: columnList.default([]),
-  /** Statistics to apply instead of computing them (inference: pass the training dataset's `normalization`). */
+  /**
+   * With series: scale each series with its own train statistics (`'series'`) or all with the statistics of
+   * every series' train part together (`'global'`). Default `'series'` with series columns.
+   */
+  normalizeBy: z.enum(['series', 'global']).optional(),
+  /**
+   * Statistics to apply instead of computing them (inference: pass the training dataset's `normalization`).
+   * A series without statistics there is a `ConfigError` unless `normalizeBy: 'global'`.
+   */
   normalization: normalizationStatsSchema.optional(),
+  /**
+   * Inputs besides the window: `series` (the series' number, for an embedding layer), `static` (columns
+   * constant inside a series), `calendar` (hour of day and day of week of each target step, as sin/cos; needs
+   * `timestampColumn`). With any of them, `xs` is `{ window, series?, static?, calendar? }`, one tensor per
+   * input. Default: none (`xs` is the window tensor).
+   */
+  inputs: z.strictObject({ series: z.boolean().default(false), static: columnList.default([]), calendar: z.boolean().default(false) }).optional(),
+  /**
+   * Series numbering: the `seriesKeys` of an earlier dataset, so the series numbers (and an embedding trained
+   * on them) mean the same series; series not listed get numbers after them. Default: order of first appearance.
+   */
+  seriesOrder: z.array(z.array(z.union([z.string(), z.number()]))).optional(),
+  /**
+   * `'balanced'`: every series contributes the same number of windows per epoch (`windowsPerSeries`, drawn
+   * anew each epoch, with replacement for a series that has fewer); `'all'`: every window once. Default 'all'.
+   */
+  sample: z.enum(['all', 'balanced']).default('all'),
+  /** Windows per series per epoch with `sample: 'balanced'`. Default: the mean over series that have windows. */
+  windowsPerSeries: intAtLeast(1).optional(),
+  /**
+   * How shards (`shardIndex`/`shardCount`) split the work: `'windows'` (equal numbers of windows) or
+   * `'series'` (whole series to each shard, balanced by windows). Default 'windows'.
+   */
+  shardBy: z.enum(['windows', 'series']).default('windows'),
   /** Windows per batch. Default 32. */
   batchSize: intAtLeast(1).default(32),
-  /** Shuffle windows with a bounded buffer (time order when false). Default false. */
+  /**
+   * Shuffle windows, anew each epoch (seeded). A source with units (a store's row groups, `columnsSource`'s
+   * chunks) is read unit by unit in a random order and every batch draws from `shuffleUnits` units at once;
+   * other sources use a bounded buffer of `shuffleBufferSize` windows. Default false (time order).
+   */
   shuffle: z.boolean({ error: 'must be true or false' }).default(false),
-  /** Windows held by the shuffle buffer. Default 1024. */
+  /**
+   * Units (row groups) held and drawn from at once by the shuffle; memory grows with it. Units are read so
+   * that those held come from as many stretches of the time range, so every batch mixes the whole range.
+   * Default 10 (one unit per tenth of the range).
+   */
+  shuffleUnits: intAtLeast(1).default(10),
+  /** Windows held by the shuffle buffer (sources without units). Default 1024. */
   shuffleBufferSize: intAtLeast(1).default(1024),
   /** Shuffle seed, integer in [0, 2^32). Default: random, recorded in `state()`. */
   seed: seed.optional(),

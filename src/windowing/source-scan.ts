@@ -1,108 +1,261 @@
-import { TfplError } from '../errors.js';
+import { SchemaError, TfplError } from '../errors.js';
 import { numberColumn, type NumberColumn } from './column-access.js';
-import { StatsAccumulator, type NormalizationStats, type NormalizeMethod } from './normalize.js';
-import { fractionRanges, SUBSETS, type RowRange, type SplitPlan, type Subset } from './split.js';
-import type { WindowSource } from './window-source.js';
+import { type ColumnStats, type NormalizeMethod, StatsAccumulator } from './normalize.js';
+import { SeriesKeys } from './series-keys.js';
+import { SUBSETS, type RowRange, type Subset } from './split.js';
+import { readUnits, type WindowSource } from './window-source.js';
 
-/** What the first pass must find out. */
-export interface ScanRequest {
-  fn: string;
-  /** Feature and target columns, each once, with how it is normalised and whether it becomes a log return. */
-  columns: readonly { name: string; method: NormalizeMethod; logReturn: boolean }[];
-  timestampColumn?: string;
-  maxGap?: number;
-  split: SplitPlan;
-}
-
-/** Facts of one pass over the source; computed once per dataset, they fix `size` and the statistics. */
-export interface SourceFacts {
-  numRows: number;
+/** One series, as a pass over the source found it. Rows are numbered inside the series. */
+export interface SeriesFacts {
+  rows: number;
   /** Rows that start a new gap-free segment (row 0 excluded), ascending. */
   breaks: number[];
-  /** Row range of every split part (the whole series as `train` when there is no split). */
+  /** Row range of every split part. */
   ranges: Partial<Record<Subset, RowRange>>;
-  /** Statistics of every feature/target column over the train range. */
-  normalization: NormalizationStats;
-  firstTimestamp?: number;
-  lastTimestamp?: number;
+  firstTimestamp: number;
+  lastTimestamp: number;
+  /** Per column of the request: statistics over the series' train part (when asked). */
+  stats: ColumnStats[];
+  /** Values of the static columns (constant inside the series). */
+  statics: Float64Array;
 }
 
-async function countRows(source: WindowSource, column: string): Promise<number> {
-  let n = 0;
-  for await (const batch of source.open([column])) n += batch.numRows;
-  return n;
+/** Where each series' rows sit in one unit (a row group, a chunk) of the source. */
+export interface UnitLayout {
+  rows: number;
+  /** Series present, in order of first appearance in the unit. */
+  series: Int32Array;
+  /** Per present series: the series row number of its first row in the unit. */
+  firstRow: Int32Array;
+  /** Per present series: its rows in the unit. */
+  counts: Int32Array;
+}
+
+/** What one or two passes over the source established; fixed for the life of a dataset. */
+export interface SourceFacts {
+  numRows: number;
+  keys: SeriesKeys;
+  series: SeriesFacts[];
+  /** In source order. */
+  units: UnitLayout[];
+  /** Statistics over every series' train part together, per column of the request. */
+  globalStats: ColumnStats[];
+}
+
+/** How a pass decides which rows are in the train part (for statistics). */
+export type TrainRows =
+  | { kind: 'all' }
+  | { kind: 'rows'; ranges: (series: number) => RowRange | undefined }
+  | { kind: 'time'; from: number; to: number };
+
+/** What a pass must find out. */
+export interface ScanRequest {
+  fn: string;
+  seriesColumns: readonly string[];
+  /** Feature and target columns, each once, with how it is normalised and whether it becomes a log return. */
+  columns: readonly { name: string; method: NormalizeMethod; logReturn: boolean }[];
+  /** Columns constant inside a series, delivered as static inputs. */
+  staticColumns: readonly string[];
+  timestampColumn?: string;
+  maxGap?: number;
+  /** Time ranges of the split parts (row ranges are computed from them per series). */
+  timeRanges?: Partial<Record<Subset, { from: number; to: number }>>;
+  /** Collect statistics of `columns` over these rows; omitted, none are collected. */
+  trainRows?: TrainRows;
+  /** Series numbering to start from (a dataset's `seriesOrder`, or an earlier pass's). */
+  keys?: SeriesKeys;
+  /** True for a second pass: every series must be one the first pass numbered. */
+  frozen?: boolean;
+}
+
+interface SeriesState {
+  rows: number;
+  breaks: number[];
+  prevTs: number;
+  firstTs: number;
+  below: Float64Array; // per time bound: rows with ts < bound
+  accs: StatsAccumulator[];
+  prev: Float64Array; // raw value of the previous row, per column (log returns)
+  prevInTrain: boolean;
+  statics: Float64Array;
 }
 
 /**
- * First pass: row count, gap breaks, split row ranges and train-range statistics, on typed arrays only.
- * A fraction split over a source that does not know its row count costs one extra counting pass.
+ * One pass over the source: series, units, rows, gaps and time-bound counts per series, and (when asked)
+ * per-series and global statistics of the train rows, on typed arrays only. Time going back inside a series
+ * is a `SchemaError` naming the series and the row; a static column that changes inside a series too.
  */
 export async function scanSource(source: WindowSource, req: ScanRequest): Promise<SourceFacts> {
-  const { fn, columns, timestampColumn: tsName, maxGap, split } = req;
-  let trainRows: RowRange | undefined;
-  if (split.kind === 'none') trainRows = { start: 0, end: Infinity };
-  else if (split.kind === 'fraction') {
-    const total = source.numRows ?? (await countRows(source, columns[0]!.name));
-    trainRows = fractionRanges(split.fractions, total).train!;
-  }
-  const trainTime = split.kind === 'time' ? split.ranges.train! : undefined;
-  const timeBounds = split.kind === 'time' ? SUBSETS.filter((s) => split.ranges[s]).map((s) => [s, split.ranges[s]!] as const) : [];
-  const below = timeBounds.map(() => ({ from: 0, to: 0 })); // rows with timestamp < from / < to
+  const { fn, columns, timestampColumn: tsName, maxGap, staticColumns } = req;
+  const keys = req.keys ?? new SeriesKeys(req.seriesColumns, fn);
+  const frozen = req.frozen === true;
+  const bounds = req.timeRanges ? SUBSETS.filter((s) => req.timeRanges![s]).flatMap((s) => [req.timeRanges![s]!.from, req.timeRanges![s]!.to]) : [];
+  const train = req.trainRows;
+  const globalAccs = columns.map(() => new StatsAccumulator());
+  const states: SeriesState[] = [];
+  const units: UnitLayout[] = [];
+  const wanted = [...new Set([...req.seriesColumns, ...columns.map((c) => c.name), ...staticColumns, ...(tsName ? [tsName] : [])])];
+  const needValues = !!train || staticColumns.length > 0;
+  const state = (s: number): SeriesState => {
+    while (states.length <= s) {
+      states.push({
+        rows: 0,
+        breaks: [],
+        prevTs: NaN,
+        firstTs: NaN,
+        below: new Float64Array(bounds.length),
+        accs: columns.map(() => new StatsAccumulator()),
+        prev: new Float64Array(columns.length),
+        prevInTrain: false,
+        statics: new Float64Array(staticColumns.length).fill(NaN),
+      });
+    }
+    return states[s]!;
+  };
+  const describe = (s: number) => (keys.columns.length ? ` of series ${keys.keys[s]}` : '');
 
-  const accs = columns.map(() => new StatsAccumulator());
-  const prev = new Float64Array(columns.length);
-  const breaks: number[] = [];
-  const wanted = [...columns.map((c) => c.name), ...(tsName && !columns.some((c) => c.name === tsName) ? [tsName] : [])];
-  let g = 0;
-  let prevTs = NaN;
-  let firstTs: number | undefined;
-  let prevInTrain = false;
+  let g = 0; // global row
   const cols: NumberColumn[] = new Array(columns.length);
-
-  for await (const batch of source.open(wanted)) {
+  const statCols: NumberColumn[] = new Array(staticColumns.length);
+  for await (const { batch } of readUnits(source, wanted.length ? wanted : [columns[0]?.name ?? tsName ?? keys.columns[0]!])) {
     const n = batch.numRows;
-    for (let c = 0; c < columns.length; c++) cols[c] = numberColumn(fn, columns[c]!.name, batch.columns[columns[c]!.name], n);
+    const seriesOf = keys.columns.length ? keys.indexRows(batch, g, frozen) : null;
     const ts = tsName ? numberColumn(fn, tsName, batch.columns[tsName], n) : undefined;
+    if (needValues) {
+      for (let c = 0; c < columns.length; c++) cols[c] = numberColumn(fn, columns[c]!.name, batch.columns[columns[c]!.name], n);
+      for (let c = 0; c < staticColumns.length; c++) statCols[c] = numberColumn(fn, staticColumns[c]!, batch.columns[staticColumns[c]!], n);
+    }
+    const layout = new UnitBuilder();
     for (let i = 0; i < n; i++, g++) {
-      let isBreak = g === 0;
-      let inTrain: boolean;
+      const s = seriesOf ? seriesOf[i]! : 0;
+      const st = state(s);
+      const r = st.rows++;
+      layout.add(s, r);
+      let isBreak = r === 0;
+      let inTrain = true;
       if (ts) {
         const t = ts[i]!;
-        if (t !== t) throw new TfplError('ERR_WINDOW_SOURCE', `${fn}: timestamp column "${tsName}" is null at row ${g}; windows need a timestamp on every row`);
-        if (g === 0) firstTs = t;
+        if (t !== t) throw new SchemaError(`${fn}: timestamp column "${tsName}" is null at row ${g}${describe(s)}; windows need a timestamp on every row`, { field: tsName, row: g });
+        if (r === 0) st.firstTs = t;
         else {
-          const gap = t - prevTs;
-          if (gap < 0) throw new TfplError('ERR_WINDOW_SOURCE', `${fn}: timestamps go back in time at row ${g} (${prevTs} then ${t}); the source must yield rows in time order`);
+          const gap = t - st.prevTs;
+          if (gap < 0) {
+            throw new SchemaError(`${fn}: timestamps go back in time at row ${g}${describe(s)} (${new Date(st.prevTs).toISOString()} then ${new Date(t).toISOString()}); rows of a series must be in time order: sort the store by series, then time (materializeDataset's sortBy: [...seriesColumns, timestamp])`, { field: tsName, row: g, value: t });
+          }
           if (maxGap !== undefined && gap > maxGap) {
-            breaks.push(g);
+            st.breaks.push(r);
             isBreak = true;
           }
         }
-        prevTs = t;
-        for (let k = 0; k < timeBounds.length; k++) {
-          if (t < timeBounds[k]![1].from) below[k]!.from++;
-          if (t < timeBounds[k]![1].to) below[k]!.to++;
+        st.prevTs = t;
+        for (let k = 0; k < bounds.length; k++) if (t < bounds[k]!) st.below[k]!++;
+        if (train?.kind === 'time') inTrain = t >= train.from && t < train.to;
+      }
+      if (train?.kind === 'rows') {
+        const range = train.ranges(s);
+        inTrain = range !== undefined && r >= range.start && r < range.end;
+      }
+      if (!needValues) continue;
+      for (let c = 0; c < staticColumns.length; c++) {
+        const v = statCols[c]![i]!;
+        const was = st.statics[c]!;
+        if (r === 0) st.statics[c] = v;
+        else if (!(v === was || (v !== v && was !== was))) {
+          throw new SchemaError(`${fn}: static column "${staticColumns[c]}" changes inside a series at row ${g}${describe(s)} (${was} then ${v}); a static input must be constant per series`, { field: staticColumns[c], row: g, value: v });
         }
-        inTrain = trainTime ? t >= trainTime.from && t < trainTime.to : g >= trainRows!.start && g < trainRows!.end;
-      } else inTrain = g >= trainRows!.start && g < trainRows!.end;
+      }
+      if (!train) continue;
       for (let c = 0; c < columns.length; c++) {
         const v = cols[c]![i]!;
         if (columns[c]!.logReturn) {
-          const p = prev[c]!;
-          prev[c] = v;
-          if (inTrain && prevInTrain && !isBreak) accs[c]!.add(Math.log(v / p));
-        } else if (inTrain) accs[c]!.add(v);
+          const p = st.prev[c]!;
+          st.prev[c] = v;
+          if (inTrain && st.prevInTrain && !isBreak) {
+            const x = Math.log(v / p);
+            st.accs[c]!.add(x);
+            globalAccs[c]!.add(x);
+          }
+        } else if (inTrain) {
+          st.accs[c]!.add(v);
+          globalAccs[c]!.add(v);
+        }
       }
-      prevInTrain = inTrain;
+      st.prevInTrain = inTrain;
     }
+    units.push(layout.finish(n));
+  }
+  // Series known from an earlier pass or a preset order keep their numbers even when they have no row here.
+  if (keys.count > 0) state(keys.count - 1);
+
+  const series: SeriesFacts[] = states.map((st) => {
+    const ranges: Partial<Record<Subset, RowRange>> = {};
+    if (req.timeRanges) {
+      let k = 0;
+      for (const s of SUBSETS) {
+        if (!req.timeRanges[s]) continue;
+        ranges[s] = { start: st.below[k]!, end: st.below[k + 1]! };
+        k += 2;
+      }
+    }
+    return {
+      rows: st.rows,
+      breaks: st.breaks,
+      ranges,
+      firstTimestamp: st.firstTs,
+      lastTimestamp: st.prevTs,
+      stats: st.accs.map((a, c) => a.finish(columns[c]!.method, columns[c]!.logReturn)),
+      statics: st.statics,
+    };
+  });
+  if (g === 0 && keys.columns.length === 0) series.length = 0;
+  return { numRows: g, keys, series, units, globalStats: globalAccs.map((a, c) => a.finish(columns[c]!.method, columns[c]!.logReturn)) };
+}
+
+/** Builds a unit's layout as rows arrive: series in order of first appearance, with their first row and count. */
+class UnitBuilder {
+  #series: number[] = [];
+  #first: number[] = [];
+  #counts: number[] = [];
+  #slot = new Map<number, number>();
+  #last = -1;
+  #lastSlot = -1;
+
+  add(series: number, row: number): void {
+    if (series !== this.#last) {
+      let slot = this.#slot.get(series);
+      if (slot === undefined) {
+        slot = this.#series.length;
+        this.#slot.set(series, slot);
+        this.#series.push(series);
+        this.#first.push(row);
+        this.#counts.push(0);
+      }
+      this.#last = series;
+      this.#lastSlot = slot;
+    }
+    this.#counts[this.#lastSlot]!++;
   }
 
-  const ranges: Partial<Record<Subset, RowRange>> = {};
-  if (split.kind === 'none') ranges.train = { start: 0, end: g };
-  else if (split.kind === 'fraction') Object.assign(ranges, fractionRanges(split.fractions, g));
-  else timeBounds.forEach(([s], k) => (ranges[s] = { start: below[k]!.from, end: below[k]!.to }));
+  finish(rows: number): UnitLayout {
+    return { rows, series: Int32Array.from(this.#series), firstRow: Int32Array.from(this.#first), counts: Int32Array.from(this.#counts) };
+  }
+}
 
-  const normalization: NormalizationStats = { version: 1, columns: {} };
-  columns.forEach((c, k) => (normalization.columns[c.name] = accs[k]!.finish(c.method, c.logReturn)));
-  return { numRows: g, breaks, ranges, normalization, firstTimestamp: firstTs, lastTimestamp: tsName && g > 0 ? prevTs : undefined };
+/** Facts without reading: one series of `unitRows` rows (a source that knows its sizes, when no option needs a pass). */
+export function factsFromSizes(unitRows: readonly number[], columns: readonly { method: NormalizeMethod; logReturn: boolean }[], keys: SeriesKeys): SourceFacts {
+  const numRows = unitRows.reduce((a, b) => a + b, 0);
+  let at = 0;
+  const units = unitRows.map((rows): UnitLayout => {
+    const u = { rows, series: Int32Array.of(0), firstRow: Int32Array.of(at), counts: Int32Array.of(rows) };
+    at += rows;
+    return u;
+  });
+  const none = () => columns.map((c) => new StatsAccumulator().finish(c.method, c.logReturn));
+  const series: SeriesFacts[] = numRows > 0 ? [{ rows: numRows, breaks: [], ranges: {}, firstTimestamp: NaN, lastTimestamp: NaN, stats: none(), statics: new Float64Array(0) }] : [];
+  return { numRows, keys, series, units, globalStats: none() };
+}
+
+/** A pass that saw other rows than an earlier one: the source changed in between. */
+export function sourceChanged(fn: string, what: string): TfplError {
+  return new TfplError('ERR_WINDOW_SOURCE', `${fn}: ${what}; the source changed between passes`);
 }

@@ -30,7 +30,33 @@ export interface SplitSpec {
 export type SplitPlan =
   | { kind: 'none' }
   | { kind: 'fraction'; fractions: Partial<Record<Subset, number>> }
-  | { kind: 'time'; ranges: Partial<Record<Subset, { from: number; to: number }>> };
+  | { kind: 'time'; ranges: Partial<Record<Subset, { from: number; to: number }>> }
+  | { kind: 'walkForward'; spec: WalkForwardSpec };
+
+/**
+ * A walk-forward backtest: the last `folds` × `horizon` ms of the data are cut into `folds` consecutive test
+ * periods; fold k trains on everything before its test period minus an embargo of `gap` ms, so no training
+ * window's inputs or targets reach test time (or the `gap` before it).
+ */
+export interface WalkForwardSpec {
+  /** Number of (train, test) pairs. */
+  folds: number;
+  /** Length of each test period, ms. */
+  horizon: number;
+  /** Embargo between the end of training and the start of testing, ms. Default 0. */
+  gap?: number;
+  /** Which fold this dataset yields (0 = earliest test period). */
+  fold: number;
+  /** End of the last test period (exclusive, ms). Default: just after the latest timestamp of the source. */
+  end?: number;
+}
+
+/** The time ranges of fold `spec.fold` of a walk-forward split whose last test period ends at `end` (exclusive). */
+export function walkForwardRanges(spec: WalkForwardSpec, end: number): { train: { from: number; to: number }; test: { from: number; to: number } } {
+  const testFrom = end - (spec.folds - spec.fold) * spec.horizon;
+  const testTo = testFrom + spec.horizon;
+  return { train: { from: -Infinity, to: testFrom - (spec.gap ?? 0) }, test: { from: testFrom, to: testTo } };
+}
 
 function toMs(fn: string, where: string, value: TimeLike | undefined, open: number): number {
   if (value === undefined) return open;
@@ -43,7 +69,14 @@ function toMs(fn: string, where: string, value: TimeLike | undefined, open: numb
  * Checks a split before any I/O: all parts fractions or all time ranges, fractions summing to at most 1,
  * time ranges non-empty and not overlapping, time ranges only with a timestamp column.
  */
-export function planSplit(fn: string, spec: SplitSpec | undefined, subset: Subset, timestampColumn: string | undefined): SplitPlan {
+export function planSplit(fn: string, spec: SplitSpec | undefined, subset: Subset, timestampColumn: string | undefined, walkForward?: WalkForwardSpec): SplitPlan {
+  if (walkForward) {
+    if (spec) throw new ConfigError(`${fn}: give either split or walkForward, not both`);
+    if (!timestampColumn) throw new ConfigError(`${fn}: walkForward needs timestampColumn; received timestampColumn undefined`);
+    if (subset === 'validation') throw new ConfigError(`${fn}: subset is "validation" but a walk-forward split has only "train" and "test" parts`);
+    if (walkForward.fold >= walkForward.folds) throw new ConfigError(`${fn}: walkForward.fold must be < walkForward.folds (${walkForward.folds}); received ${walkForward.fold}`);
+    return { kind: 'walkForward', spec: walkForward };
+  }
   if (!spec) {
     if (subset !== 'train') throw new ConfigError(`${fn}: subset is ${describeValue(subset)} but no split is given; add split: { train, ${subset}, ... }`);
     return { kind: 'none' };

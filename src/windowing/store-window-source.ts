@@ -9,7 +9,7 @@ import { rowGroupStream } from '../readers/row-group-stream.js';
 import type { Column } from '../schema/columns.js';
 import { openStoreFor, type Store } from '../store/open-store.js';
 import type { StoreRef } from '../store/store-location.js';
-import type { SourceBatch, WindowSource } from './window-source.js';
+import type { UnitBatch, WindowSource } from './window-source.js';
 
 const { shardIndex: _shardIndex, shardCount: _shardCount, ...sourceShape } = readOptionsShape;
 
@@ -23,8 +23,10 @@ export type StoreWindowSourceOptions = z.input<typeof storeWindowSourceOptionsSc
 /** A store as the windowing stage's source (see `WindowSource`), with the store it reads. */
 export interface StoreWindowSource extends WindowSource {
   readonly store: Store;
-  /** Numeric columns, in store order. */
+  /** Scalar columns, in store order: numeric ones (as Float32Array/Float64Array) and strings (series ids). */
   readonly columns: string[];
+  readonly unitCount: number;
+  openUnits(columns: readonly string[], units: readonly number[]): AsyncIterable<UnitBatch>;
 }
 
 const NUMERIC = new Set(['float32', 'float64', 'timestamp', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'decimal']);
@@ -40,24 +42,12 @@ function asFloat(c: Column): Column {
   return out;
 }
 
-/** The index of the last entry of ascending `starts` that is <= `row`. */
-function lastAtOrBefore(starts: Float64Array, row: number): number {
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid]! <= row) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
-
 /**
- * A store as a `WindowSource`: every `open()` streams the requested numeric columns in store (time) order,
- * as `Float32Array`/`Float64Array`, through the batch reader (filters, decode threads, HTTP options), with
- * its own decode threads, released when the loop ends. `open(columns, fromRow)` starts at the row group
- * holding `fromRow` without reading the ones before it (with row filters, once a full pass has counted the
- * rows each row group keeps).
+ * A store as a `WindowSource`: streams the requested columns in store order through the batch reader
+ * (filters, decode threads, HTTP options), with its own decode threads, released when the loop ends. Its units
+ * are the row groups left after pruning: `openUnits` reads any of them in any order (a shard reads only its
+ * own, a shuffled epoch reads them in a random order). Numeric columns arrive as `Float32Array`/`Float64Array`,
+ * string columns (series ids) as arrays.
  *
  * @example
  * const src = await storeWindowSource('./btc-store', { workers: 1 });
@@ -74,51 +64,41 @@ export function windowSourceOf(caller: string, store: Store, o: z.output<typeof 
   checkReadRules(caller, { ...o, shardIndex: 0, shardCount: 1 });
   const filters = o.filters as FilterPredicate[];
   checkColumns(caller, store, [], { filters });
-  const columns = store.fields.filter((f) => f.codec === 'scalar' && NUMERIC.has(f.dtype)).map((f) => f.name);
+  const scalar = store.fields.filter((f) => f.codec === 'scalar');
+  const numeric = new Set(scalar.filter((f) => NUMERIC.has(f.dtype)).map((f) => f.name));
+  const columns = scalar.filter((f) => numeric.has(f.name) || f.dtype === 'string').map((f) => f.name);
   const kept = prunedRowGroups(store, { filters });
   const keptRows = kept.reduce((s, rg) => s + rg.numRows, 0);
-  // First row of every kept row group (after row filters): known from the footers without filters, else
-  // learned by the first complete pass.
-  let starts: Float64Array | null = null;
-  if (filters.length === 0) {
-    starts = new Float64Array(kept.length);
-    for (let k = 1; k < kept.length; k++) starts[k] = starts[k - 1]! + kept[k - 1]!.numRows;
-  }
   const { workers, prefetch } = threadsFor(o, keptRows);
+
+  async function* read(requested: readonly string[], units: readonly number[]): AsyncGenerator<UnitBatch> {
+    const bad = requested.find((c) => !columns.includes(c));
+    if (bad !== undefined) throw new ConfigError(`${caller}: column ${JSON.stringify(bad)} is not a scalar numeric or string column of ${store.url}; columns: ${columns.join(', ')}`);
+    const filterOnly = [...new Set(filters.map(([c]) => c))].filter((c) => !requested.includes(c));
+    const stats: ReaderStats = { rowGroupsRead: 0, rowGroupsPruned: 0, rowsDecoded: 0, bytesRead: 0 };
+    const loader = new RowGroupLoader(store, [...requested, ...filterOnly], workers, stats);
+    const unitOf = new Map(kept.map((rg, u) => [rg, u]));
+    try {
+      for await (const { rowGroup, batch } of rowGroupStream(loader, units.map((u) => kept[u]!)[Symbol.iterator](), prefetch, filters, requested)) {
+        const out: Record<string, Column> = {};
+        for (const c of requested) out[c] = numeric.has(c) ? asFloat(batch.columns[c]!) : batch.columns[c]!;
+        yield { unit: unitOf.get(rowGroup)!, batch: { numRows: batch.numRows, columns: out } };
+      }
+    } finally {
+      await loader.close();
+    }
+  }
+
+  const all = kept.map((_, u) => u);
   return {
     store,
     columns,
     numRows: filters.length === 0 ? keptRows : undefined,
-    async *open(requested, fromRow = 0): AsyncGenerator<SourceBatch> {
-      const bad = requested.find((c) => !columns.includes(c));
-      if (bad !== undefined) throw new ConfigError(`${caller}: column ${JSON.stringify(bad)} is not a numeric column of ${store.url}; numeric columns: ${columns.join(', ')}`);
-      const first = starts && fromRow > 0 && kept.length > 0 ? lastAtOrBefore(starts, fromRow) : 0;
-      const filterOnly = [...new Set(filters.map(([c]) => c))].filter((c) => !requested.includes(c));
-      const stats: ReaderStats = { rowGroupsRead: 0, rowGroupsPruned: 0, rowsDecoded: 0, bytesRead: 0 };
-      const loader = new RowGroupLoader(store, [...requested, ...filterOnly], workers, stats);
-      const counts = starts === null && first === 0 ? new Float64Array(kept.length) : null;
-      let row = first === 0 ? 0 : starts![first]!;
-      let k = first;
-      let leading = true;
-      try {
-        for await (const { batch } of rowGroupStream(loader, kept.slice(first)[Symbol.iterator](), prefetch, filters, requested)) {
-          if (counts) counts[k] = batch.numRows;
-          k++;
-          if (batch.numRows === 0) continue;
-          const out: Record<string, Column> = {};
-          for (const c of requested) out[c] = asFloat(batch.columns[c]!);
-          yield leading && row > 0 ? { numRows: batch.numRows, columns: out, startRow: row } : { numRows: batch.numRows, columns: out };
-          leading = false;
-          row += batch.numRows;
-        }
-        if (counts && k === kept.length) {
-          const s = new Float64Array(kept.length);
-          for (let j = 1; j < kept.length; j++) s[j] = s[j - 1]! + counts[j - 1]!;
-          starts = s;
-        }
-      } finally {
-        await loader.close();
-      }
+    unitCount: kept.length,
+    unitRows: filters.length === 0 ? kept.map((rg) => rg.numRows) : undefined,
+    async *open(requested) {
+      for await (const { batch } of read(requested, all)) yield batch;
     },
+    openUnits: read,
   };
 }

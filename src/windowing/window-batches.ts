@@ -1,109 +1,301 @@
-import { TfplError } from '../errors.js';
-import { createPrng } from './prng.js';
+import { type BalancedSampling, EpochWindows, type SeriesShare } from './epoch-plan.js';
+import { createPrng, type Prng } from './prng.js';
 import { WindowShuffleBuffer } from './shuffle-buffer.js';
-import { WindowAssembler, type AssemblerConfig } from './window-assembler.js';
-import type { WindowSource } from './window-source.js';
+import { sourceChanged, type SourceFacts } from './source-scan.js';
+import { type AssemblerConfig, UnitAssembler, WorkBuffer } from './unit-assembler.js';
+import { readUnits, type WindowSource } from './window-source.js';
+import { type WindowBatch, type WindowExtras, WindowWriter } from './window-writer.js';
+
+/** How an epoch mixes windows. */
+export type ShuffleMode =
+  | { kind: 'none' }
+  /** Units (row groups) in a seeded random order, windows drawn at random from `units` units held at once. */
+  | { kind: 'units'; units: number }
+  /** For sources without random access: a bounded buffer of `size` windows (tf.data's shuffle). */
+  | { kind: 'buffer'; size: number };
 
 /** Everything one epoch of batches needs; fixed per dataset. */
 export interface BatchPlan {
   source: WindowSource;
+  facts: SourceFacts;
   assembler: AssemblerConfig;
+  /** Per series: the windows this dataset yields (its part and shard), or null. */
+  shares: readonly (SeriesShare | null)[];
+  balanced: BalancedSampling | null;
+  extras: WindowExtras;
+  /** Columns read from the source: features, targets, series ids, the timestamp for calendar features. */
+  readColumns: readonly string[];
   batchSize: number;
   dropRemainder: boolean;
-  /** Windows in one epoch (from the first pass); fixes every batch's size before it is filled. */
-  totalWindows: number;
-  /** Shuffle buffer capacity in windows, or 0 for time order. */
-  shuffleBufferSize: number;
+  shuffle: ShuffleMode;
 }
 
-/** One batch as plain arrays: `size` windows, xs = [size, windowSize, features], ys = [size, horizon, targets]. */
-export interface WindowBatch {
-  size: number;
-  xs: Float32Array;
-  ys: Float32Array;
+/** Windows of one epoch, in the order batches take them, plus the unit each came from (for shuffleQuality). */
+export interface EpochOrder {
+  windows: EpochWindows;
+  /** Units read, in order, and whether each is read for its own windows (else for the rows it lends). */
+  reads: { unit: number; target: boolean }[];
+}
+
+/** The units an epoch reads, in order: in source order, or (shuffled) each target unit after its lookback. */
+export function epochReads(plan: BatchPlan, ew: EpochWindows, rng: Prng | null): { unit: number; target: boolean }[] {
+  const targets: number[] = [];
+  for (let u = 0; u < ew.unitWindows.length; u++) if (ew.unitWindows[u]! > 0) targets.push(u);
+  if (rng && plan.shuffle.kind === 'units') {
+    return stratifiedOrder(plan.facts, targets, plan.shuffle.units, rng).flatMap((t) => [...Array.from({ length: t - ew.lookback[t]! }, (_, k) => ({ unit: ew.lookback[t]! + k, target: false })), { unit: t, target: true }]);
+  }
+  // In source order: every unit from the first one a target needs, skipping runs that no target needs.
+  const needed = new Uint8Array(ew.unitWindows.length);
+  for (const t of targets) for (let u = ew.lookback[t]!; u <= t; u++) needed[u] = 1;
+  const reads: { unit: number; target: boolean }[] = [];
+  for (let u = 0; u < needed.length; u++) if (needed[u]) reads.push({ unit: u, target: ew.unitWindows[u]! > 0 });
+  return reads;
 }
 
 /**
- * One epoch of batches. With `reuseBuffers` every full batch is written into the same two Float32Arrays:
- * only for a consumer that copies a batch out before asking for the next (the wasm backend copies into
- * its memory when a tensor is made; the cpu backend keeps the array, so it needs fresh ones).
- * The first `skipBatches` batches are replayed without being materialised: windows are still read (and
- * shuffled with the same random draws) but never copied out, so resuming costs source reads only.
+ * A seeded order of the target units in which every run of `strata` consecutive units holds one unit of each
+ * stretch of the time range (units ranked by their mean position inside their series, cut into `strata`
+ * equal stretches): a pool of that many units then always spans the whole range, so every batch, the first
+ * ones included, mixes old and recent windows. A plain permutation leaves that to luck when units are few.
+ */
+function stratifiedOrder(facts: SourceFacts, targets: number[], strata: number, rng: Prng): number[] {
+  const position = (u: number): number => {
+    const layout = facts.units[u]!;
+    let sum = 0;
+    for (let p = 0; p < layout.series.length; p++) sum += (layout.firstRow[p]! + layout.counts[p]! / 2) / facts.series[layout.series[p]!]!.rows;
+    return layout.series.length ? sum / layout.series.length : 0;
+  };
+  const ranked = targets.map((u) => ({ u, at: position(u) })).sort((a, b) => a.at - b.at || a.u - b.u);
+  const k = Math.min(strata, ranked.length);
+  const stretches: number[][] = Array.from({ length: k }, () => []);
+  ranked.forEach(({ u }, i) => stretches[Math.floor((i * k) / ranked.length)]!.push(u));
+  for (const st of stretches) shuffleInPlace(st, rng);
+  const order: number[] = [];
+  const turn = Array.from({ length: k }, (_, i) => i);
+  for (let round = 0; order.length < ranked.length; round++) {
+    shuffleInPlace(turn, rng);
+    for (const s of turn) if (round < stretches[s]!.length) order.push(stretches[s]![round]!);
+  }
+  return order;
+}
+
+function shuffleInPlace<T>(xs: T[], rng: Prng): void {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = rng.nextInt(i + 1);
+    [xs[i], xs[j]] = [xs[j]!, xs[i]!];
+  }
+}
+
+/**
+ * Every window of this epoch that completes in `unit`, in order (series by series as they appear in the unit,
+ * then by start): `visit(p, start, series)` once per draw. `availableFrom(p)` is the first series row the
+ * assembler holds right for present series p: windows starting earlier are not asked for.
+ */
+export function forEachWindowIn(plan: BatchPlan, ew: EpochWindows, unit: number, availableFrom: (p: number) => number, visit: (p: number, start: number, series: number) => void): void {
+  const layout = plan.facts.units[unit]!;
+  const { span } = plan.assembler.geom;
+  for (let p = 0; p < layout.series.length; p++) {
+    const s = layout.series[p]!;
+    const share = plan.shares[s];
+    if (!share) continue;
+    const first = layout.firstRow[p]!;
+    const lo = Math.max(first - span + 1, availableFrom(p));
+    const hi = first + layout.counts[p]! - span;
+    share.windows.forEachStart(lo, hi, (start, ordinal) => {
+      for (let d = ew.draws(s, ordinal); d > 0; d--) visit(p, start, s);
+    });
+  }
+}
+
+/** Fills batches window by window: sizes fixed from the epoch's total, skipped batches never materialised. */
+class BatchFiller {
+  readonly toEmit: number;
+  emitted = 0;
+  #fill = 0;
+  #index = 0;
+  #batch: WindowBatch | null = null;
+  readonly #plan: BatchPlan;
+  readonly #writer: WindowWriter;
+  readonly #skip: number;
+  readonly #reuse: boolean;
+
+  constructor(plan: BatchPlan, writer: WindowWriter, total: number, skip: number, reuse: boolean) {
+    this.#plan = plan;
+    this.#writer = writer;
+    this.#skip = skip;
+    this.#reuse = reuse;
+    this.toEmit = plan.dropRemainder ? Math.floor(total / plan.batchSize) * plan.batchSize : total;
+    this.#open();
+  }
+
+  get done(): boolean {
+    return this.emitted >= this.toEmit;
+  }
+
+  /** The batch being filled and its next slot (null while replaying skipped batches). */
+  get target(): WindowBatch | null {
+    return this.#batch;
+  }
+
+  get slot(): number {
+    return this.#fill;
+  }
+
+  #sizeOf(k: number): number {
+    return Math.min(this.#plan.batchSize, this.toEmit - k * this.#plan.batchSize);
+  }
+
+  #open(): void {
+    if (this.emitted >= this.toEmit) return;
+    if (this.#index < this.#skip) {
+      this.#batch = null;
+      return;
+    }
+    const n = this.#sizeOf(this.#index);
+    // Allocating (and zeroing) arrays per batch was the largest self time of an epoch on wasm.
+    if (this.#reuse && this.#batch !== null && this.#batch.size === n) return;
+    this.#batch = this.#writer.allocate(n);
+  }
+
+  /** Counts the window just written to `slot` (or skipped); returns the batch it completed, if any. */
+  advance(): WindowBatch | null {
+    this.#fill++;
+    this.emitted++;
+    if (this.#fill < this.#sizeOf(this.#index)) return null;
+    const done = this.#batch;
+    this.#index++;
+    this.#fill = 0;
+    this.#open();
+    return done;
+  }
+}
+
+/** A unit held in the shuffle pool: its rows, and the windows not yet drawn (work row, series). */
+interface Resident {
+  work: WorkBuffer;
+  rows: Int32Array;
+  series: Int32Array;
+  left: number;
+}
+
+/**
+ * One epoch of batches. Units are read in source order (no shuffle) or in a seeded random order, each after
+ * the units that lend it the rows its first windows need; windows are then drawn at random from several
+ * units at once, so a batch mixes windows from across the whole time range and of every series. With
+ * `reuseBuffers`, full batches are written into the same arrays (only for a consumer that copies a batch out
+ * before asking for the next: the wasm backend does, the cpu backend keeps the array). The first
+ * `skipBatches` batches are replayed without being materialised: units are read and random draws repeated,
+ * so resuming gives the same next batch.
  *
  * @example
- * for await (const b of windowBatches(plan, seed, 0)) console.log(b.size, b.xs.length);
+ * for await (const b of windowBatches(plan, epochSeed, 0)) console.log(b.size, b.xs.length);
  */
 export async function* windowBatches(plan: BatchPlan, epochSeed: number, skipBatches: number, reuseBuffers = false): AsyncGenerator<WindowBatch> {
-  const { batchSize, totalWindows } = plan;
-  const asm = new WindowAssembler(plan.assembler);
-  const ff = asm.featureFloats;
-  const tf = asm.targetFloats;
-  const toEmit = plan.dropRemainder ? Math.floor(totalWindows / batchSize) * batchSize : totalWindows;
-  if (toEmit === 0) return;
-  const buf = plan.shuffleBufferSize > 0 ? new WindowShuffleBuffer(plan.shuffleBufferSize, ff, tf, createPrng(epochSeed)) : null;
+  const { facts, assembler: config } = plan;
+  const fn = config.fn;
+  const ew = new EpochWindows(facts, config.geom, plan.shares, plan.balanced, epochSeed);
+  const asm = new UnitAssembler(config);
+  const writer = new WindowWriter(config.geom, asm.width, config.featureIdx, config.targetIdx, plan.extras);
+  const filler = new BatchFiller(plan, writer, ew.total, skipBatches, reuseBuffers);
+  if (filler.toEmit === 0) return;
+  const rng = plan.shuffle.kind === 'none' ? null : createPrng(epochSeed);
+  const reads = epochReads(plan, ew, rng);
+  const withTs = config.timestampColumn !== undefined;
 
-  let emitted = 0; // windows placed in batches (or skipped)
-  let fill = 0; // windows in the current batch
-  let batchIndex = 0;
-  let xs: Float32Array | null = null;
-  let ys: Float32Array | null = null;
-  const sizeOf = (k: number) => Math.min(batchSize, toEmit - k * batchSize);
-  const open = () => {
-    if (batchIndex >= skipBatches) {
-      const n = sizeOf(batchIndex);
-      // Allocating (and zeroing) two arrays per batch was the largest self time of an epoch on wasm.
-      if (reuseBuffers && xs !== null && (xs as Float32Array).length === n * ff) return;
-      xs = new Float32Array(n * ff);
-      ys = new Float32Array(n * tf);
-    } else xs = ys = null;
+  /** Every window completing in the unit just assembled, as (work row, series), once per draw. */
+  const stage = (unit: number, { blockRow, localStart, validFrom }: { blockRow: Int32Array; localStart: Int32Array; validFrom: Int32Array }, out: { rows: number[]; series: number[] }) => {
+    forEachWindowIn(plan, ew, unit, (p) => validFrom[p]!, (p, start, s) => {
+      out.rows.push(blockRow[p]! - localStart[p]! + start);
+      out.series.push(s);
+    });
   };
-  open();
 
-  const reader = plan.source.open(plan.assembler.columns.concat(plan.assembler.timestampColumn ? [plan.assembler.timestampColumn] : []), asm.firstRow);
-  let seen = 0;
-  outer: for await (const batch of reader) {
-    asm.setBatch(batch);
-    while (asm.advance()) {
-      seen++;
-      if (buf) {
-        if (buf.full) {
-          buf.popRandomInto(xs, fill * ff, ys, fill * tf);
-          fill++;
-          emitted++;
+  let rowOffset = 0;
+  let next = 0;
+  const units = readUnits(plan.source, plan.readColumns, reads.map((r) => r.unit));
+
+  if (plan.shuffle.kind !== 'units') {
+    const work = new WorkBuffer(asm.width, withTs);
+    const buf = plan.shuffle.kind === 'buffer' ? new WindowShuffleBuffer(plan.shuffle.size, writer, rng!) : null;
+    const staged = { rows: [] as number[], series: [] as number[] };
+    outer: for await (const { unit, batch } of units) {
+      const read = reads[next++];
+      if (!read || read.unit !== unit) throw sourceChanged(fn, `the source delivered unit ${unit} where unit ${read?.unit ?? '(none)'} was asked for`);
+      const blocks = asm.assemble(batch, facts.units[unit]!, work, rowOffset);
+      rowOffset += batch.numRows;
+      if (!read.target) continue;
+      staged.rows.length = staged.series.length = 0;
+      stage(unit, blocks, staged);
+      for (let i = 0; i < staged.rows.length; i++) {
+        if (filler.emitted >= filler.toEmit) break outer;
+        if (buf) {
+          if (buf.full) {
+            buf.popRandomInto(filler.target, filler.slot);
+            const done = filler.advance();
+            if (done) yield done;
+          }
+          writer.write(work, staged.rows[i]!, staged.series[i]!, buf.windows, buf.pushSlot());
+        } else {
+          if (filler.target) writer.write(work, staged.rows[i]!, staged.series[i]!, filler.target, filler.slot);
+          const done = filler.advance();
+          if (done) yield done;
         }
-        const slot = buf.pushSlot();
-        asm.writeWindow(buf.xs, slot * ff, buf.ys, slot * tf);
-      } else {
-        if (xs !== null) asm.writeWindow(xs, fill * ff, ys!, fill * tf);
-        fill++;
-        emitted++;
-      }
-      if (fill === sizeOf(batchIndex)) {
-        if (xs !== null) yield { size: fill, xs, ys: ys! };
-        batchIndex++;
-        fill = 0;
-        if (emitted === toEmit) break outer;
-        open();
       }
     }
-    if (asm.finished) break;
-  }
-  if (seen > totalWindows) {
-    throw new TfplError('ERR_WINDOW_SOURCE', `${plan.assembler.fn}: the source yielded ${seen} windows, the first pass counted ${totalWindows}; the source changed between passes`);
-  }
-  while (buf && buf.size > 0 && emitted < toEmit) {
-    buf.popRandomInto(xs, fill * ff, ys, fill * tf);
-    fill++;
-    emitted++;
-    if (fill === sizeOf(batchIndex)) {
-      if (xs !== null) yield { size: fill, xs, ys: ys! };
-      batchIndex++;
-      fill = 0;
-      if (emitted < toEmit) open();
+    while (buf && buf.size > 0 && !filler.done) {
+      buf.popRandomInto(filler.target, filler.slot);
+      const done = filler.advance();
+      if (done) yield done;
     }
+  } else {
+    // Shuffled by units: up to `units` units resident, windows drawn uniformly from all of them.
+    const cap = plan.shuffle.units;
+    const residents: Resident[] = [];
+    const spare: WorkBuffer[] = [];
+    let pooled = 0;
+    let lendWork: WorkBuffer | null = null;
+    const draw = function* (): Generator<WindowBatch> {
+      let r = rng!.nextInt(pooled);
+      let k = 0;
+      while (r >= residents[k]!.left) r -= residents[k++]!.left;
+      const res = residents[k]!;
+      const last = --res.left;
+      pooled--;
+      if (filler.target) writer.write(res.work, res.rows[r]!, res.series[r]!, filler.target, filler.slot);
+      res.rows[r] = res.rows[last]!;
+      res.series[r] = res.series[last]!;
+      if (res.left === 0) {
+        spare.push(res.work);
+        residents.splice(k, 1);
+      }
+      const done = filler.advance();
+      if (done) yield done;
+    };
+    for await (const { unit, batch } of units) {
+      const read = reads[next++];
+      if (!read || read.unit !== unit) throw sourceChanged(fn, `the source delivered unit ${unit} where unit ${read?.unit ?? '(none)'} was asked for`);
+      if (!read.target) {
+        // Lends its rows to the next target unit: only the carries matter.
+        lendWork ??= new WorkBuffer(asm.width, withTs);
+        asm.assemble(batch, facts.units[unit]!, lendWork, rowOffset);
+        continue;
+      }
+      while (residents.length >= cap && !filler.done) yield* draw();
+      if (filler.done) break;
+      const work = spare.pop() ?? new WorkBuffer(asm.width, withTs);
+      const blocks = asm.assemble(batch, facts.units[unit]!, work, rowOffset);
+      const staged = { rows: [] as number[], series: [] as number[] };
+      stage(unit, blocks, staged);
+      if (staged.rows.length > 0) {
+        residents.push({ work, rows: Int32Array.from(staged.rows), series: Int32Array.from(staged.series), left: staged.rows.length });
+        pooled += staged.rows.length;
+      } else spare.push(work);
+    }
+    while (pooled > 0 && !filler.done) yield* draw();
   }
-  if (emitted < toEmit && fill > 0 && xs !== null) {
-    // Fewer windows than counted (the source shrank): hand out what there is rather than zeros.
-    yield { size: fill, xs: (xs as Float32Array).slice(0, fill * ff), ys: (ys as unknown as Float32Array).slice(0, fill * tf) };
+
+  if (filler.emitted < filler.toEmit) {
+    // Every unit matched the first pass, so a window short means the rows it needs were not read.
+    throw sourceChanged(fn, `the epoch produced ${filler.emitted} windows where the first pass counted ${filler.toEmit}`);
   }
 }

@@ -1,19 +1,19 @@
 import { ConfigError, describeValue } from '../errors.js';
 import type { ColumnBatch, NumericColumn } from '../schema/columns.js';
 
-/** A run of rows from a `WindowSource`; `startRow` says where it starts when it does not follow the previous one. */
-export interface SourceBatch extends ColumnBatch {
-  /**
-   * Set only by a source that skipped rows before the `fromRow` it was given: the index of this (first) batch's
-   * first row in the whole source. Omitted, the batch follows the previous one (the first starts at row 0).
-   */
-  readonly startRow?: number;
+/** The rows of one unit of a source (a Parquet row group, a chunk of arrays), tagged with the unit. */
+export interface UnitBatch {
+  unit: number;
+  batch: ColumnBatch;
 }
 
 /**
- * What the windowing stage reads: numeric columns in time order, in runs of rows (`ColumnBatch`es, e.g.
+ * What the windowing stage reads: columns in time order (per series), in runs of rows (`ColumnBatch`es, e.g.
  * one per Parquet row group). Every `open()` restarts, so a dataset built on it can be iterated for many
- * epochs. `storeWindowSource` (a store through the batch reader) and `columnsSource` (arrays) implement it.
+ * epochs. A source made of units (row groups, chunks) may also read any units in any order
+ * (`openUnits`): then shards skip the units they do not need and `shuffle` reads units in a random order;
+ * without it, shuffling uses a bounded buffer of windows. `storeWindowSource` (a store through the batch
+ * reader) and `columnsSource` (arrays) implement both.
  *
  * @example
  * const source: WindowSource = columnsSource({ close: new Float64Array([1, 2, 3]) });
@@ -25,11 +25,16 @@ export interface WindowSource {
   /** Total rows when known without reading (e.g. from Parquet footers); saves a counting pass. */
   readonly numRows?: number;
   /**
-   * Rows in time order, from row 0 or, when the source can skip ahead cheaply, from at most `fromRow` (the
-   * first batch then carries its `startRow`; a source that cannot skip ignores `fromRow`). `columns` names the
-   * columns the caller needs; a source may deliver more. Breaking out of the loop must release resources.
+   * Every row, in order: `columns` names the columns the caller needs (a source may deliver more). Breaking
+   * out of the loop must release the underlying resources.
    */
-  open(columns: readonly string[], fromRow?: number): AsyncIterable<SourceBatch>;
+  open(columns: readonly string[]): AsyncIterable<ColumnBatch>;
+  /** How many units the source has (with `openUnits`). */
+  readonly unitCount?: number;
+  /** Rows per unit when known without reading (no row filters); saves a pass. */
+  readonly unitRows?: readonly number[];
+  /** The given units, in the given order (a unit may repeat), each as one batch; an empty unit may be skipped. */
+  openUnits?(columns: readonly string[], units: readonly number[]): AsyncIterable<UnitBatch>;
 }
 
 /** Whether `x` has the shape of a `WindowSource` (a store location has `list()` instead of `columns`). */
@@ -37,53 +42,84 @@ export function isWindowSource(x: unknown): x is WindowSource {
   return typeof x === 'object' && x !== null && typeof (x as WindowSource).open === 'function' && Array.isArray((x as WindowSource).columns);
 }
 
+/**
+ * The units `units` of a source (default: all, in order) as unit batches: through `openUnits` when the source
+ * has units; else each batch of `open()` is a unit, read in order, and the ones not asked for (an increasing
+ * list) are passed over.
+ */
+export async function* readUnits(source: WindowSource, columns: readonly string[], units?: readonly number[]): AsyncGenerator<UnitBatch> {
+  if (source.openUnits && source.unitCount !== undefined) {
+    yield* source.openUnits(columns, units ?? Array.from({ length: source.unitCount }, (_, u) => u));
+    return;
+  }
+  let unit = 0;
+  let next = 0;
+  for await (const batch of source.open(columns)) {
+    const u = unit++;
+    if (units) {
+      if (next >= units.length) return;
+      if (units[next] !== u) continue;
+      next++;
+    }
+    yield { unit: u, batch };
+  }
+}
+
 /** Options of `columnsSource`. */
 export interface ColumnsSourceOptions {
   /**
-   * Rows per yielded `ColumnBatch` (subarray views, no copy). Default: all rows in one batch. Small values
-   * mimic many row groups, so windows cross batch boundaries.
+   * Rows per unit (subarray views, no copy). Default: all rows in one unit. Small values mimic many row
+   * groups, so windows cross unit boundaries, and give a shuffle units to reorder.
    */
   chunkRows?: number;
 }
 
 /**
- * An in-memory `WindowSource` over equal-length typed arrays (or number arrays), optionally cut into
- * chunks of `chunkRows` rows.
+ * An in-memory `WindowSource` over equal-length typed arrays (numbers) or arrays (strings, for series ids),
+ * cut into units of `chunkRows` rows.
  *
  * @example
  * const src = columnsSource({ t: Float64Array.from([0, 1, 2]), x: new Float32Array([1, 2, 3]) }, { chunkRows: 2 });
  */
-export function columnsSource(columns: Record<string, NumericColumn | readonly number[]>, options: ColumnsSourceOptions = {}): WindowSource {
+export function columnsSource(columns: Record<string, NumericColumn | readonly number[] | readonly string[]>, options: ColumnsSourceOptions = {}): WindowSource {
   const names = Object.keys(columns);
-  const typed: Record<string, NumericColumn> = {};
+  const data: Record<string, NumericColumn | string[]> = {};
   let numRows = -1;
   for (const name of names) {
-    const values = columns[name];
-    const col: NumericColumn = ArrayBuffer.isView(values) ? (values as NumericColumn) : Float64Array.from(values as readonly number[]);
+    const values = columns[name]!;
+    const col = ArrayBuffer.isView(values) ? (values as NumericColumn) : values.length > 0 && typeof values[0] === 'string' ? [...(values as readonly string[])] : Float64Array.from(values as readonly number[]);
     if (numRows >= 0 && col.length !== numRows) {
       throw new ConfigError(`columnsSource: column "${name}" has ${col.length} rows but "${names[0]}" has ${numRows}; all columns must have the same length`);
     }
     numRows = col.length;
-    typed[name] = col;
+    data[name] = col;
   }
   if (numRows < 0) numRows = 0;
   const chunk = options.chunkRows ?? Math.max(numRows, 1);
   if (!Number.isInteger(chunk) || chunk < 1) {
     throw new ConfigError(`columnsSource: chunkRows must be an integer >= 1; received ${describeValue(options.chunkRows)}`);
   }
+  const unitCount = Math.ceil(numRows / chunk);
+  const unitBatch = (wanted: readonly string[], u: number): ColumnBatch => {
+    const start = u * chunk;
+    const end = Math.min(numRows, start + chunk);
+    const batch: ColumnBatch = { numRows: end - start, columns: {} };
+    for (const name of wanted) {
+      const c = data[name];
+      if (c) batch.columns[name] = Array.isArray(c) ? c.slice(start, end) : (c as NumericColumn).subarray(start, end);
+    }
+    return batch;
+  };
   return {
     columns: names,
     numRows,
-    async *open(wanted: readonly string[], fromRow = 0) {
-      // Chunks before the one holding fromRow are skipped, as a store skips row groups.
-      const first = Math.min(Math.floor(Math.max(0, fromRow) / chunk) * chunk, numRows);
-      for (let start = first; start < numRows; start += chunk) {
-        const end = Math.min(numRows, start + chunk);
-        const batch: { numRows: number; columns: ColumnBatch['columns']; startRow?: number } = { numRows: end - start, columns: {} };
-        if (start === first && first > 0) batch.startRow = start;
-        for (const name of wanted) if (typed[name]) batch.columns[name] = typed[name].subarray(start, end);
-        yield batch;
-      }
+    unitCount,
+    unitRows: Array.from({ length: unitCount }, (_, u) => Math.min(chunk, numRows - u * chunk)),
+    async *open(wanted) {
+      for (let u = 0; u < unitCount; u++) yield unitBatch(wanted, u);
+    },
+    async *openUnits(wanted, units) {
+      for (const u of units) yield { unit: u, batch: unitBatch(wanted, u) };
     },
   };
 }

@@ -12,8 +12,11 @@ import { DTYPES, FLOAT32_MAX, INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN, TENSOR
 import { type FieldSpec, type Unischema, type UnischemaField, defineSchema } from '../../src/schema/unischema.js';
 import { compileRowValidator, validateColumns } from '../../src/schema/validate.js';
 import type { Column } from '../../src/schema/columns.js';
-import { WindowAssembler } from '../../src/windowing/window-assembler.js';
-import { countWindows, windowGeometry } from '../../src/windowing/window-plan.js';
+import { scanSource } from '../../src/windowing/source-scan.js';
+import { SeriesKeys } from '../../src/windowing/series-keys.js';
+import { type BatchPlan, windowBatches } from '../../src/windowing/window-batches.js';
+import { SeriesWindows, windowGeometry } from '../../src/windowing/window-plan.js';
+import { columnsSource } from '../../src/windowing/window-source.js';
 import { reliabilityCounts } from './counts.js';
 import { crashRows } from './fixtures/crash-rows.js';
 
@@ -28,7 +31,7 @@ const params = (seed: number) => ({ seed, numRuns: RUNS, endOnFailure: true });
 describe('reliability: properties', function () {
   this.timeout(60_000);
 
-  describe('windowing (WindowAssembler and the closed-form window count)', () => {
+  describe('windowing (the unit assembler and the closed-form window count)', () => {
     /** Rows with timestamps 1 apart except for random gaps; x = row index, p = a positive series for log returns. */
     const seriesArb = fc.record({
       n: fc.integer({ min: 0, max: 120 }),
@@ -45,7 +48,8 @@ describe('reliability: properties', function () {
 
     type Case = { n: number; windowSize: number; horizon: number; stride: number; samplingRate: number; lead: 0 | 1; maxGap?: number; gaps: number[]; chunkRows: number; rangeCut: [number, number] };
 
-    function run(c: Case) {
+    /** Every window the window stage builds for case c (over chunks of c.chunkRows rows), with its start row. */
+    async function run(c: Case) {
       const t = new Float64Array(c.n);
       for (let i = 1; i < c.n; i++) t[i] = t[i - 1]! + c.gaps[i]!;
       const x = Float64Array.from({ length: c.n }, (_, i) => i);
@@ -54,39 +58,33 @@ describe('reliability: properties', function () {
       const range = { start: Math.min(c.n, c.rangeCut[0]), end: Math.max(Math.min(c.n, c.rangeCut[0]), c.n - c.rangeCut[1]) };
       const breaks: number[] = [];
       if (c.maxGap !== undefined) for (let i = 1; i < c.n; i++) if (t[i]! - t[i - 1]! > c.maxGap) breaks.push(i);
-      const asm = new WindowAssembler({
-        fn: 'property',
-        geom,
-        columns: ['x', 'p'],
-        logReturn: Uint8Array.from([0, c.lead]),
-        offset: new Float64Array(2),
-        scale: Float64Array.from([1, 1]),
-        featureIdx: Int32Array.from([0]),
-        targetIdx: Int32Array.from([0]),
-        timestampColumn: c.maxGap !== undefined ? 't' : undefined,
-        maxGap: c.maxGap,
-        range,
-      });
+      const source = columnsSource({ t, x, p }, { chunkRows: c.chunkRows });
+      const keys = new SeriesKeys([], 'property');
+      const facts = await scanSource(source, { fn: 'property', seriesColumns: [], columns: [], staticColumns: [], timestampColumn: c.maxGap !== undefined ? 't' : undefined, maxGap: c.maxGap, keys });
+      const series = new SeriesWindows(geom, range, facts.series[0]?.breaks ?? []);
+      const plan: BatchPlan = {
+        source,
+        facts,
+        assembler: { fn: 'property', geom, columns: ['x', 'p'], logReturn: Uint8Array.from([0, c.lead]), offset: new Float64Array(2), scale: Float64Array.from([1, 1]), featureIdx: Int32Array.from([0]), targetIdx: Int32Array.from([0]), keys: null },
+        shares: [series.count > 0 ? { windows: series, lo: 0, hi: series.count } : null],
+        balanced: null,
+        extras: { series: false, statics: null, staticCount: 0, calendar: false },
+        readColumns: ['x', 'p'],
+        batchSize: 1,
+        dropRemainder: false,
+        shuffle: { kind: 'none' },
+      };
       const windows: { start: number; xs: number[]; ys: number[] }[] = [];
-      const xs = new Float32Array(asm.featureFloats);
-      const ys = new Float32Array(asm.targetFloats);
-      for (let at = 0; at < c.n; at += c.chunkRows) {
-        const end = Math.min(c.n, at + c.chunkRows);
-        asm.setBatch({ numRows: end - at, columns: { t: t.subarray(at, end), x: x.subarray(at, end), p: p.subarray(at, end) } });
-        while (asm.advance()) {
-          asm.writeWindow(xs, 0, ys, 0);
-          windows.push({ start: asm.windowStart, xs: [...xs], ys: [...ys] });
-        }
-        if (asm.finished) break;
-      }
-      return { t, geom, range, breaks, windows, count: countWindows(geom, range, breaks) };
+      for await (const b of windowBatches(plan, 0, 0)) windows.push({ start: b.xs[0]!, xs: [...b.xs], ys: [...b.ys] });
+      return { t, geom, range, breaks, windows, count: series.count, scannedBreaks: facts.series[0]?.breaks ?? [] };
     }
 
-    it('the number of windows is the closed-form count, and without gaps the Keras formula', () => {
-      fc.assert(
-        fc.property(seriesArb, (c) => {
-          const r = run(c);
+    it('the number of windows is the closed-form count, and without gaps the Keras formula', async () => {
+      await fc.assert(
+        fc.asyncProperty(seriesArb, async (c) => {
+          const r = await run(c);
           expect(r.windows.length).to.equal(r.count);
+          expect(r.scannedBreaks).to.deep.equal(r.breaks);
           if (r.breaks.length === 0) {
             const usable = r.range.end - r.range.start - c.lead;
             const keras = usable >= r.geom.span ? Math.floor((usable - r.geom.span) / c.stride) + 1 : 0;
@@ -98,10 +96,10 @@ describe('reliability: properties', function () {
       reliabilityCounts.add('properties.cases', RUNS);
     });
 
-    it('no window spans a gap larger than maxGap (from its lead row to its last target)', () => {
-      fc.assert(
-        fc.property(seriesArb.filter((c) => c.maxGap !== undefined), (c) => {
-          const r = run(c);
+    it('no window spans a gap larger than maxGap (from its lead row to its last target)', async () => {
+      await fc.assert(
+        fc.asyncProperty(seriesArb.filter((c) => c.maxGap !== undefined), async (c) => {
+          const r = await run(c);
           for (const w of r.windows) {
             for (let i = w.start - c.lead + 1; i < w.start + r.geom.span; i++) expect(r.t[i]! - r.t[i - 1]!, `window at ${w.start}, rows ${i - 1}..${i}`).to.be.at.most(c.maxGap!);
           }
@@ -118,10 +116,10 @@ describe('reliability: properties', function () {
       reliabilityCounts.add('properties.cases', RUNS);
     });
 
-    it("every input is its window's row and every target lies in the window's horizon", () => {
-      fc.assert(
-        fc.property(seriesArb, (c) => {
-          const r = run(c);
+    it("every input is its window's row and every target lies in the window's horizon", async () => {
+      await fc.assert(
+        fc.asyncProperty(seriesArb, async (c) => {
+          const r = await run(c);
           for (const w of r.windows) {
             expect(w.start).to.be.at.least(r.range.start + c.lead);
             expect(w.xs).to.deep.equal(Array.from({ length: c.windowSize }, (_, k) => w.start + k * c.samplingRate));

@@ -306,8 +306,9 @@ describe('windowing/makeTfDataset', () => {
   it('shuffles windows deterministically for a seed, differently per epoch, keeping every window once', async () => {
     const s = series(200);
     const o: MakeTfDatasetOptions = { features: ['x'], targets: ['y'], windowSize: 5, batchSize: 16, shuffle: true, shuffleBufferSize: 32, seed: 99 };
+    // Two datasets over the same units with the same seed draw the same order (units are what is shuffled).
     const a = await makeTfDataset(columnsSource(s, { chunkRows: 13 }), o);
-    const b = await makeTfDataset(columnsSource(s, { chunkRows: 50 }), o);
+    const b = await makeTfDataset(columnsSource(s, { chunkRows: 13 }), o);
     const a1 = await collect(a);
     const b1 = await collect(b);
     expect(a1.xs).to.deep.equal(b1.xs);

@@ -32,11 +32,19 @@ function counting(source: WindowSource): WindowSource & { rows: number } {
   const out = {
     columns: source.columns,
     numRows: source.numRows,
+    unitCount: source.unitCount,
+    unitRows: source.unitRows,
     rows: 0,
-    async *open(columns: readonly string[], fromRow?: number) {
-      for await (const b of source.open(columns, fromRow)) {
+    async *open(columns: readonly string[]) {
+      for await (const b of source.open(columns)) {
         out.rows += b.numRows;
         yield b;
+      }
+    },
+    async *openUnits(columns: readonly string[], units: readonly number[]) {
+      for await (const u of source.openUnits!(columns, units)) {
+        out.rows += u.batch.numRows;
+        yield u;
       }
     },
   };
@@ -232,7 +240,7 @@ describe('makeTfDataset shards: windows split across processes', function () {
     const fail = async (o: object) => makeTfDataset(src, { ...options, ...o } as MakeTfDatasetOptions).then(() => expect.fail('accepted'), (e: Error) => e);
     expect((await fail({ shardIndex: 2, shardCount: 2 })).message).to.equal('makeTfDataset: shardIndex must be < shardCount (2); received 2');
     // 12 rows, windows of 6 rows: 7 windows, so 8 shards leave one empty (windows ⌊0·7/8⌋..⌊1·7/8⌋ − 1: none).
-    expect((await fail({ shardIndex: 0, shardCount: 8 })).message).to.equal('makeTfDataset: shard 0 of 8 holds no window: the train part has 7 window(s); use shardCount <= 7');
+    expect((await fail({ shardIndex: 0, shardCount: 8 })).message).to.equal('makeTfDataset: shard 0 of 8 holds no window: the train part has 7 window(s); use a smaller shardCount');
     expect((await makeTfDataset(src, { ...options, shardIndex: 7, shardCount: 8 })).windowsPerEpoch).to.equal(1);
     expect((await fail({ shuffleRowGroups: true })).message).to.match(/^makeTfDataset: option shuffleRowGroups does not apply to windows: reading row groups out of time order would cut windows/);
     expect((await fail({ columns: ['x'] })).message).to.match(/^makeTfDataset: option columns does not apply to windows: the columns read are derived from features, targets and timestampColumn/);

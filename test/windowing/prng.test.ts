@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { createPrng, deriveSeed } from '../../src/windowing/prng.js';
 import { WindowShuffleBuffer } from '../../src/windowing/shuffle-buffer.js';
+import { windowGeometry } from '../../src/windowing/window-plan.js';
+import { WindowWriter } from '../../src/windowing/window-writer.js';
 
 describe('windowing/prng', () => {
   it('repeats the same sequence for the same seed (mulberry32(42) starts 0.6011037…, the published reference value)', () => {
@@ -28,19 +30,21 @@ describe('windowing/prng', () => {
 describe('windowing/WindowShuffleBuffer', () => {
   it('emits every window once, with its targets, in a seeded order', () => {
     const run = () => {
-      const buf = new WindowShuffleBuffer(4, 2, 1, createPrng(1));
-      const outX = new Float32Array(20 * 2);
-      const outY = new Float32Array(20);
+      // Windows of one step of two features and one target.
+      const geom = windowGeometry({ windowSize: 1, horizon: 1, samplingRate: 1, stride: 1, lead: 0 });
+      const writer = new WindowWriter(geom, 2, Int32Array.of(0, 1), Int32Array.of(0), { series: false, statics: null, staticCount: 0, calendar: false });
+      const buf = new WindowShuffleBuffer(4, writer, createPrng(1));
+      const out = writer.allocate(20);
       let k = 0;
       for (let w = 0; w < 20; w++) {
-        if (buf.full) buf.popRandomInto(outX, 2 * k, outY, k), k++;
+        if (buf.full) buf.popRandomInto(out, k++);
         const slot = buf.pushSlot();
-        buf.xs[slot * 2] = w;
-        buf.xs[slot * 2 + 1] = w + 0.5;
-        buf.ys[slot] = 100 + w;
+        buf.windows.xs[slot * 2] = w;
+        buf.windows.xs[slot * 2 + 1] = w + 0.5;
+        buf.windows.ys[slot] = 100 + w;
       }
-      while (buf.size > 0) buf.popRandomInto(outX, 2 * k, outY, k), k++;
-      return { outX: Array.from(outX), outY: Array.from(outY) };
+      while (buf.size > 0) buf.popRandomInto(out, k++);
+      return { outX: Array.from(out.xs), outY: Array.from(out.ys) };
     };
     const { outX, outY } = run();
     expect(run().outX).to.deep.equal(outX);

@@ -1,0 +1,139 @@
+import { ConfigError, SchemaError } from '../errors.js';
+import type { Column, ColumnBatch } from '../schema/columns.js';
+
+/** A series id value: a string, or an integer (number or bigint, as integer columns decode). */
+export type SeriesIdValue = string | number | bigint;
+
+type IdKind = 'string' | 'integer';
+
+/**
+ * The series of a source's rows: every distinct combination of the `seriesColumns` values is one series,
+ * numbered in order of first appearance. Rows are mapped batch by batch to an `Int32Array` of series
+ * numbers; a null id, an id column that is missing, or ids of two kinds in one column is a `SchemaError`
+ * that names the column and the row.
+ *
+ * @example
+ * const ids = new SeriesKeys(['coin', 'vs'], 'makeTfDataset');
+ * const series = ids.indexRows(batch, rowOffset); // series number of every row
+ */
+export class SeriesKeys {
+  readonly columns: readonly string[];
+  /** Per series: its id values, one per series column. */
+  readonly values: SeriesIdValue[][] = [];
+  /** Per series: its key, a JSON array of its id values (how `NormalizationStats` names series). */
+  readonly keys: string[] = [];
+  readonly #fn: string;
+  readonly #index = new Map<string, number>();
+  readonly #kinds: (IdKind | undefined)[];
+
+  constructor(columns: readonly string[], fn: string) {
+    this.columns = columns;
+    this.#fn = fn;
+    this.#kinds = columns.map(() => undefined);
+  }
+
+  get count(): number {
+    return this.values.length;
+  }
+
+  /** The series number of a key made by `keyOf`, or -1. */
+  lookup(key: string): number {
+    return this.#index.get(key) ?? -1;
+  }
+
+  /** Registers series in a given order (a previous dataset's), so numbering is stable across datasets. */
+  preset(values: readonly (readonly SeriesIdValue[])[]): void {
+    for (const v of values) {
+      if (v.length !== this.columns.length) throw new ConfigError(`${this.#fn}: seriesOrder entries must have one value per series column (${this.columns.join(', ')}); received ${JSON.stringify(v, bigintJson)}`);
+      this.#add(keyOf(v), [...v]);
+    }
+  }
+
+  #add(key: string, values: SeriesIdValue[]): number {
+    let i = this.#index.get(key);
+    if (i === undefined) {
+      i = this.values.length;
+      this.#index.set(key, i);
+      this.values.push(values);
+      this.keys.push(key);
+    }
+    return i;
+  }
+
+  /** The series number of every row of `batch` (rows numbered from `rowOffset` in messages). */
+  indexRows(batch: ColumnBatch, rowOffset: number, frozen = false): Int32Array {
+    const n = batch.numRows;
+    const out = new Int32Array(n);
+    const cols = this.columns.map((name) => this.#column(batch, name, rowOffset));
+    if (cols.length === 1) {
+      // One id column (the common case): consecutive rows of one series skip the map lookup.
+      const c = cols[0]!;
+      let prev: unknown = undefined;
+      let prevIndex = -1;
+      for (let i = 0; i < n; i++) {
+        const v = c[i];
+        if (v !== prev || prevIndex < 0) {
+          const id = this.#checked(0, v, rowOffset + i);
+          const key = keyOf([id]);
+          prevIndex = frozen ? this.#known(key, rowOffset + i) : this.#add(key, [id]);
+          prev = v;
+        }
+        out[i] = prevIndex;
+      }
+      return out;
+    }
+    let prevKey = '';
+    let prevIndex = -1;
+    const ids: SeriesIdValue[] = new Array(cols.length);
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < cols.length; k++) ids[k] = this.#checked(k, cols[k]![i], rowOffset + i);
+      const key = keyOf(ids);
+      if (key !== prevKey || prevIndex < 0) {
+        prevIndex = frozen ? this.#known(key, rowOffset + i) : this.#add(key, [...ids]);
+        prevKey = key;
+      }
+      out[i] = prevIndex;
+    }
+    return out;
+  }
+
+  #known(key: string, row: number): number {
+    const i = this.#index.get(key);
+    if (i === undefined) throw new SchemaError(`${this.#fn}: row ${row} belongs to series ${key}, which the first pass did not see; the source changed between passes`, { row });
+    return i;
+  }
+
+  #column(batch: ColumnBatch, name: string, rowOffset: number): ArrayLike<unknown> {
+    const c: Column | undefined = batch.columns[name];
+    if (c === undefined) throw new SchemaError(`${this.#fn}: the source yielded a batch (rows from ${rowOffset}) without series column "${name}"`, { field: name, row: rowOffset });
+    return c as ArrayLike<unknown>;
+  }
+
+  #checked(k: number, v: unknown, row: number): SeriesIdValue {
+    const name = this.columns[k]!;
+    let kind: IdKind;
+    if (typeof v === 'string') kind = 'string';
+    else if (typeof v === 'bigint') kind = 'integer';
+    else if (typeof v === 'number' && Number.isInteger(v)) kind = 'integer';
+    else if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) {
+      throw new SchemaError(`${this.#fn}: series column "${name}" is null at row ${row}; every row needs a series id (filter such rows out, e.g. with filters: [['${name}', '!=', null]] upstream)`, { field: name, row, value: null });
+    } else {
+      throw new SchemaError(`${this.#fn}: series column "${name}" holds ${typeof v === 'number' ? `the non-integer ${v}` : `a ${typeof v}`} at row ${row}; series ids are strings or integers`, { field: name, row, value: v });
+    }
+    const seen = this.#kinds[k];
+    if (seen === undefined) this.#kinds[k] = kind;
+    else if (seen !== kind) {
+      throw new SchemaError(`${this.#fn}: series column "${name}" mixes ${seen} and ${kind} ids (row ${row} holds ${JSON.stringify(v, bigintJson)}); use one type for a series column`, { field: name, row, value: v });
+    }
+    return typeof v === 'bigint' && v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : (v as SeriesIdValue);
+  }
+}
+
+function bigintJson(_k: string, v: unknown): unknown {
+  return typeof v === 'bigint' ? String(v) : v;
+}
+
+/** The key of a series: its id values as a JSON array (strings quoted, integers bare). */
+export function keyOf(values: readonly SeriesIdValue[]): string {
+  return JSON.stringify(values, bigintJson);
+}
