@@ -245,13 +245,38 @@ describe('materializeDataset', () => {
     expect(ranges[3]).to.deep.equal([T0 + 384 * HOUR, T0 + 499 * HOUR]);
   });
 
+  it('sorts by several fields, the first one first (series, then time), stable, nulls last', async () => {
+    const Ticks = defineSchema('Ticks', [
+      { name: 'coin', dtype: 'string' },
+      { name: 'vs', dtype: 'string', nullable: true },
+      { name: 'timestamp', dtype: 'timestamp' },
+      { name: 'seq', dtype: 'int32' },
+    ]);
+    // A collector's layout: every coin and quote at each tick, coins in a different order at each tick.
+    const coins = ['solana', 'bitcoin', 'ethereum'];
+    const rows: { coin: string; vs: string | null; timestamp: number; seq: number }[] = [];
+    for (let i = 0; i < 40; i++) {
+      for (const c of i % 2 ? coins : [...coins].reverse()) for (const vs of ['usd', null, 'eur']) rows.push({ coin: c, vs, timestamp: T0 + Math.floor(i / 2) * HOUR, seq: rows.length });
+    }
+    const store = join(tmp(), 'ticks');
+    await materializeDataset(store, Ticks, rows, { sortBy: ['coin', 'vs', 'timestamp'], rowGroupSize: 50 });
+    const got = await duck(`SELECT coin, vs, epoch_ms(timestamp)::DOUBLE AS t, seq FROM read_parquet(${lit(join(store, '*.parquet'))})`);
+    const rank = (v: string | null) => (v === null ? '\uffff' : v);
+    const expected = [...rows].sort((a, b) => (a.coin < b.coin ? -1 : a.coin > b.coin ? 1 : 0) || (rank(a.vs) < rank(b.vs) ? -1 : rank(a.vs) > rank(b.vs) ? 1 : 0) || a.timestamp - b.timestamp || a.seq - b.seq);
+    expect(got.map((r) => [r.coin, r.vs, r.t, r.seq])).to.deep.equal(expected.map((r) => [r.coin, r.vs, r.timestamp, r.seq]));
+    expect(got[0]).to.include({ coin: 'bitcoin', vs: 'eur' });
+    expect(got[119]).to.include({ coin: 'bitcoin', vs: null });
+  });
+
   it('validates options before touching the disk, listing valid values', async () => {
     const store = join(tmp(), 'never');
     const cases: [object, RegExp][] = [
       [{ compression: 'gzip' }, /materializeDataset: compression must be one of "zstd", "snappy", "none"; received "gzip"/],
       [{ mode: 'upsert' }, /materializeDataset: mode must be one of "create", "append", "overwrite"; received "upsert"/],
       [{ rowGroupSize: 0 }, /materializeDataset: rowGroupSize must be >= 1; received 0/],
-      [{ sortBy: 'price' }, /sortBy must name a scalar field of BitcoinSchema \(timestamp, price_usd/],
+      [{ sortBy: 'price' }, /sortBy must name scalar fields of BitcoinSchema \(timestamp, price_usd/],
+      [{ sortBy: ['timestamp', 'price'] }, /sortBy must name scalar fields of BitcoinSchema \(timestamp, price_usd.*received "price"/],
+      [{ sortBy: [] }, /sortBy/],
       [{ rowGroupSize: 100, maxRowsPerFile: 10 }, /maxRowsPerFile \(10\) must be >= rowGroupSize \(100\)/],
       [{ rowGroupsize: 10 }, /unknown option "rowGroupsize"; valid options: rowGroupSize, maxRowsPerFile, compression, mode, sortBy, lockTimeoutMs/],
     ];

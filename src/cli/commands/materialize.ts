@@ -47,7 +47,7 @@ const command: Command = {
       rowGroupSize: intFlag('row-group-size', values['row-group-size']),
       maxRowsPerFile: intFlag('max-rows-per-file', values['max-rows-per-file']),
       compression: values.compression as 'zstd' | undefined,
-      sortBy: values['sort-by'],
+      sortBy: values['sort-by']?.split(','),
       skipInvalid: values['skip-invalid'] ?? false,
     });
     if (values.json) {
