@@ -44,8 +44,9 @@ const MAY_IMPORT: Record<Stage, Stage[] | 'public entries'> = {
   windowing: ['base', 'schema', 'store', 'readers', 'windowing'],
   tfjs: ['base', 'schema', 'platform', 'store', 'readers', 'windowing', 'tfjs'],
   'main-entry': CORE,
-  // Part of the SDK package beside the core (it feeds the store): the core's modules, never the application.
-  ingest: ['base', 'schema', 'platform', 'store', 'materialize', 'ingest'],
+  // Part of the SDK package beside the core (it feeds the store, and reads it to resume): the core's
+  // modules up to the readers, never the application.
+  ingest: ['base', 'schema', 'platform', 'store', 'materialize', 'readers', 'ingest'],
   forecasting: 'public entries',
   cli: 'public entries',
   examples: 'public entries',

@@ -7,7 +7,7 @@
  */
 
 // Schemas and price files
-export { BitcoinSchema, CandleSchema, COINGECKO_EXPORT_LAYOUT } from './schemas.js';
+export { BitcoinSchema, CandleSchema, COINGECKO_EXPORT_LAYOUT, MARKET_SERIES_COLUMNS, MarketSchema } from './schemas.js';
 export { detectPriceCsvLayout, importPriceCsv } from './price-csv.js';
 export type { ImportPriceCsvResult, PriceCsvLayout } from './price-csv.js';
 
@@ -30,7 +30,7 @@ export type { ForecasterConfig, ForecasterOptions } from './forecast/options.js'
 export { trainingProgress } from './forecast/progress.js';
 export type { ProgressStream } from './forecast/progress.js';
 export { evaluateForecaster, FORECASTERS } from './forecast/evaluate.js';
-export type { ForecastEvaluation, ForecasterName } from './forecast/evaluate.js';
+export type { ForecastEvaluation, ForecasterName, SeriesForecastEvaluation } from './forecast/evaluate.js';
 export { persistenceForecast, movingAverageForecast } from './forecast/baselines.js';
 export { forecastMetrics } from './forecast/metrics.js';
 export type { ForecastMetrics } from './forecast/metrics.js';

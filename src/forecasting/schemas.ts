@@ -14,6 +14,24 @@ export const BitcoinSchema = defineSchema('BitcoinSchema', [
 ]);
 
 /**
+ * Many coins in many quote currencies in one store: one CoinGecko observation per row, keyed by `coin` (the
+ * CoinGecko id) and `vs` (the quote currency). `price` is in `vs`. The series columns for `makeTfDataset`
+ * are `['coin', 'vs']`; `tfpl backfill --ids bitcoin,ethereum --vs usd,eur --store <dir>` fills it.
+ */
+export const MarketSchema = defineSchema('MarketSchema', [
+  { name: 'coin', dtype: 'string' },
+  { name: 'vs', dtype: 'string' },
+  { name: 'timestamp', dtype: 'timestamp' },
+  { name: 'price', dtype: 'float64' },
+  { name: 'market_cap', dtype: 'float64' },
+  { name: 'price_change_24h', dtype: 'float32', nullable: true },
+  { name: 'total_volume', dtype: 'float64', nullable: true },
+]);
+
+/** The series columns of `MarketSchema`. */
+export const MARKET_SERIES_COLUMNS = ['coin', 'vs'] as const;
+
+/**
  * Exchange OHLCV candles, for real price files that carry no market cap (BitcoinSchema requires one,
  * and inventing it from an assumed supply would put made-up numbers in a "data" column). `price_usd` is
  * the candle's close, so the forecaster and analytics read it like a CoinGecko price; `volume` is in

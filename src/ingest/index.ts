@@ -15,5 +15,6 @@ export type { PriceRow } from './price-row.js';
 export type { IngestLogEvent, IngestLogger } from './log.js';
 export type { Clock } from './clock.js';
 export { storeRowSink } from './store-sink.js';
-export { SyntheticMarketChart } from './synthetic-market.js';
-export type { SyntheticMarketOptions } from './synthetic-market.js';
+export type { StoreRowSinkOptions } from './store-sink.js';
+export { SYNTHETIC_COINS, SyntheticMarketChart } from './synthetic-market.js';
+export type { SyntheticCoin, SyntheticMarketOptions } from './synthetic-market.js';

@@ -4,86 +4,182 @@ import type { PriceRow } from './price-row.js';
 
 const HOUR = 3_600_000;
 
+/** One synthetic coin: its price at `start`, supply, how strongly it follows the market factor and how volatile it is. */
+export interface SyntheticCoin {
+  /** Price at `start`, in USD. */
+  startPrice: number;
+  /** Coins in circulation at `start`; grows by `supplyPerHour`. */
+  supply: number;
+  supplyPerHour: number;
+  /** Correlation of the coin's hourly shocks with the market factor, in [0, 1]. */
+  marketLoading: number;
+  /** Long-run hourly volatility (e.g. 0.006 = 0.6 %/h). */
+  hourlyVolatility: number;
+  /** Typical 24-hour volume in USD. */
+  volumeUsd: number;
+}
+
+/** Bitcoin, Ethereum and Solana as of the start of 2023, roughly: enough to look like the market, not to be it. */
+export const SYNTHETIC_COINS: Readonly<Record<string, SyntheticCoin>> = {
+  bitcoin: { startPrice: 16_500, supply: 19.25e6, supplyPerHour: 900 / 24, marketLoading: 0.9, hourlyVolatility: 0.006, volumeUsd: 2.5e10 },
+  ethereum: { startPrice: 1_200, supply: 120.5e6, supplyPerHour: 0, marketLoading: 0.85, hourlyVolatility: 0.0075, volumeUsd: 8e9 },
+  solana: { startPrice: 10, supply: 3.65e8, supplyPerHour: 3_000, marketLoading: 0.7, hourlyVolatility: 0.012, volumeUsd: 5e8 },
+};
+
+/** Quote currencies: USD per unit at `start` (a seeded walk of 0.1 %/h afterwards). */
+const QUOTES: Readonly<Record<string, number>> = { usd: 1, eur: 1.07, gbp: 1.21 };
+
 export interface SyntheticMarketOptions {
-  /** Seed of the series; the same seed gives the same prices on every machine. Default 42. */
+  /** Seed of the market; the same seed gives the same prices on every machine. Default 42. */
   seed?: number;
   /** First hour of the series (epoch ms, aligned down to the hour). Default 2023-01-01T00:00Z. */
   start?: number;
-  /** Price at `start`. Default 16,500 (USD, Bitcoin at the start of 2023). */
+  /** The coins it answers for (CoinGecko ids). Default `SYNTHETIC_COINS`: bitcoin, ethereum, solana. */
+  coins?: Record<string, SyntheticCoin>;
+  /** Bitcoin's price at `start` (kept for single-coin callers). Default 16,500. */
   startPrice?: number;
 }
 
+/** The hourly log-return paths shared by every coin: the market factor and the bull/bear regime. */
+interface MarketPath {
+  factor: number[];
+  bull: boolean[];
+}
+
 /**
- * A deterministic, Bitcoin-like hourly market that answers `marketChartRange` like CoinGecko does, so the
- * default pipeline (`npm start`) runs through the same backfill → CSV → store path as a live run, offline.
- * The series is SYNTHETIC: a regime-switching random walk with GARCH(1,1) volatility (long-run ≈ 0.6 %/h,
- * ≈ 56 % annualised, with clusters and occasional 3σ+ jumps), a market cap of price × a slowly growing
- * supply, and a 24-hour volume that rises with absolute returns.
+ * A deterministic, seeded market of several coins and quote currencies that answers `marketChartRange` like
+ * CoinGecko does, so the default pipeline (`npm start`) runs through the same backfill path as a live run,
+ * offline. The series are SYNTHETIC: each coin's hourly log return is a shared market factor plus its own
+ * shock (correlations of 0.6–0.8 between coins), with a shared bull/bear regime, GARCH(1,1) volatility per
+ * coin (clusters and occasional 3σ+ jumps), a market cap of price × a growing supply, and a 24-hour volume
+ * that rises with absolute returns. Prices in EUR or GBP divide by a seeded exchange-rate walk.
  *
  * @example
- * await backfill({ client: new SyntheticMarketChart({ seed: 7 }), csvPath: 'btc.csv', from, to });
+ * const market = new SyntheticMarketChart({ seed: 7 });
+ * await backfill({ client: market, id: 'ethereum', vsCurrency: 'eur', csvPath: 'eth-eur.csv', from, to });
  */
 export class SyntheticMarketChart {
   readonly seed: number;
   readonly start: number;
-  readonly #startPrice: number;
-  readonly #prices: number[] = [];
-  readonly #volumes: number[] = [];
-  readonly #uniform: () => number;
-  readonly #normal: () => number;
-  #variance: number;
-  #bull = true;
+  readonly coins: Readonly<Record<string, SyntheticCoin>>;
+  readonly #market: MarketPath = { factor: [], bull: [] };
+  readonly #marketUniform: () => number;
+  readonly #marketNormal: () => number;
+  readonly #series = new Map<string, { prices: number[]; volumes: number[]; variance: number; normal: () => number; uniform: () => number }>();
+  readonly #quotes = new Map<string, number[]>();
 
   constructor(options: SyntheticMarketOptions = {}) {
     this.seed = options.seed ?? 42;
     this.start = Math.floor((options.start ?? Date.UTC(2023, 0, 1)) / HOUR) * HOUR;
-    this.#startPrice = options.startPrice ?? 16_500;
-    if (!(this.#startPrice > 0)) throw new ConfigError(`SyntheticMarketChart: startPrice must be > 0; received ${this.#startPrice}`);
-    this.#uniform = mulberry32(this.seed);
-    this.#normal = normalSampler(this.#uniform);
-    this.#variance = 0.006 ** 2;
+    const coins = { ...(options.coins ?? SYNTHETIC_COINS) };
+    if (options.startPrice !== undefined) {
+      if (!(options.startPrice > 0)) throw new ConfigError(`SyntheticMarketChart: startPrice must be > 0; received ${options.startPrice}`);
+      coins.bitcoin = { ...(coins.bitcoin ?? SYNTHETIC_COINS.bitcoin!), startPrice: options.startPrice };
+    }
+    for (const [id, c] of Object.entries(coins)) {
+      if (!(c.startPrice > 0) || !(c.marketLoading >= 0 && c.marketLoading <= 1) || !(c.hourlyVolatility > 0)) {
+        throw new ConfigError(`SyntheticMarketChart: coin "${id}" needs startPrice > 0, marketLoading in [0, 1] and hourlyVolatility > 0`);
+      }
+    }
+    this.coins = coins;
+    this.#marketUniform = mulberry32(this.seed);
+    this.#marketNormal = normalSampler(this.#marketUniform);
   }
 
-  /** Grows the series up to hour index `h` (inclusive). Sequential, so any range is consistent with any other. */
-  #extendTo(h: number): void {
-    const alpha = 0.08;
-    const beta = 0.9;
-    const omega = 0.006 ** 2 * (1 - alpha - beta);
-    while (this.#prices.length <= h) {
-      const i = this.#prices.length;
-      if (i === 0) {
-        this.#prices.push(this.#startPrice);
-        this.#volumes.push(2.5e10);
-        continue;
-      }
-      if (this.#uniform() < 1 / 2_000) this.#bull = !this.#bull;
-      const drift = this.#bull ? 6e-5 : -7e-5;
-      const jump = this.#uniform() < 0.01 ? 3 : 1;
-      const r = drift + Math.sqrt(this.#variance) * this.#normal() * jump;
-      this.#variance = omega + alpha * r * r + beta * this.#variance;
-      this.#prices.push(this.#prices[i - 1]! * Math.exp(r));
-      const target = 2.5e10 * Math.exp(0.25 * this.#normal()) * (1 + 40 * Math.abs(r));
-      // A 24-hour rolling volume moves smoothly: blend towards this hour's level.
-      this.#volumes.push(this.#volumes[i - 1]! * (23 / 24) + target / 24);
+  /** Grows the shared market path up to hour `h` (inclusive); sequential, so every range agrees with every other. */
+  #extendMarket(h: number): void {
+    const m = this.#market;
+    while (m.factor.length <= h) {
+      const bull = m.bull.length === 0 ? true : this.#marketUniform() < 1 / 2_000 ? !m.bull[m.bull.length - 1] : m.bull[m.bull.length - 1]!;
+      m.bull.push(bull);
+      m.factor.push(this.#marketNormal());
     }
   }
 
-  /** Rows of every hour in `[from, to]` (epoch ms), with `price_change_24h` as a percentage where 24 h of history exist. */
-  async marketChartRange(options: { from: number; to: number }): Promise<PriceRow[]> {
+  #coinSeries(id: string) {
+    let s = this.#series.get(id);
+    if (s) return s;
+    const coin = this.coins[id];
+    if (!coin) throw new ConfigError(`SyntheticMarketChart: no synthetic coin "${id}"; it has ${Object.keys(this.coins).join(', ')}`);
+    // Each coin's own shocks come from its own stream: adding a coin never changes another's prices.
+    let h = this.seed >>> 0;
+    for (const ch of id) h = Math.imul(h ^ ch.charCodeAt(0), 0x9e3779b1) >>> 0;
+    const uniform = mulberry32(h);
+    s = { prices: [], volumes: [], variance: coin.hourlyVolatility ** 2, normal: normalSampler(uniform), uniform };
+    this.#series.set(id, s);
+    return s;
+  }
+
+  /** Grows coin `id` up to hour `h` (inclusive). */
+  #extendCoin(id: string, h: number): { prices: number[]; volumes: number[] } {
+    const coin = this.coins[id]!;
+    const s = this.#coinSeries(id);
+    this.#extendMarket(h);
+    const alpha = 0.08;
+    const beta = 0.9;
+    const longRun = coin.hourlyVolatility ** 2;
+    const omega = longRun * (1 - alpha - beta);
+    const own = Math.sqrt(1 - coin.marketLoading ** 2);
+    while (s.prices.length <= h) {
+      const i = s.prices.length;
+      if (i === 0) {
+        s.prices.push(coin.startPrice);
+        s.volumes.push(coin.volumeUsd);
+        continue;
+      }
+      const drift = this.#market.bull[i]! ? 6e-5 : -7e-5;
+      const jump = s.uniform() < 0.01 ? 3 : 1;
+      const shock = coin.marketLoading * this.#market.factor[i]! + own * s.normal();
+      const r = drift + Math.sqrt(s.variance) * shock * jump;
+      s.variance = omega + alpha * r * r + beta * s.variance;
+      s.prices.push(s.prices[i - 1]! * Math.exp(r));
+      const target = coin.volumeUsd * Math.exp(0.25 * s.normal()) * (1 + 40 * Math.abs(r));
+      // A 24-hour rolling volume moves smoothly: blend towards this hour's level.
+      s.volumes.push(s.volumes[i - 1]! * (23 / 24) + target / 24);
+    }
+    return s;
+  }
+
+  /** USD per unit of `vs` at hours 0..h. */
+  #extendQuote(vs: string, h: number): number[] {
+    const at0 = QUOTES[vs];
+    if (at0 === undefined) throw new ConfigError(`SyntheticMarketChart: no synthetic quote currency "${vs}"; it has ${Object.keys(QUOTES).join(', ')}`);
+    const cached = this.#quotes.get(vs);
+    if (cached && cached.length > h) return cached;
+    if (vs === 'usd') return this.#quotes.set(vs, new Array<number>(h + 1).fill(1)).get(vs)!;
+    let h0 = this.seed >>> 0;
+    for (const ch of `fx:${vs}`) h0 = Math.imul(h0 ^ ch.charCodeAt(0), 0x85ebca6b) >>> 0;
+    const normal = normalSampler(mulberry32(h0));
+    // Replayed from hour 0, so the rate path is the same whatever range is asked first.
+    const path = [at0];
+    while (path.length <= h) path.push(path[path.length - 1]! * Math.exp(0.001 * normal()));
+    this.#quotes.set(vs, path);
+    return path;
+  }
+
+  /** Rows of every hour in `[from, to]` (epoch ms) of coin `id` (default bitcoin) in `vsCurrency` (default usd). */
+  async marketChartRange(options: { id?: string; vsCurrency?: string; from: number; to: number }): Promise<PriceRow[]> {
+    const id = options.id ?? 'bitcoin';
+    const vs = options.vsCurrency ?? 'usd';
     const first = Math.max(0, Math.ceil((options.from - this.start) / HOUR));
     const last = Math.floor((options.to - this.start) / HOUR);
+    this.#coinSeries(id);
+    const quote = this.#extendQuote(vs, Math.max(0, last));
     if (last < first) return [];
-    this.#extendTo(last);
+    const { prices, volumes } = this.#extendCoin(id, last);
+    const coin = this.coins[id]!;
     const rows: PriceRow[] = [];
     for (let h = first; h <= last; h++) {
-      const price = this.#prices[h]!;
-      const supply = 19.25e6 + h * (900 / 24 / 365) * 24; // ~900 BTC mined per day
+      const fx = quote[h]!;
+      const price = prices[h]! / fx;
+      const supply = coin.supply + h * coin.supplyPerHour;
+      const dayAgo = h >= 24 ? prices[h - 24]! / quote[h - 24]! : null;
       rows.push({
         timestamp: this.start + h * HOUR,
-        price_usd: Number(price.toFixed(2)),
+        price_usd: Number(price.toPrecision(8)),
         market_cap: Math.round(price * supply),
-        price_change_24h: h >= 24 ? Number((((price - this.#prices[h - 24]!) / this.#prices[h - 24]!) * 100).toFixed(6)) : null,
-        total_volume: Math.round(this.#volumes[h]!),
+        price_change_24h: dayAgo === null ? null : Number((((price - dayAgo) / dayAgo) * 100).toFixed(6)),
+        total_volume: Math.round(volumes[h]! / fx),
       });
     }
     return rows;

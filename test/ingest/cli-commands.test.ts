@@ -11,6 +11,8 @@ import { type CliIO, UsageError } from '../../src/cli/command.js';
 import { ConfigError } from '../../src/errors.js';
 import { parseMarketChart } from '../../src/ingest/market-chart.js';
 import { CSV_HEADER, formatCsvRow } from '../../src/ingest/price-row.js';
+import { makeTfDataset } from '../../src/index.js';
+import { duck, lit } from '../duckdb.js';
 import { sharedData } from '../shared-data.js';
 import { ReplayServer, rangeHandler, recorded, simplePriceBody } from './replay-server.js';
 
@@ -124,6 +126,45 @@ describe('tfpl ingest / tfpl backfill', function () {
     expect(io.stdout.text).to.contain(`0 row(s) written to ${store} in 1 chunk(s) (resumed after ${last})`);
   });
 
+  it('backfill --ids --vs fills one MarketSchema store with every coin in every currency, each series resuming on its own', async () => {
+    const body = JSON.parse(recorded(dir, FILE)) as { prices: [number, number][]; market_caps: [number, number][]; total_volumes: [number, number][] };
+    // A different price level per coin and currency, so a row in the wrong series would show.
+    const scale = (coin: string, vs: string) => (coin === 'ethereum' ? 0.05 : 1) * (vs === 'usd' ? 1.2 : 1);
+    const scaled = (k: number) => {
+      const s = (xs: [number, number][]) => xs.map(([t, v]): [number, number] => [t, v * k]);
+      return { prices: s(body.prices), market_caps: s(body.market_caps), total_volumes: s(body.total_volumes) };
+    };
+    for (const coin of ['bitcoin', 'ethereum']) server.route(`/coins/${coin}/market_chart/range`, (url, req) => rangeHandler(scaled(scale(coin, url.searchParams.get('vs_currency')!)))(url, req));
+    const store = join(tmp, 'market');
+    const common = ['--from', '2021-01-10', '--to', '2021-01-20', '--chunk-days', '5', '--store', store, '--base-url', server.baseUrl, '--calls-per-minute', '60000'];
+    // An interrupted run that stored one series only: the full run resumes it and fills the others.
+    expect(await backfillCommand.run([...common, '--ids', 'bitcoin', '--vs', 'usd'], io)).to.equal(0);
+    io.stdout.text = '';
+    expect(await backfillCommand.run([...common, '--ids', 'bitcoin,ethereum', '--vs', 'usd,eur'], io)).to.equal(0);
+    const expected = ['bitcoin', 'ethereum'].flatMap((coin) =>
+      ['eur', 'usd'].flatMap((vs) => {
+        const parsed = parseMarketChart(scaled(scale(coin, vs)));
+        if (!parsed.ok) throw new Error(parsed.problem);
+        return parsed.rows.filter((r) => r.timestamp >= Date.UTC(2021, 0, 10) && r.timestamp <= Date.UTC(2021, 0, 20)).map((r) => [coin, vs, r.timestamp, r.price_usd]);
+      }),
+    );
+    const perSeries = expected.length / 4;
+    const btcUsdLast = new Date(expected[3 * perSeries - 1]![2] as number).toISOString();
+    expect(io.stdout.text).to.contain(`tfpl backfill: ${3 * perSeries} row(s) of 4 series written to ${store}:\n`);
+    expect(io.stdout.text).to.contain(`  bitcoin/usd: 0 row(s) in 1 chunk(s) (resumed after ${btcUsdLast})`);
+    expect(io.stdout.text).to.contain(`  ethereum/eur: ${perSeries} row(s) in 3 chunk(s)`);
+    // A second reader sees every series complete, in its own currency.
+    const rows = await duck(`SELECT coin, vs, epoch_ms(timestamp)::DOUBLE AS t, price FROM read_parquet(${lit(join(store, '*.parquet'))}) ORDER BY coin, vs, timestamp`);
+    expect(rows.map((r) => [r.coin, r.vs, r.t, r.price])).to.deep.equal(expected);
+    // The loader windows each series on its own.
+    const ds = await makeTfDataset(store, { features: ['price'], targets: ['price'], windowSize: 24, seriesColumns: ['coin', 'vs'], timestampColumn: 'timestamp' });
+    expect(ds.seriesKeys).to.deep.equal([['bitcoin', 'usd'], ['bitcoin', 'eur'], ['ethereum', 'usd'], ['ethereum', 'eur']]);
+    expect(ds.windowsPerEpoch).to.equal(4 * (perSeries - 24));
+    io.stdout.text = '';
+    expect(await backfillCommand.run([...common, '--ids', 'bitcoin,ethereum', '--vs', 'usd,eur'], io)).to.equal(0);
+    expect(io.stdout.text).to.contain('tfpl backfill: 0 row(s) of 4 series');
+  });
+
   it('backfill checks its command line', async () => {
     const cases: Array<[string[], string]> = [
       [['--to', '2021-01-02', '--csv', 'x.csv'], '--from <date> is required'],
@@ -132,6 +173,10 @@ describe('tfpl ingest / tfpl backfill', function () {
       [['--from', '2021-01-01', '--to', '2021-01-02'], 'give exactly one of --csv <file>, --store <dir>'],
       [['--from', '2021-01-01', '--to', '2021-01-02', '--csv', 'x.csv', '--store', 'st'], 'give exactly one of --csv <file>, --store <dir>'],
       [['--from', '2021-01-01', '--to', '2021-01-02', '--csv', 'x.csv', '--chunk-days', '1'], '--chunk-days must be an integer >= 2; received "1"'],
+      [['--from', '2021-01-01', '--to', '2021-01-02', '--csv', 'x.csv', '--ids', 'bitcoin,solana'], '--ids writes a MarketSchema store: give --store <dir> (a CSV holds one series)'],
+      [['--from', '2021-01-01', '--to', '2021-01-02', '--csv', 'x.csv', '--vs', 'usd,eur'], '--vs usd,eur names 2 currencies: several series need --ids and --store'],
+      [['--from', '2021-01-01', '--to', '2021-01-02', '--store', 'st', '--id', 'bitcoin', '--ids', 'solana'], 'give --id <coin> (one series) or --ids <a,b,...> (a MarketSchema store), not both'],
+      [['--from', '2021-01-01', '--to', '2021-01-02', '--store', 'st', '--ids', 'bitcoin,,solana'], '--ids must be a comma-separated list of names; received "bitcoin,,solana"'],
     ];
     for (const [argv, message] of cases) {
       let error: unknown;

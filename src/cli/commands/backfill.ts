@@ -1,21 +1,23 @@
-import { BitcoinSchema } from '../../forecasting/index.js';
+import { BitcoinSchema, MarketSchema } from '../../forecasting/index.js';
 import { type BackfillProgress, backfill, coinGeckoClientFromEnv, storeRowSink } from '../../ingest/index.js';
 import { type CliIO, type Command, EXIT_FAILURE, EXIT_OK, UsageError, intFlag, optionalProgressBars, parseCommandArgs } from '../command.js';
 import { cliLogger } from './ingest.js';
 
-const usage = `Usage: tfpl backfill --from <date> --to <date> (--csv <file> | --store <dir>) [--id bitcoin] [--vs usd] [--chunk-days N] [--calls-per-minute N] [--base-url URL]
+const usage = `Usage: tfpl backfill --from <date> --to <date> (--csv <file> | --store <dir>) [--id bitcoin | --ids a,b,...] [--vs usd[,eur...]] [--chunk-days N] [--calls-per-minute N] [--base-url URL]
 
 Fetches CoinGecko /coins/{id}/market_chart/range history in chunks of at most 90 days (hourly points),
 oldest first, and appends rows in timestamp order without duplicates. Rerunning after an interruption
-continues after the last stored timestamp.
+continues after the last stored timestamp. With --ids, every coin in every --vs currency goes into one
+MarketSchema store (columns coin, vs, timestamp, price, ...), series after series, each resuming on its own.
 
 Options:
   --from <date>           start, UTC: 2025-01-01, 2025-01-01T06:00 or any ISO-8601 time with offset
   --to <date>             end (inclusive), same forms, or "now"
   --csv <file>            CSV to create or append to
   --store <dir>           Parquet store to append to (instead of --csv)
-  --id <coin>             CoinGecko coin id (default bitcoin)
-  --vs <currency>         quote currency (default usd)
+  --id <coin>             CoinGecko coin id (default bitcoin), into a BitcoinSchema CSV or store
+  --ids <a,b,...>         several coin ids into one MarketSchema store (needs --store)
+  --vs <c[,d...]>         quote currencies (default usd; several need --ids and --store)
   --chunk-days <N>        request window in days, 2-90 (default 90)
   --calls-per-minute <N>  client-side rate limit (default 30 for demo, 250 for pro)
   --base-url <URL>        API root (default by plan)
@@ -76,6 +78,7 @@ const backfillCommand: Command = {
         csv: { type: 'string' },
         store: { type: 'string' },
         id: { type: 'string' },
+        ids: { type: 'string' },
         vs: { type: 'string' },
         'chunk-days': { type: 'string' },
         'base-url': { type: 'string' }, 'calls-per-minute': { type: 'string' },
@@ -89,38 +92,59 @@ const backfillCommand: Command = {
     const chunkDays = intFlag('chunk-days', values['chunk-days'], 2);
     const log = cliLogger('backfill', io);
     const client = coinGeckoClientFromEnv(io.env, { baseUrl: values['base-url'], callsPerMinute: intFlag('calls-per-minute', values['calls-per-minute']), log });
-    const sink = values.store !== undefined ? await storeRowSink(values.store, BitcoinSchema) : undefined;
+    const list = (flag: string, v: string | undefined) => {
+      const items = (v ?? '').split(',').map((x) => x.trim());
+      if (items.some((x) => x === '')) throw new UsageError(`--${flag} must be a comma-separated list of names; received ${JSON.stringify(v)}`);
+      return items;
+    };
+    if (values.id !== undefined && values.ids !== undefined) throw new UsageError('give --id <coin> (one series) or --ids <a,b,...> (a MarketSchema store), not both');
+    const market = values.ids !== undefined;
+    const ids = market ? list('ids', values.ids) : [values.id ?? 'bitcoin'];
+    const currencies = values.vs === undefined ? ['usd'] : list('vs', values.vs);
+    if (market && values.store === undefined) throw new UsageError('--ids writes a MarketSchema store: give --store <dir> (a CSV holds one series)');
+    if (!market && currencies.length > 1) throw new UsageError(`--vs ${values.vs} names ${currencies.length} currencies: several series need --ids and --store`);
+    const series = ids.flatMap((coin) => currencies.map((vs) => ({ coin, vs })));
     const progress = await progressReporter(io);
     const controller = new AbortController();
     const onSigint = () => controller.abort();
     process.once('SIGINT', onSigint);
     let written = 0;
+    let total = 0;
+    const lines: string[] = [];
     try {
-      const target = sink ? { sink } : { csvPath: values.csv! };
-      let result;
-      try {
-        result = await backfill({
-          client, from, to, ...target, id: values.id, vsCurrency: values.vs, chunkDays, signal: controller.signal, log,
-          onProgress: (p) => {
-            written = p.rowsWritten;
-            progress.update(p);
-          },
-        });
-      } catch (err) {
-        if (!controller.signal.aborted) throw err;
+      for (const { coin, vs } of series) {
+        const sink = values.store === undefined ? undefined : market ? await storeRowSink(values.store, MarketSchema, { series: { coin, vs }, priceColumn: 'price' }) : await storeRowSink(values.store, BitcoinSchema);
+        const target = sink ? { sink } : { csvPath: values.csv! };
+        let result;
+        try {
+          result = await backfill({
+            client, from, to, ...target, id: coin, vsCurrency: vs, chunkDays, signal: controller.signal, log,
+            onProgress: (p) => {
+              written = total + p.rowsWritten;
+              progress.update(p);
+            },
+          });
+        } catch (err) {
+          if (!controller.signal.aborted) throw err;
+          progress.stop();
+          io.stderr.write(`tfpl backfill: interrupted in ${coin}/${vs} after ${written} row(s); rerun the same command to continue\n`);
+          return EXIT_FAILURE;
+        } finally {
+          if (sink) await sink.close?.();
+        }
         progress.stop();
-        io.stderr.write(`tfpl backfill: interrupted after ${written} row(s); rerun the same command to continue\n`);
-        return EXIT_FAILURE;
+        total += result.rowsWritten;
+        const last = result.lastTimestamp === null ? 'none' : new Date(result.lastTimestamp).toISOString();
+        const resumed = result.resumedAfter === null ? '' : ` (resumed after ${new Date(result.resumedAfter).toISOString()})`;
+        lines.push(`${market ? `${coin}/${vs}: ` : ''}${result.rowsWritten} row(s) in ${result.chunks} chunk(s)${resumed}; last row ${last}`);
       }
-      progress.stop();
-      const last = result.lastTimestamp === null ? 'none' : new Date(result.lastTimestamp).toISOString();
-      const resumed = result.resumedAfter === null ? '' : ` (resumed after ${new Date(result.resumedAfter).toISOString()})`;
-      io.stdout.write(`tfpl backfill: ${result.rowsWritten} row(s) written to ${values.csv ?? values.store} in ${result.chunks} chunk(s)${resumed}; last row ${last}. Data provided by CoinGecko.\n`);
+      const where = values.csv ?? values.store;
+      if (!market) io.stdout.write(`tfpl backfill: ${lines[0]!.replace(' in ', ` written to ${where} in `)}. Data provided by CoinGecko.\n`);
+      else io.stdout.write(`tfpl backfill: ${total} row(s) of ${series.length} series written to ${where}:\n${lines.map((l) => `  ${l}\n`).join('')}Data provided by CoinGecko.\n`);
       return EXIT_OK;
     } finally {
       progress.stop();
       process.off('SIGINT', onSigint);
-      if (sink) await sink.close?.();
     }
   },
 };
