@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from '../../src/cli/command.js';
-import { BitcoinSchema } from '../../src/forecasting/index.js';
+import { BitcoinSchema, MarketSchema } from '../../src/forecasting/index.js';
 import { isTfplError, materializeDataset } from '../../src/index.js';
 import { useTmpDir } from '../tmp-dir.js';
 import { runCli } from './run-cli.js';
@@ -145,5 +145,39 @@ describe('cli: tfpl train / predict / plot', function () {
     expect(p.charts.map((c: { name: string }) => c.name)).to.deep.equal(['price', 'volatility']);
     expect(readFileSync(p.charts[0].svg, 'utf8')).to.include('EMA 12');
     expect(p.summary.rows).to.equal(1_200);
+  });
+
+  it('train on a MarketSchema store: one model across the coins, scored per coin; predict forecasts each coin, or the one named', async () => {
+    // Two coins at very different price levels, interleaved in time as a collector appends them.
+    const n = 900;
+    const rows = Array.from({ length: 2 * n }, (_, k) => {
+      const i = k >> 1;
+      const coin = k % 2 ? 'solana' : 'bitcoin';
+      const level = coin === 'bitcoin' ? 40_000 : 20;
+      return { coin, vs: 'usd', timestamp: Date.UTC(2024, 0, 1) + i * 3_600_000, price: level * Math.exp(0.02 * Math.sin(i * (k % 2 ? 0.7 : 1.3))), market_cap: 1, price_change_24h: null, total_volume: null };
+    });
+    const store = join(tmp(), 'market');
+    await materializeDataset(store, MarketSchema, rows, { rowGroupSize: 400 });
+    const model = join(tmp(), 'model');
+    const train = await tfpl(['train', store, '--out', model, '--epochs', '1', '--window', '12', '--units', '4', '--backend', 'wasm', '--json']);
+    expect(train.code, train.stderr).to.equal(EXIT_OK);
+    expect(train.stderr).to.include('series:  one model across the series of coin, vs, each scaled and scored on its own');
+    const ev = JSON.parse(train.stdout).evaluation;
+    // Each coin's test part: 15 % of 900 rows = 135 rows, 135 − 12 − 1 windows.
+    expect(ev.series.map((s: { ids: string[]; testWindows: number }) => [s.ids, s.testWindows])).to.deep.equal([[['bitcoin', 'usd'], 122], [['solana', 'usd'], 122]]);
+    expect(ev.testWindows).to.equal(244);
+    const [btc, sol] = ev.series as { metrics: { persistence: { mae: number } } }[];
+    expect(sol!.metrics.persistence.mae).to.be.below(btc!.metrics.persistence.mae / 100);
+
+    const all = JSON.parse((await tfpl(['predict', model, store, '--json'])).stdout);
+    expect(all.series.map((s: { series: string[] }) => s.series)).to.deep.equal([['bitcoin', 'usd'], ['solana', 'usd']]);
+    expect(all.series[1].lastPrice).to.be.closeTo(rows[2 * n - 1]!.price, 1e-9);
+    expect(all.series[0].lastPrice).to.be.closeTo(rows[2 * n - 2]!.price, 1e-9);
+    const one = await tfpl(['predict', model, store, '--series', 'solana,usd']);
+    expect(one.code, one.stderr).to.equal(EXIT_OK);
+    expect(one.stdout).to.match(/^solana\/usd {2}latest: {3}2024-02-07T11:00:00Z {2}[\d.]+\nsolana\/usd {2}forecast: 2024-02-07T12:00:00Z {2}[\d.]+/);
+    const bad = await tfpl(['predict', model, store, '--series', 'cardano,usd']);
+    expect(bad.code).to.equal(EXIT_FAILURE);
+    expect(bad.stderr).to.include('series ["cardano","usd"] has no statistics');
   });
 });

@@ -19,7 +19,7 @@ describe('examples: npm start (examples/main.ts → runTrainLstm)', function () 
   this.timeout(120_000);
   const tmp = useTmpDir();
 
-  it('runs the whole synthetic pipeline offline at a reduced size: store, analytics, training, three-way comparison, plots, saved model, forecast', async () => {
+  it('runs the whole synthetic pipeline offline at a reduced size: a store of three coins, analytics, one global model, a three-way comparison per coin, plots, saved model, forecasts', async () => {
     const { io, text } = captured();
     const r = (await runTrainLstm(['--hours', '1500', '--epochs', '2', '--window', '24', '--units', '8', '--out', tmp()], io))!;
     expect(r.label).to.match(/^SYNTHETIC DATA \(seed 42\)/);
@@ -27,20 +27,36 @@ describe('examples: npm start (examples/main.ts → runTrainLstm)', function () 
     expect(r.history.loss).to.have.length(2);
     const out = text.out;
     // Labelled as synthetic, with the backend, per-epoch progress (not a TTY: lines, no bar), the comparison and the plots.
-    expect(out).to.match(/^\[SYNTHETIC DATA \(seed 42\), not real market prices\] 1500 hourly/);
+    expect(out).to.match(/^\[SYNTHETIC DATA \(seed 42\), not real market prices\] 1500 hourly prices of bitcoin, ethereum, solana/);
     expect(out).to.match(/backend: (tensorflow|wasm|cpu)/);
     expect(out).to.match(/epoch 1\/2: loss [\d.]+, val_loss [\d.]+/);
     expect(out).not.to.include('\u001b[');
-    expect(out).to.match(/LSTM\s+[\d,]+\.\d\d\s+[\d,]+\.\d\d\npersistence \(next = last\)\s+[\d,]+\.\d\d\s+[\d,]+\.\d\d\nmoving average \(24 points\)/);
-    expect(out).to.match(/(Winner|Split decision): /);
+    // One comparison per coin, each on its own test range, and a plain summary of who wins where.
+    for (const coin of ['bitcoin', 'ethereum', 'solana']) {
+      expect(out).to.match(new RegExp(`${coin}/usd: test range \\(newest 15 %, never seen in training\\): 200 next-hour forecasts`));
+    }
+    expect(out.match(/LSTM\s+[\d,]+\.\d\d\s+[\d,]+\.\d\d\npersistence \(next = last\)\s+[\d,]+\.\d\d\s+[\d,]+\.\d\d\nmoving average \(24 points\)/g)).to.have.length(3);
+    expect(out.match(/(Winner|Split decision): /g)).to.have.length(3);
+    expect(out).to.match(/Across 3 series, lowest MAE per series: bitcoin\/usd: \w[\w ]*, ethereum\/usd: \w[\w ]*, solana\/usd: \w[\w ]*\./);
+    expect(out).to.match(/The global LSTM beats persistence on (none of them|\d of 3)/);
     for (const f of r.plots) {
       expect(existsSync(f), f).to.equal(true);
       expect(out).to.include(f.replace(/\.svg$/, '.png'));
     }
-    expect(r.plots.map((f) => f.slice(f.lastIndexOf('/') + 1))).to.deep.equal(['price.svg', 'price.png', 'volatility.svg', 'volatility.png', 'forecast.svg', 'forecast.png']);
+    const coins = ['bitcoin-usd', 'ethereum-usd', 'solana-usd'];
+    expect(r.plots.map((f) => f.slice(f.lastIndexOf('/') + 1))).to.deep.equal([
+      ...coins.flatMap((c) => [`price-${c}.svg`, `price-${c}.png`, `volatility-${c}.svg`, `volatility-${c}.png`]),
+      ...coins.flatMap((c) => [`forecast-${c}.svg`, `forecast-${c}.png`]),
+    ]);
     for (const f of ['model.json', 'weights.bin', 'forecaster.json']) expect(statSync(join(r.modelDir, f)).size).to.be.above(100);
-    expect(r.nextPrice).to.be.finite;
-    for (const m of Object.values(r.metrics)) expect(m.mae).to.be.finite;
+    expect(r.series.map((s) => [s.name, s.testWindows])).to.deep.equal([['bitcoin/usd', 200], ['ethereum/usd', 200], ['solana/usd', 200]]);
+    // Each coin is scored in its own price units: Solana's errors are far below Bitcoin's.
+    const mae = Object.fromEntries(r.series.map((s) => [s.name, s.metrics.persistence.mae]));
+    expect(mae['solana/usd']!).to.be.below(mae['bitcoin/usd']! / 100);
+    for (const s of r.series) {
+      expect(s.nextPrice).to.be.finite.and.above(0);
+      for (const m of Object.values(s.metrics)) expect(m.mae).to.be.finite.and.above(0);
+    }
   });
 
   it('--source coingecko without COINGECKO_API_KEY stops before any request and says what is missing', async () => {
@@ -58,7 +74,8 @@ describe('examples: npm start (examples/main.ts → runTrainLstm)', function () 
     expect(text.out).to.include('layout coinbase-candles, CandleSchema');
     expect(text.out).not.to.include('SYNTHETIC');
     expect(r.history.loss[2]!).to.be.below(r.history.loss[0]!);
-    for (const m of Object.values(r.metrics)) {
+    expect(r.series.map((s) => s.name)).to.deep.equal(['price']);
+    for (const m of Object.values(r.series[0]!.metrics)) {
       expect(m.mae).to.be.finite.and.above(0);
       expect(m.rmse).to.be.finite.and.at.least(m.mae);
     }
@@ -76,7 +93,7 @@ describe('examples: npm start as a process', function () {
     expect(ok.status, ok.stderr).to.equal(0);
     expect(ok.stdout).to.include('SYNTHETIC DATA');
     expect(ok.stdout).to.match(/persistence \(next = last\)/);
-    expect(ok.stdout).to.include(join(tmp(), 'plots', 'forecast.png'));
+    expect(ok.stdout).to.include(join(tmp(), 'plots', 'forecast-solana-usd.png'));
     const bad = spawnSync(tsx, ['examples/main.ts', '--source', 'nowhere', '--out', tmp()], { encoding: 'utf8' });
     expect(bad.status).to.equal(1);
     expect(bad.stderr).to.include('--source must be synthetic or coingecko; received "nowhere"');

@@ -1,5 +1,6 @@
-import { evaluateForecaster, type ForecastEvaluation, forecastChartSpec, formatComparison, saveForecaster, trainForecaster, trainingProgress, writeChart } from '../../forecasting/index.js';
+import { evaluateForecaster, type ForecastEvaluation, forecastChartSpec, type SeriesForecastEvaluation, formatComparison, saveForecaster, trainForecaster, trainingProgress, writeChart } from '../../forecasting/index.js';
 import { type BackendName, initBackend, openStore } from '../../index.js';
+import { MARKET_SERIES_COLUMNS } from '../../forecasting/index.js';
 import { type Command, EXIT_OK, UsageError, intFlag, parseCommandArgs } from '../command.js';
 import { toJson } from '../format.js';
 import { ioOptionsFromFlags, STORE_FLAGS, STORE_FLAGS_USAGE } from '../store-flags.js';
@@ -22,7 +23,9 @@ Options:
   --ma-window <n>         points averaged by the moving-average baseline, <= --window (default min(24, --window))
   --split <a,b,c>         train,validation,test fractions, oldest first (default 0.7,0.15,0.15)
   --max-gap <seconds>     drop windows with a larger time step (default: no limit)
-  --price-column <name>   price column (default price_usd)
+  --price-column <name>   price column (default price_usd, or price in a MarketSchema store)
+  --series-columns <a,b>  columns naming the series of a store of several: one global model, scored
+                          per series (default coin,vs when the store has both, else none)
   --seed <n>              seed of initialisation and shuffling (default 42)
   --backend <name>        tensorflow | wasm | cpu (default: fastest available)
   --plots <dir>           also write forecast.svg/.png (forecast vs actual on the test range)
@@ -61,7 +64,8 @@ export function backendFlag(value: string | undefined): BackendName | undefined 
 
 /** Metrics as plain JSON. */
 export function evaluationJson(ev: ForecastEvaluation) {
-  return { testWindows: ev.actual.length, from: new Date(ev.timestamps[0]!).toISOString(), to: new Date(ev.timestamps[ev.timestamps.length - 1]!).toISOString(), movingAverageWindow: ev.movingAverageWindow, metrics: ev.metrics, best: ev.best };
+  const part = (e: SeriesForecastEvaluation) => ({ testWindows: e.actual.length, from: new Date(e.timestamps[0]!).toISOString(), to: new Date(e.timestamps[e.timestamps.length - 1]!).toISOString(), movingAverageWindow: e.movingAverageWindow, metrics: e.metrics, best: e.best });
+  return { ...part(ev), series: ev.series.length > 1 || ev.series[0]?.ids.length ? ev.series.map((s) => ({ ids: s.ids.map(String), ...part(s) })) : [] };
 }
 
 const command: Command = {
@@ -80,6 +84,7 @@ const command: Command = {
       split: { type: 'string' },
       'max-gap': { type: 'string' },
       'price-column': { type: 'string' },
+      'series-columns': { type: 'string' },
       seed: { type: 'string' },
       backend: { type: 'string' },
       plots: { type: 'string' },
@@ -99,14 +104,18 @@ const command: Command = {
       movingAverageWindow: intFlag('ma-window', values['ma-window']),
       split: splitFlag(values.split),
       maxGap: values['max-gap'] === undefined ? undefined : floatFlag('max-gap', values['max-gap'])! * 1000,
-      priceColumn: values['price-column'],
       seed: intFlag('seed', values.seed, 0),
     };
     const backendName = backendFlag(values.backend);
-    const clean = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
     const label = values.label ?? `data: ${store}`;
     const log = values.json ? io.stderr : io.stdout;
     const opened = await openStore(store, ioOptionsFromFlags(values));
+    const fields = opened.fields.map((f) => f.name);
+    const seriesColumns = values['series-columns'] !== undefined ? values['series-columns'].split(',').map((c) => c.trim()) : MARKET_SERIES_COLUMNS.every((c) => fields.includes(c)) ? [...MARKET_SERIES_COLUMNS] : [];
+    if (seriesColumns.some((c) => c === '')) throw new UsageError(`--series-columns must be comma-separated column names; received ${JSON.stringify(values['series-columns'])}`);
+    const priceColumn = values['price-column'] ?? (!fields.includes('price_usd') && fields.includes('price') ? 'price' : undefined);
+    const clean = Object.fromEntries(Object.entries({ ...options, priceColumn, seriesColumns }).filter(([, v]) => v !== undefined));
+    if (seriesColumns.length) log.write(`series:  one model across the series of ${seriesColumns.join(', ')}, each scaled and scored on its own\n`);
     const backend = await initBackend(backendName);
     log.write(`backend: ${backend.name}${backend.skipped.length ? ` (skipped: ${backend.skipped.map((s) => s.name).join(', ')})` : ''}\n`);
     const progress = await trainingProgress(log, { bar: !values.json && io.stdout.isTTY === true });
@@ -116,20 +125,23 @@ const command: Command = {
       const seconds = (performance.now() - t0) / 1000;
       const ev = await evaluateForecaster(trained, opened);
       const saved = await saveForecaster(values.out, trained, { label, store, trainedSeconds: seconds, backend: backend.name, history: trained.history, evaluation: evaluationJson(ev) });
-      const chart = values.plots ? await writeChart(forecastChartSpec(ev, { label }), values.plots, 'forecast') : undefined;
+      const charts = [];
+      if (values.plots) {
+        if (!seriesColumns.length) charts.push(await writeChart(forecastChartSpec(ev, { label }), values.plots, 'forecast'));
+        else for (const s of ev.series) charts.push(await writeChart(forecastChartSpec(s, { label, series: { name: s.ids.join('/'), unit: 'price units' } }), values.plots, `forecast-${s.ids.join('-')}`));
+      }
       if (values.json) {
-        io.stdout.write(`${toJson({ backend: backend.name, label, store, windows: trained.windows, history: trained.history, trainSeconds: seconds, evaluation: evaluationJson(ev), model: saved, plot: chart ?? null })}\n`);
+        io.stdout.write(`${toJson({ backend: backend.name, label, store, windows: trained.windows, history: trained.history, trainSeconds: seconds, evaluation: evaluationJson(ev), model: saved, plot: charts[0] ?? null, plots: charts })}\n`);
         return EXIT_OK;
       }
-      const out = [
-        '',
-        `Test range: ${ev.actual.length} next-step forecasts, ${new Date(ev.timestamps[0]!).toISOString()} → ${new Date(ev.timestamps[ev.timestamps.length - 1]!).toISOString()} (${label})`,
-        formatComparison(ev),
-        '',
-        `model: ${saved.files.join(', ')}`,
-      ];
-      if (chart) out.push(`plot:  ${chart.svg}`, `       ${chart.png}`);
-      out.push(`next:  tfpl predict ${saved.dir} ${store}`);
+      const range = (e: SeriesForecastEvaluation) => `${e.actual.length} next-step forecasts, ${new Date(e.timestamps[0]!).toISOString()} → ${new Date(e.timestamps[e.timestamps.length - 1]!).toISOString()}`;
+      const out = [''];
+      if (seriesColumns.length) {
+        for (const s of ev.series) out.push(`${s.ids.join('/')}: test range: ${range(s)} (${label})`, formatComparison(s, 'price units'), '');
+      } else out.push(`Test range: ${range(ev)} (${label})`, formatComparison(ev), '');
+      out.push(`model: ${saved.files.join(', ')}`);
+      for (const c of charts) out.push(`plot:  ${c.svg}`, `       ${c.png}`);
+      out.push(`next:  tfpl predict ${saved.dir} ${store}${seriesColumns.length ? ` --series ${ev.series[0]!.ids.join(',')}` : ''}`);
       io.stdout.write(`${out.join('\n')}\n`);
       return EXIT_OK;
     } finally {

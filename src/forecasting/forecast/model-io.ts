@@ -81,6 +81,7 @@ const savedSchema = z.object({
     version: z.literal(1),
     timestampColumn: z.string(),
     priceColumn: z.string(),
+    seriesColumns: z.array(z.string()).optional(),
     windowSize: z.number().int().min(2),
     units: z.number().int().min(1),
     maxGap: z.number().nullable(),

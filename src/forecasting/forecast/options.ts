@@ -16,6 +16,12 @@ export const forecasterOptionsShape = {
   timestampColumn: z.string().min(1).default('timestamp'),
   /** Price column. Default 'price_usd'. */
   priceColumn: z.string().min(1).default('price_usd'),
+  /**
+   * Columns naming the series of a store that holds several (`['coin', 'vs']` for `MarketSchema`): one
+   * global model learns from every series' windows, each series' log returns scaled with its own train
+   * statistics, and the evaluation scores every series on its own test range. Default: none (one series).
+   */
+  seriesColumns: z.array(z.string().min(1)).default([]),
   /** Past steps the model sees. Default 48. */
   windowSize: int(2).default(48),
   /** LSTM units. Default 32. */
@@ -49,6 +55,8 @@ export interface ForecasterConfig {
   version: 1;
   timestampColumn: string;
   priceColumn: string;
+  /** Series columns of a store of several series (absent or empty: one series). */
+  seriesColumns?: string[];
   windowSize: number;
   units: number;
   maxGap: number | null;

@@ -1,4 +1,4 @@
-import type { ForecastEvaluation, ForecasterName } from './evaluate.js';
+import type { ForecasterName, SeriesForecastEvaluation } from './evaluate.js';
 
 const LABEL: Record<ForecasterName, string> = { lstm: 'LSTM', persistence: 'persistence (next = last)', movingAverage: 'moving average' };
 
@@ -16,7 +16,7 @@ const money = (v: number) => v.toLocaleString('en-US', { minimumFractionDigits: 
  * @example
  * console.log(formatComparison(evaluation, 'USD'));
  */
-export function formatComparison(ev: ForecastEvaluation, unit = 'USD'): string {
+export function formatComparison(ev: SeriesForecastEvaluation, unit = 'USD'): string {
   const names: ForecasterName[] = ['lstm', 'persistence', 'movingAverage'];
   const labels = names.map((n) => forecasterLabel(n, ev.movingAverageWindow));
   const w = Math.max(...labels.map((l) => l.length), 10);
@@ -27,7 +27,7 @@ export function formatComparison(ev: ForecastEvaluation, unit = 'USD'): string {
 }
 
 /** One honest sentence on the outcome. */
-export function verdict(ev: ForecastEvaluation): string {
+export function verdict(ev: SeriesForecastEvaluation): string {
   const p = ev.metrics.persistence;
   const l = ev.metrics.lstm;
   const pct = (a: number, b: number) => `${(Math.abs(a / b - 1) * 100).toFixed(2)} %`;

@@ -55,6 +55,7 @@ export function windowOptions(config: ForecasterConfig): Omit<MakeTfDatasetOptio
     windowSize: config.windowSize,
     logReturns: [config.priceColumn],
     timestampColumn: config.timestampColumn,
+    ...(config.seriesColumns?.length ? { seriesColumns: config.seriesColumns } : {}),
     ...(config.maxGap !== null ? { maxGap: config.maxGap } : {}),
     batchSize: t.batchSize,
     split: t.split,
@@ -65,6 +66,7 @@ export function windowOptions(config: ForecasterConfig): Omit<MakeTfDatasetOptio
  * Trains an LSTM on the oldest `split.train` part of a price series and validates on the next
  * `split.validation` part, through `makeTfDataset` and `model.fitDataset`. The model learns the next
  * z-scored log return from the last `windowSize` ones; `evaluateForecaster` scores it on the test part.
+ * With `seriesColumns`, the parts are taken in every series and one global model learns from all of them.
  * Uses whichever TensorFlow.js backend is active (see `initBackend`).
  *
  * @example
@@ -83,6 +85,7 @@ export async function trainForecaster(source: ForecastSource, options: Forecaste
     version: 1,
     timestampColumn: o.timestampColumn,
     priceColumn: o.priceColumn,
+    ...(o.seriesColumns.length ? { seriesColumns: o.seriesColumns } : {}),
     windowSize: o.windowSize,
     units: o.units,
     maxGap: o.maxGap ?? null,

@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { SeriesAnalysis } from '../analytics/analyze.js';
-import type { ForecastEvaluation, ForecasterName } from '../forecast/evaluate.js';
+import type { ForecasterName, SeriesForecastEvaluation } from '../forecast/evaluate.js';
 import { forecasterLabel } from '../forecast/report.js';
 import { CHART_FONT } from './render.js';
 
@@ -15,6 +15,8 @@ export interface ChartOptions {
   maxPoints?: number;
   /** Width of the plot area in pixels. Default 760. */
   width?: number;
+  /** What the series is and its price unit, for titles and axes. Default { name: 'BTC', unit: 'USD' }. */
+  series?: { name: string; unit: string };
 }
 
 type Row = { t: number; series: string; value: number };
@@ -53,14 +55,14 @@ export function priceChartSpec(a: SeriesAnalysis, o: ChartOptions): TopLevelSpec
   const order = ['price', ...[...a.sma.keys()].map((w) => `SMA ${w}`), ...[...a.ema.keys()].map((s) => `EMA ${s}`)];
   return {
     ...BASE,
-    title: { text: 'BTC price (USD) with moving averages', subtitle: o.label },
+    title: { text: `${o.series?.name ?? 'BTC'} price (${o.series?.unit ?? 'USD'}) with moving averages`, subtitle: o.label },
     width: o.width ?? 760,
     height: 300,
     data: { values: rows },
     mark: { type: 'line', strokeWidth: 1.2 },
     encoding: {
       x: time,
-      y: { field: 'value', type: 'quantitative', title: 'USD', scale: { zero: false } },
+      y: { field: 'value', type: 'quantitative', title: o.series?.unit ?? 'USD', scale: { zero: false } },
       color: { field: 'series', type: 'nominal', title: null, sort: order, scale: { range: ['#4c78a8', '#f58518', '#54a24b', '#e45756', '#b279a2'] }, legend: { orient: 'top-left' } },
       strokeWidth: { condition: { test: "datum.series === 'price'", value: 0.8 }, value: 1.6 },
     },
@@ -110,7 +112,7 @@ export function volatilityChartSpec(a: SeriesAnalysis, o: ChartOptions): TopLeve
  * @example
  * await writeChart(forecastChartSpec(evaluation, { label: 'SYNTHETIC DATA' }), 'out/plots', 'forecast');
  */
-export function forecastChartSpec(ev: ForecastEvaluation, o: ChartOptions & { lastPoints?: number }): TopLevelSpec {
+export function forecastChartSpec(ev: SeriesForecastEvaluation, o: ChartOptions & { lastPoints?: number }): TopLevelSpec {
   const n = ev.actual.length;
   const from = Math.max(0, n - (o.lastPoints ?? 240));
   const t = ev.timestamps.subarray(from);
@@ -121,14 +123,14 @@ export function forecastChartSpec(ev: ForecastEvaluation, o: ChartOptions & { la
   names.forEach((f, i) => pushSeries(rows, t, ev.forecasts[f].subarray(from), labels[i]!, 1));
   return {
     ...BASE,
-    title: { text: `Next-step forecast vs actual, last ${n - from} of ${n} test points (MAE in USD over all)`, subtitle: o.label },
+    title: { text: `${o.series ? `${o.series.name}: n` : 'N'}ext-step forecast vs actual, last ${n - from} of ${n} test points (MAE in ${o.series?.unit ?? 'USD'} over all)`, subtitle: o.label },
     width: o.width ?? 760,
     height: 320,
     data: { values: rows },
     mark: { type: 'line', strokeWidth: 1.2 },
     encoding: {
       x: { ...time, axis: { format: '%m-%d %H:%M', labelAngle: 0, tickCount: 6 } },
-      y: { field: 'value', type: 'quantitative', title: 'USD', scale: { zero: false } },
+      y: { field: 'value', type: 'quantitative', title: o.series?.unit ?? 'USD', scale: { zero: false } },
       color: { field: 'series', type: 'nominal', title: null, sort: ['actual', ...labels], scale: { range: ['#222222', '#e45756', '#4c78a8', '#54a24b'] }, legend: { orient: 'top-left', labelLimit: 400 } },
       strokeDash: { condition: { test: "datum.series === 'actual'", value: [1, 0] }, value: [4, 2] },
     },

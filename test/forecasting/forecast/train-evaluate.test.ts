@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { initBackend } from '../../../src/index.js';
+import { initBackend, materializeDataset } from '../../../src/index.js';
+import { MarketSchema } from '../../../src/forecasting/index.js';
+import { SyntheticMarketChart } from '../../../src/ingest/index.js';
 import { readPriceSeries } from '../../../src/forecasting/index.js';
 import { evaluateForecaster, forecastNext, loadForecaster, saveForecaster, trainForecaster, type TrainProgress } from '../../../src/forecasting/index.js';
 import { importPriceCsv } from '../../../src/forecasting/index.js';
@@ -81,5 +83,54 @@ describe('forecast/trainForecaster + evaluateForecaster on real hourly BTC (Coin
       await trainForecaster('/nonexistent/store', options).catch((e: Error) => (err = e));
       expect(err?.message, JSON.stringify(options)).to.match(message);
     }
+  });
+
+});
+
+describe('forecast: one global model across the series of a MarketSchema store', function () {
+  this.timeout(120_000);
+  const tmp = useTmpDir();
+
+  it('one global model across series: each series scored on its own test range with its own statistics, equal to scoring it alone; forecasts per series', async () => {
+    // Three synthetic coins, interleaved in time as a collector writes them, at very different price levels.
+    const market = new SyntheticMarketChart({ seed: 9 });
+    const hours = 700;
+    const coins = ['bitcoin', 'ethereum', 'solana'];
+    const perCoin = await Promise.all(coins.map((id) => market.marketChartRange({ id, from: market.start, to: market.start + (hours - 1) * 3_600_000 })));
+    const rows = Array.from({ length: hours }, (_, h) => coins.map((coin, k) => ({ coin, vs: 'usd', ...perCoin[k]![h]!, price: perCoin[k]![h]!.price_usd }))).flat().map(({ price_usd: _, ...r }) => r);
+    const store = join(tmp(), 'market');
+    await materializeDataset(store, MarketSchema, rows, { rowGroupSize: 256 });
+    await initBackend('wasm');
+    const W = 12;
+    const trained = await trainForecaster(store, { epochs: 1, windowSize: W, units: 4, priceColumn: 'price', seriesColumns: ['coin', 'vs'], seed: 1 });
+    expect(trained.normalization.by).to.equal('series');
+    expect(Object.keys(trained.normalization.series!)).to.deep.equal(coins.map((c) => JSON.stringify([c, 'usd'])));
+    // Each coin's own train part (the first ⌊0.7 · 700⌋ of its rows; 0.7 · 700 is 489.99… in floating point, as
+    // in sklearn) gives its statistics: one log return fewer than rows.
+    for (const c of coins) expect(trained.normalization.series![JSON.stringify([c, 'usd'])]!.price!.count).to.equal(Math.floor(0.7 * hours) - 1);
+
+    const ev = await evaluateForecaster(trained, store);
+    expect(ev.series.map((e) => e.ids)).to.deep.equal(coins.map((c) => [c, 'usd']));
+    const testRows = hours - Math.floor(0.7 * hours) - Math.floor(0.15 * hours);
+    for (const e of ev.series) expect(e.actual.length).to.equal(testRows - W - 1);
+    expect(ev.actual.length).to.equal(3 * (testRows - W - 1));
+    // The same model scored on one coin's rows alone (row filters): the same forecasts and metrics.
+    for (const [k, coin] of coins.entries()) {
+      const alone = await evaluateForecaster(trained, store, { filters: [['coin', '=', coin]] });
+      expect(alone.series).to.have.length(1);
+      expect(Array.from(alone.series[0]!.timestamps)).to.deep.equal(Array.from(ev.series[k]!.timestamps));
+      expect(Array.from(alone.series[0]!.forecasts.lstm)).to.deep.equal(Array.from(ev.series[k]!.forecasts.lstm));
+      expect(alone.series[0]!.metrics).to.deep.equal(ev.series[k]!.metrics);
+      // Persistence is the coin's own previous price: the actual of the window before.
+      const a = ev.series[k]!;
+      for (let i = 1; i < a.actual.length; i++) expect(a.forecasts.persistence[i]).to.equal(a.actual[i - 1]);
+      expect(a.actual[a.actual.length - 1]! / perCoin[k]![hours - 1]!.price_usd).to.be.closeTo(1, 1e-6); // through float32 windows
+    }
+    const next = await forecastNext(trained, store, { series: ['solana', 'usd'] });
+    expect(next.lastPrice).to.be.closeTo(perCoin[2]![hours - 1]!.price_usd, 1e-9);
+    expect(Math.abs(next.forecasts[0]!.price / next.lastPrice - 1)).to.be.below(0.05);
+    const missing = await forecastNext(trained, store).catch((e: Error) => e);
+    expect((missing as Error).message).to.match(/^forecastNext: the forecaster was trained on several series \(coin, vs\); pass series: \[<coin>, <vs>\]/);
+    trained.model.dispose();
   });
 });

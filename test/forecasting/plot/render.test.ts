@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
 import { analyzeSeries } from '../../../src/forecasting/index.js';
-import type { ForecastEvaluation } from '../../../src/forecasting/index.js';
+import type { SeriesForecastEvaluation } from '../../../src/forecasting/index.js';
 import { forecastChartSpec, priceChartSpec, renderSvg, volatilityChartSpec, writeChart } from '../../../src/forecasting/index.js';
 import { useTmpDir } from '../../tmp-dir.js';
 
@@ -28,7 +28,8 @@ describe('plot/charts', () => {
     const n = 300;
     const t = a.timestamps.subarray(700);
     const actual = a.prices.subarray(700);
-    const ev: ForecastEvaluation = {
+    const ev: SeriesForecastEvaluation = {
+      ids: [],
       timestamps: t,
       actual,
       last: actual,
