@@ -36,6 +36,8 @@ export interface CaseParams {
   compression: 'zstd' | 'snappy' | 'none';
   /** TensorFlow.js backend; undefined = initBackend's choice. */
   backend?: 'wasm' | 'cpu' | 'tensorflow';
+  /** Series id columns of a store of many series (the series cases); absent: one series. */
+  seriesColumns?: string[];
 }
 
 /** What a case reports; the runner adds peak RSS. */

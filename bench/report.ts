@@ -66,6 +66,15 @@ export interface Ratio {
   met?: boolean | null;
 }
 
+/** Peak RSS of the interleaved many-series stores against the fewest series: how memory grows with series in flight. */
+function seriesRssRatios(s: Record<string, CaseSummary | undefined>): Ratio[] {
+  const rss = Object.values(s)
+    .filter((c): c is CaseSummary => c !== undefined && /^series-rss-\d+$/.test(c.id))
+    .map((c) => ({ n: Number(c.id.slice('series-rss-'.length)), bytes: c.peakRssBytes }))
+    .sort((a, b) => a.n - b.n);
+  return rss.slice(1).map((r) => ({ name: `series-rss-${r.n}/${rss[0]!.n}`, what: `peak RSS, ${r.n} ÷ ${rss[0]!.n} interleaved series (same rows)`, value: r.bytes / rss[0]!.bytes }));
+}
+
 export function ratios(s: Record<string, CaseSummary | undefined>): Ratio[] {
   const div = (a: number | null | undefined, b: number | null | undefined) => (a == null || b == null || !(b > 0) ? null : a / b);
   const wps = (id: string) => s[id]?.windowsPerSec ?? null;
@@ -82,6 +91,9 @@ export function ratios(s: Record<string, CaseSummary | undefined>): Ratio[] {
     { name: 'rss-large/rss-small', what: 'peak RSS of case 1, large ÷ small store', value: div(s['sdk-rss-large']?.peakRssBytes, s['sdk-rss-small']?.peakRssBytes), target: 1.2, atMost: true },
     { name: 'fit-wait-share', what: 'share of fitDataset time waiting on data', value: s.fit?.extra.waitShare ?? null, target: 0.02, atMost: true },
     { name: 'materialize/duckdb-copy', what: 'importCsv rows/s ÷ DuckDB COPY rows/s', value: div(s.materialize?.rowsPerSec, s['duckdb-copy']?.rowsPerSec) },
+    { name: 'series-sorted/one', what: 'windows/s with seriesColumns, sorted ÷ the same rows as one series', value: div(wps('series-sorted'), wps('series-one')), target: 0.8 },
+    { name: 'series-interleaved/one', what: 'windows/s with seriesColumns, interleaved ÷ the same rows as one series', value: div(wps('series-interleaved'), wps('series-one')), target: 0.8 },
+    ...seriesRssRatios(s),
   ];
   for (const r of list) if (r.target !== undefined) r.met = r.value === null ? null : r.atMost ? r.value <= r.target : r.value >= r.target;
   return list;
@@ -103,7 +115,7 @@ function note(c: CaseSummary): string {
     parts.push(`wait ${(c.extra.waitShare! * 100).toFixed(2)} % of ${c.seconds.toFixed(1)} s (first batch ${c.extra.firstBatchWaitSeconds!.toFixed(2)} s), ${c.extra.msPerBatch!.toFixed(0)} ms/batch`);
   }
   if (c.case === 'sdk') parts.push(`first batch after ${(c.extra.firstBatchSeconds! * 1000).toFixed(0)} ms`);
-  if (c.case === 'sdk' && c.id.startsWith('sdk-rss')) parts.push(`${si(c.rows)} rows`);
+  if (c.case === 'sdk' && (c.id.startsWith('sdk-rss') || c.id.startsWith('series-'))) parts.push(`${si(c.rows)} rows`);
   return parts.join('; ');
 }
 

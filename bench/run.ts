@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { type BenchData, ensureData, ensurePrefixCsv } from './data.js';
 import { allJobs, type DataKey, type Job } from './jobs.js';
 import { renderMarkdown } from './markdown.js';
+import { ensureSeriesStore, type SeriesData, type SeriesLayout } from './series-data.js';
 import { type CaseParams, type CaseResult, RESULT_PREFIX } from './measure.js';
 import { type CaseSummary, formatReport, ratios, summarize } from './report.js';
 
@@ -34,6 +35,9 @@ Options:
   --materialize-rows N  rows of the CSV the materialize cases convert (default 1000000)
   --compression C       store compression: zstd (materializeDataset's default), snappy, none (default zstd)
   --rss-rows A,B        row counts of the small and large RSS stores (default 5000000,50000000)
+  --series N            series of the many-series cases (default 100)
+  --series-rows N       rows of every many-series store, all series together (default 10000000)
+  --series-rss A,B,...  series counts of the many-series RSS cases, interleaved (default 10,1000)
   --cases a,b,...       run only these cases (ids in the table; default all but the optional sdk-w0 and
                         decode-w0, which decode on the calling thread)
   --backend NAME        tfjs backend of the data cases: wasm, cpu (default: initBackend's choice)
@@ -67,6 +71,9 @@ function parse(argv: string[]) {
       'fit-batches': { type: 'string', default: '150' },
       'materialize-rows': { type: 'string', default: '1000000' },
       'rss-rows': { type: 'string', default: '5000000,50000000' },
+      series: { type: 'string', default: '100' },
+      'series-rows': { type: 'string', default: '10000000' },
+      'series-rss': { type: 'string', default: '10,1000' },
       compression: { type: 'string', default: 'zstd' },
       cases: { type: 'string' },
       backend: { type: 'string' },
@@ -90,7 +97,13 @@ function parse(argv: string[]) {
   const compression = values.compression as 'zstd' | 'snappy' | 'none';
   if (!['zstd', 'snappy', 'none'].includes(compression)) throw new Error(`bench: --compression must be zstd, snappy or none; received ${JSON.stringify(values.compression)}`);
   const workers = int('workers', values.workers, 0);
-  const jobs = allJobs(workers);
+  const series = int('series', values.series);
+  const seriesRows = int('series-rows', values['series-rows']);
+  const seriesRss = values['series-rss'].split(',').map((v) => int('series-rss', v.trim()));
+  for (const n of [series, ...seriesRss]) {
+    if (seriesRows % n !== 0) throw new Error(`bench: --series-rows (${seriesRows}) must be a multiple of every series count; ${n} does not divide it`);
+  }
+  const jobs = allJobs(workers, { count: series, rss: seriesRss });
   const ids = values.cases?.split(',').map((s) => s.trim()).filter(Boolean);
   const unknown = ids?.filter((id) => !jobs.some((j) => j.id === id));
   if (unknown?.length) throw new Error(`bench: unknown case(s) ${unknown.join(', ')}; cases: ${jobs.map((j) => j.id).join(', ')}`);
@@ -107,6 +120,9 @@ function parse(argv: string[]) {
     fitBatches: int('fit-batches', values['fit-batches']),
     materializeRows: int('materialize-rows', values['materialize-rows']),
     rssRows: rssRows as [number, number],
+    series,
+    seriesRows,
+    seriesRss,
     compression,
     jobs: ids ? jobs.filter((j) => ids.includes(j.id)) : jobs.filter((j) => !j.optional),
     backend: values.backend as CaseParams['backend'],
@@ -193,6 +209,13 @@ export async function runBench(argv: string[], print: { out: (s: string) => void
   data.main = await ensureData(o.cacheDir, dataParams(o.rows), { withCsv: needCsv, log });
   if (needs.has('rssSmall')) data.rssSmall = await ensureData(o.cacheDir, dataParams(o.rssRows[0]), { withCsv: false, log });
   if (needs.has('rssLarge')) data.rssLarge = await ensureData(o.cacheDir, dataParams(o.rssRows[1]), { withCsv: false, log });
+  const seriesData = new Map<DataKey, SeriesData>();
+  for (const key of needs) {
+    if (!key.startsWith('series:')) continue;
+    const [, layout, count] = key.split(':') as [string, SeriesLayout, string];
+    const S = Number(count);
+    seriesData.set(key, await ensureSeriesStore(o.cacheDir, { series: S, rowsPerSeries: o.seriesRows / S, features: o.features, seed: 1, rowGroupSize: 65_536, layout }, log));
+  }
   const prefix = o.jobs.some((j) => j.case === 'materialize' || j.case === 'duckdb-copy')
     ? await ensurePrefixCsv(data.main.dir, o.materializeRows, o.features, 1)
     : { path: '', bytes: 0 };
@@ -202,8 +225,9 @@ export async function runBench(argv: string[], print: { out: (s: string) => void
   mkdirSync(scratchDir, { recursive: true });
 
   const paramsFor = (job: Job): CaseParams => {
-    const d = data[job.data]!;
-    const rows = job.data === 'main' ? o.rows : job.data === 'rssSmall' ? o.rssRows[0] : o.rssRows[1];
+    const series = seriesData.get(job.data);
+    const d = series ? { storeDir: series.storeDir, csvPath: '' } : data[job.data]!;
+    const rows = series ? o.seriesRows : job.data === 'main' ? o.rows : job.data === 'rssSmall' ? o.rssRows[0] : o.rssRows[1];
     return {
       rows,
       window: o.window,
@@ -263,9 +287,12 @@ export async function runBench(argv: string[], print: { out: (s: string) => void
     command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
     machine: { ...machine(list[0]?.results[0]?.backend), loadavgBefore: load1Before, loadavgAfter: loadavg() },
     mode: o.tsx ? 'tsx (TypeScript sources)' : 'compiled JS (tsc, no tsx in the case processes)',
-    params: { rows: o.rows, window: o.window, features: o.features, batch: o.batch, repeats: o.repeats, workers: o.workers, budgetSeconds: o.budget, warmupBatches: o.warmupBatches, fitBatches: o.fitBatches, materializeRows: o.materializeRows, rssRows: o.rssRows, compression: o.compression },
+    params: { rows: o.rows, window: o.window, features: o.features, batch: o.batch, repeats: o.repeats, workers: o.workers, budgetSeconds: o.budget, warmupBatches: o.warmupBatches, fitBatches: o.fitBatches, materializeRows: o.materializeRows, rssRows: o.rssRows, series: o.series, seriesRows: o.seriesRows, seriesRss: o.seriesRss, compression: o.compression },
     // materializeRowsPerSec: materializeDataset from typed-array batches when the store was generated (maybe an earlier run).
-    data: Object.fromEntries(Object.entries(data).map(([k, d]) => [k, { dir: d.dir, storeBytes: d.storeBytes, csvBytes: d.csvBytes, reused: d.reused, generatedSeconds: d.generatedSeconds, materializeRowsPerSec: d.materializeRowsPerSec }])),
+    data: {
+      ...Object.fromEntries((Object.entries(data) as [string, BenchData][]).map(([k, d]) => [k, { dir: d.dir, storeBytes: d.storeBytes, csvBytes: d.csvBytes, reused: d.reused, generatedSeconds: d.generatedSeconds, materializeRowsPerSec: d.materializeRowsPerSec }])),
+      ...Object.fromEntries([...seriesData].map(([k, d]) => [k, { dir: d.storeDir, storeBytes: d.storeBytes, reused: d.generatedSeconds === 0, generatedSeconds: d.generatedSeconds }])),
+    },
     cases: Object.fromEntries(list.map((s) => [s.id, s])),
     ratios: rs,
     failures,
