@@ -5,6 +5,7 @@ import type { Column, ColumnBatch } from '../schema/columns.js';
 export type SeriesIdValue = string | number | bigint;
 
 type IdKind = 'string' | 'integer';
+type RawIndex = number | Map<unknown, RawIndex>;
 
 /**
  * The series of a source's rows: every distinct combination of the `seriesColumns` values is one series,
@@ -24,6 +25,8 @@ export class SeriesKeys {
   readonly keys: string[] = [];
   readonly #fn: string;
   readonly #index = new Map<string, number>();
+  /** Raw id values → (next column's map | series number), filled as values are first seen. */
+  readonly #raw = new Map<unknown, RawIndex>();
   readonly #kinds: (IdKind | undefined)[];
 
   constructor(columns: readonly string[], fn: string) {
@@ -60,39 +63,47 @@ export class SeriesKeys {
     return i;
   }
 
-  /** The series number of every row of `batch` (rows numbered from `rowOffset` in messages). */
+  /**
+   * The series number of every row of `batch` (rows numbered from `rowOffset` in messages). Raw id values
+   * seen before resolve through a map of maps (one level per series column), so interleaved rows cost a map
+   * lookup per column, not a key string; a value is checked and keyed only the first time it appears.
+   */
   indexRows(batch: ColumnBatch, rowOffset: number, frozen = false): Int32Array {
     const n = batch.numRows;
     const out = new Int32Array(n);
     const cols = this.columns.map((name) => this.#column(batch, name, rowOffset));
-    if (cols.length === 1) {
-      // One id column (the common case): consecutive rows of one series skip the map lookup.
-      const c = cols[0]!;
-      let prev: unknown = undefined;
-      let prevIndex = -1;
-      for (let i = 0; i < n; i++) {
-        const v = c[i];
-        if (v !== prev || prevIndex < 0) {
-          const id = this.#checked(0, v, rowOffset + i);
-          const key = keyOf([id]);
-          prevIndex = frozen ? this.#known(key, rowOffset + i) : this.#add(key, [id]);
-          prev = v;
-        }
-        out[i] = prevIndex;
-      }
-      return out;
-    }
-    let prevKey = '';
-    let prevIndex = -1;
+    const last = cols.length - 1;
     const ids: SeriesIdValue[] = new Array(cols.length);
+    let prevIndex = -1;
+    let prevRaw: unknown = undefined;
     for (let i = 0; i < n; i++) {
-      for (let k = 0; k < cols.length; k++) ids[k] = this.#checked(k, cols[k]![i], rowOffset + i);
-      const key = keyOf(ids);
-      if (key !== prevKey || prevIndex < 0) {
-        prevIndex = frozen ? this.#known(key, rowOffset + i) : this.#add(key, [...ids]);
-        prevKey = key;
+      // Consecutive rows of one series (the sorted layout) skip the lookups.
+      if (last === 0 && prevIndex >= 0 && cols[0]![i] === prevRaw) {
+        out[i] = prevIndex;
+        continue;
       }
-      out[i] = prevIndex;
+      let level: Map<unknown, RawIndex> = this.#raw;
+      for (let k = 0; k < last; k++) {
+        const v = cols[k]![i];
+        let next = level.get(v);
+        if (next === undefined) {
+          this.#checked(k, v, rowOffset + i);
+          next = new Map();
+          level.set(v, next);
+        }
+        level = next as Map<unknown, RawIndex>;
+      }
+      const v = cols[last]![i];
+      let index = level.get(v) as number | undefined;
+      if (index === undefined) {
+        for (let k = 0; k <= last; k++) ids[k] = this.#checked(k, cols[k]![i], rowOffset + i);
+        const key = keyOf(ids);
+        index = frozen ? this.#known(key, rowOffset + i) : this.#add(key, [...ids]);
+        level.set(v, index);
+      }
+      prevIndex = index;
+      prevRaw = v;
+      out[i] = index;
     }
     return out;
   }
