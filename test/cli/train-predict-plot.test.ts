@@ -147,7 +147,7 @@ describe('cli: tfpl train / predict / plot', function () {
     expect(p.summary.rows).to.equal(1_200);
   });
 
-  it('train on a MarketSchema store: one model across the coins, scored per coin; predict forecasts each coin, or the one named', async () => {
+  it('train on a MarketSchema store: one model across the coins, scored per coin; predict forecasts each coin, or the one named; plot charts one coin', async () => {
     // Two coins at very different price levels, interleaved in time as a collector appends them.
     const n = 900;
     const rows = Array.from({ length: 2 * n }, (_, k) => {
@@ -179,5 +179,16 @@ describe('cli: tfpl train / predict / plot', function () {
     const bad = await tfpl(['predict', model, store, '--series', 'cardano,usd']);
     expect(bad.code).to.equal(EXIT_FAILURE);
     expect(bad.stderr).to.include('series ["cardano","usd"] has no statistics');
+
+    // tfpl plot charts one series of the store, and says so when none is named.
+    const plots = join(tmp(), 'plots');
+    const plot = JSON.parse((await tfpl(['plot', store, '--out', plots, '--series', 'solana,usd', '--json'])).stdout);
+    expect(plot.summary.rows).to.equal(n);
+    expect(plot.summary.lastPrice).to.be.closeTo(rows[2 * n - 1]!.price, 1e-9);
+    expect(plot.charts.map((c: { name: string }) => c.name)).to.deep.equal(['price-solana-usd', 'volatility-solana-usd']);
+    expect(readFileSync(plot.charts[0].svg, 'utf8')).to.include('solana price (USD)');
+    const none = await tfpl(['plot', store, '--out', plots]);
+    expect(none.code).to.equal(EXIT_USAGE);
+    expect(none.stderr).to.include('this store holds several series (coin, vs); pick one with --series <coin,vs>, e.g. --series bitcoin,usd');
   });
 });

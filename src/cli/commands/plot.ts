@@ -1,4 +1,5 @@
-import { analyzeStore, priceChartSpec, volatilityChartSpec, writeChart } from '../../forecasting/index.js';
+import { analyzeStore, MARKET_SERIES_COLUMNS, priceChartSpec, volatilityChartSpec, writeChart } from '../../forecasting/index.js';
+import { openStore } from '../../index.js';
 import { type Command, EXIT_OK, UsageError, intFlag, parseCommandArgs } from '../command.js';
 import { toJson } from '../format.js';
 import { ioOptionsFromFlags, STORE_FLAGS, STORE_FLAGS_USAGE } from '../store-flags.js';
@@ -15,7 +16,8 @@ Options:
   --ema <n,n,...>         exponential moving average spans in points (default none)
   --vol-window <n>        log returns per volatility window (default 24)
   --no-annualize          plot volatility per step instead of annualised
-  --price-column <name>   price column (default price_usd)
+  --price-column <name>   price column (default price_usd, or price in a MarketSchema store)
+  --series <coin,vs>      the series to chart in a MarketSchema store (required there: it holds several)
   --label <text>          data source printed under every title (default: the store path)
   --json                  print the paths and summary as JSON
 ${STORE_FLAGS_USAGE}
@@ -40,6 +42,7 @@ const command: Command = {
       'vol-window': { type: 'string' },
       'no-annualize': { type: 'boolean' },
       'price-column': { type: 'string' },
+      series: { type: 'string' },
       label: { type: 'string' },
       json: { type: 'boolean' },
       ...STORE_FLAGS,
@@ -48,16 +51,26 @@ const command: Command = {
     if (!values.out) throw new UsageError('--out <dir> is required');
     const store = positionals[0]!;
     const volatilityWindow = intFlag('vol-window', values['vol-window'], 2);
-    const analysis = await analyzeStore(store, {
+    const opened = await openStore(store, ioOptionsFromFlags(values));
+    const fields = opened.fields.map((f) => f.name);
+    const market = MARKET_SERIES_COLUMNS.every((c) => fields.includes(c));
+    if (market && values.series === undefined) throw new UsageError(`this store holds several series (${MARKET_SERIES_COLUMNS.join(', ')}); pick one with --series <coin,vs>, e.g. --series bitcoin,usd`);
+    if (!market && values.series !== undefined) throw new UsageError(`--series applies to MarketSchema stores (columns ${MARKET_SERIES_COLUMNS.join(', ')}); ${store} has none`);
+    const ids = values.series?.split(',').map((v) => v.trim());
+    if (ids && ids.length !== MARKET_SERIES_COLUMNS.length) throw new UsageError(`--series needs one id per series column (${MARKET_SERIES_COLUMNS.join(', ')}); received ${JSON.stringify(values.series)}`);
+    const analysis = await analyzeStore(opened, {
       sma: listFlag('sma', values.sma),
       ema: listFlag('ema', values.ema),
       ...(volatilityWindow !== undefined ? { volatilityWindow } : {}),
       annualize: !values['no-annualize'],
-      ...(values['price-column'] ? { priceColumn: values['price-column'] } : {}),
-      ...ioOptionsFromFlags(values),
+      ...(values['price-column'] || market ? { priceColumn: values['price-column'] ?? 'price' } : {}),
+      ...(ids ? { filters: MARKET_SERIES_COLUMNS.map((c, k) => [c, '=', ids[k]!] as [string, '=', string]) } : {}),
     });
+    if (analysis.summary.rows === 0) throw new UsageError(`--series ${values.series}: no rows of that series in ${store}`);
     const label = values.label ?? `data: ${store}`;
-    const charts = [await writeChart(priceChartSpec(analysis, { label }), values.out, 'price'), await writeChart(volatilityChartSpec(analysis, { label }), values.out, 'volatility')];
+    const chart = { label, ...(ids ? { series: { name: ids[0]!, unit: ids[1]!.toUpperCase() } } : {}) };
+    const suffix = ids ? `-${ids.join('-')}` : '';
+    const charts = [await writeChart(priceChartSpec(analysis, chart), values.out, `price${suffix}`), await writeChart(volatilityChartSpec(analysis, chart), values.out, `volatility${suffix}`)];
     if (values.json) {
       io.stdout.write(`${toJson({ store, label, summary: analysis.summary, charts })}\n`);
       return EXIT_OK;
