@@ -97,6 +97,11 @@ export class EpochWindows {
     return { count, firstStart: sh.windows.startAt(lo) };
   }
 
+  /** Whether series s draws its windows unevenly this epoch (balanced sampling), else each once. */
+  sampled(s: number): boolean {
+    return this.#draws[s] !== null && this.#draws[s] !== undefined;
+  }
+
   /** How many times window `ordinal` of series `s` is drawn this epoch (0: not at all). */
   draws(s: number, ordinal: number): number {
     const sh = this.#shares[s];

@@ -107,6 +107,59 @@ export function forEachWindowIn(plan: BatchPlan, ew: EpochWindows, unit: number,
   }
 }
 
+/**
+ * The windows of this epoch that complete in one unit, as runs of consecutive windows of one series (work
+ * row of the first, count; consecutive windows are `stride` rows apart): a unit of one series is one run or
+ * a few, whatever its rows. A window drawn d times (balanced sampling) is d runs of one. Reused unit after unit.
+ */
+class UnitRuns {
+  rows = new Int32Array(64);
+  counts = new Int32Array(64);
+  series = new Int32Array(64);
+  length = 0;
+  windows = 0;
+
+  push(row: number, count: number, series: number): void {
+    if (this.length === this.rows.length) {
+      const grow = (a: Int32Array) => {
+        const b = new Int32Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.rows = grow(this.rows);
+      this.counts = grow(this.counts);
+      this.series = grow(this.series);
+    }
+    this.rows[this.length] = row;
+    this.counts[this.length] = count;
+    this.series[this.length++] = series;
+    this.windows += count;
+  }
+
+  /** Collects the runs of `unit`, whose present series p has its block at work row `blockRow[p]`. */
+  collect(plan: BatchPlan, ew: EpochWindows, unit: number, blocks: { blockRow: Int32Array; localStart: Int32Array; validFrom: Int32Array }): void {
+    this.length = this.windows = 0;
+    const layout = plan.facts.units[unit]!;
+    const { span, stride } = plan.assembler.geom;
+    for (let p = 0; p < layout.series.length; p++) {
+      const s = layout.series[p]!;
+      const share = plan.shares[s];
+      if (!share) continue;
+      const first = layout.firstRow[p]!;
+      const lo = Math.max(first - span + 1, blocks.validFrom[p]!);
+      const hi = first + layout.counts[p]! - span;
+      const toRow = blocks.blockRow[p]! - blocks.localStart[p]!;
+      if (!ew.sampled(s)) {
+        share.windows.forEachRun(lo, hi, share.lo, share.hi, (start, count) => this.push(toRow + start, count, s));
+        continue;
+      }
+      share.windows.forEachRun(lo, hi, share.lo, share.hi, (start, count, ordinal) => {
+        for (let j = 0; j < count; j++) for (let d = ew.draws(s, ordinal + j); d > 0; d--) this.push(toRow + start + j * stride, 1, s);
+      });
+    }
+  }
+}
+
 /** Fills batches window by window: sizes fixed from the epoch's total, skipped batches never materialised. */
 class BatchFiller {
   readonly toEmit: number;
@@ -157,6 +210,18 @@ class BatchFiller {
     this.#batch = this.#writer.allocate(n);
   }
 
+  /** How many windows the current batch still takes. */
+  get room(): number {
+    return this.#sizeOf(this.#index) - this.#fill;
+  }
+
+  /** Counts `m` (<= room) windows just written from `slot` on (or skipped); returns the batch they completed, if any. */
+  advanceBy(m: number): WindowBatch | null {
+    this.#fill += m - 1;
+    this.emitted += m - 1;
+    return this.advance();
+  }
+
   /** Counts the window just written to `slot` (or skipped); returns the batch it completed, if any. */
   advance(): WindowBatch | null {
     this.#fill++;
@@ -202,13 +267,8 @@ export async function* windowBatches(plan: BatchPlan, epochSeed: number, skipBat
   const reads = epochReads(plan, ew, rng);
   const withTs = config.timestampColumn !== undefined;
 
-  /** Every window completing in the unit just assembled, as (work row, series), once per draw. */
-  const stage = (unit: number, { blockRow, localStart, validFrom }: { blockRow: Int32Array; localStart: Int32Array; validFrom: Int32Array }, out: { rows: number[]; series: number[] }) => {
-    forEachWindowIn(plan, ew, unit, (p) => validFrom[p]!, (p, start, s) => {
-      out.rows.push(blockRow[p]! - localStart[p]! + start);
-      out.series.push(s);
-    });
-  };
+  const runs = new UnitRuns();
+  const stride = config.geom.stride;
 
   let rowOffset = 0;
   let next = 0;
@@ -217,27 +277,36 @@ export async function* windowBatches(plan: BatchPlan, epochSeed: number, skipBat
   if (plan.shuffle.kind !== 'units') {
     const work = new WorkBuffer(asm.width, withTs);
     const buf = plan.shuffle.kind === 'buffer' ? new WindowShuffleBuffer(plan.shuffle.size, writer, rng!) : null;
-    const staged = { rows: [] as number[], series: [] as number[] };
     outer: for await (const { unit, batch } of units) {
       const read = reads[next++];
       if (!read || read.unit !== unit) throw sourceChanged(fn, `the source delivered unit ${unit} where unit ${read?.unit ?? '(none)'} was asked for`);
       const blocks = asm.assemble(batch, facts.units[unit]!, work, rowOffset);
       rowOffset += batch.numRows;
       if (!read.target) continue;
-      staged.rows.length = staged.series.length = 0;
-      stage(unit, blocks, staged);
-      for (let i = 0; i < staged.rows.length; i++) {
-        if (filler.emitted >= filler.toEmit) break outer;
-        if (buf) {
-          if (buf.full) {
-            buf.popRandomInto(filler.target, filler.slot);
-            const done = filler.advance();
-            if (done) yield done;
+      runs.collect(plan, ew, unit, blocks);
+      for (let r = 0; r < runs.length; r++) {
+        let row = runs.rows[r]!;
+        let left = runs.counts[r]!;
+        const s = runs.series[r]!;
+        while (left > 0) {
+          if (filler.done) break outer;
+          if (buf) {
+            if (buf.full) {
+              buf.popRandomInto(filler.target, filler.slot);
+              const done = filler.advance();
+              if (done) yield done;
+            }
+            writer.write(work, row, s, buf.windows, buf.pushSlot());
+            row += stride;
+            left--;
+            continue;
           }
-          writer.write(work, staged.rows[i]!, staged.series[i]!, buf.windows, buf.pushSlot());
-        } else {
-          if (filler.target) writer.write(work, staged.rows[i]!, staged.series[i]!, filler.target, filler.slot);
-          const done = filler.advance();
+          // In order: the run goes into the batch as one block of consecutive windows.
+          const m = Math.min(left, filler.room);
+          if (filler.target) writer.writeRun(work, row, stride, m, s, filler.target, filler.slot);
+          row += m * stride;
+          left -= m;
+          const done = filler.advanceBy(m);
           if (done) yield done;
         }
       }
@@ -284,11 +353,19 @@ export async function* windowBatches(plan: BatchPlan, epochSeed: number, skipBat
       if (filler.done) break;
       const work = spare.pop() ?? new WorkBuffer(asm.width, withTs);
       const blocks = asm.assemble(batch, facts.units[unit]!, work, rowOffset);
-      const staged = { rows: [] as number[], series: [] as number[] };
-      stage(unit, blocks, staged);
-      if (staged.rows.length > 0) {
-        residents.push({ work, rows: Int32Array.from(staged.rows), series: Int32Array.from(staged.series), left: staged.rows.length });
-        pooled += staged.rows.length;
+      runs.collect(plan, ew, unit, blocks);
+      if (runs.windows > 0) {
+        const rows = new Int32Array(runs.windows);
+        const series = new Int32Array(runs.windows);
+        let w = 0;
+        for (let r = 0; r < runs.length; r++) {
+          for (let j = 0, row = runs.rows[r]!; j < runs.counts[r]!; j++, row += stride, w++) {
+            rows[w] = row;
+            series[w] = runs.series[r]!;
+          }
+        }
+        residents.push({ work, rows, series, left: w });
+        pooled += w;
       } else spare.push(work);
     }
     while (pooled > 0 && !filler.done) yield* draw();

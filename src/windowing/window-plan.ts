@@ -103,6 +103,29 @@ export class SeriesWindows {
   }
 
   /**
+   * The windows starting in [lo, hi] (inclusive) whose ordinals lie in [ordLo, ordHi), as runs of
+   * consecutive windows (starts `first + j·stride`, j < count), in order: `visit(first, count, ordinal)` with
+   * the ordinal of `first`. Cost: the runs, not the windows.
+   */
+  forEachRun(lo: number, hi: number, ordLo: number, ordHi: number, visit: (first: number, count: number, ordinal: number) => void): void {
+    const runs = this.#runs;
+    const stride = this.stride;
+    for (let k = 0; k < this.#before.length; k++) {
+      const first = runs[2 * k]!;
+      const n = runs[2 * k + 1]!;
+      const base = this.#before[k]!;
+      if (base >= ordHi) return;
+      if (base + n <= ordLo) continue;
+      const last = first + (n - 1) * stride;
+      if (last < lo) continue;
+      if (first > hi) return;
+      const j0 = Math.max(lo <= first ? 0 : Math.ceil((lo - first) / stride), ordLo - base);
+      const j1 = Math.min(n - 1, Math.floor((hi - first) / stride), ordHi - 1 - base); // inclusive
+      if (j1 >= j0) visit(first + j0 * stride, j1 - j0 + 1, base + j0);
+    }
+  }
+
+  /**
    * Every window starting in [lo, hi] (inclusive), in order: `visit(start, ordinal)`. Cost: the windows
    * visited plus the runs skipped.
    */

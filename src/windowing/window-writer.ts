@@ -110,6 +110,33 @@ export class WindowWriter {
     }
   }
 
+  /**
+   * Copies `m` consecutive windows of one series, the first at work row `row` and each `stride` rows after
+   * the one before, into slots `k`, `k + 1`, ... of `b`: the in-order path, one tight loop per run.
+   */
+  writeRun(work: WorkBuffer, row: number, stride: number, m: number, series: number, b: WindowBatch, k: number): void {
+    const e = this.#extras;
+    if (!this.#contiguous || b.statics || b.calendar || this.#targetIdx.length !== 1 || this.#geom.horizon !== 1) {
+      for (let j = 0; j < m; j++) this.write(work, row + j * stride, series, b, k + j);
+      return;
+    }
+    // The common case: every column a feature in order, one target, horizon 1.
+    const { windowSize: w } = this.#geom;
+    const width = this.#width;
+    const floats = w * width;
+    const xs = b.xs;
+    const ys = b.ys;
+    const buf = work.data;
+    const t = this.#targetIdx[0]!;
+    let xOff = k * floats;
+    let r = row;
+    for (let j = 0; j < m; j++, r += stride, xOff += floats) {
+      xs.set(work.view(r, floats), xOff);
+      ys[k + j] = buf[(r + w) * width + t]!;
+    }
+    if (b.series && e.series) b.series.fill(series, k, k + m);
+  }
+
   /** Copies window `from` of batch arrays `a` into slot `k` of `b` (the shuffle buffer's copies). */
   copy(a: WindowBatch, from: number, b: WindowBatch, k: number): void {
     b.xs.set(a.xs.subarray(from * this.featureFloats, (from + 1) * this.featureFloats), k * this.featureFloats);
