@@ -11,6 +11,7 @@ import type { ColumnBatch } from '../schema/columns.js';
 import { SCHEMA_METADATA_KEY, type Unischema, schemaDifferences } from '../schema/unischema.js';
 import { compileRowValidator, validateColumns } from '../schema/validate.js';
 import { bytesSource } from '../store/byte-range-source.js';
+import { COMMITTED_PARTS_KEY, type CommittedPart, formatCommittedParts } from '../store/committed-parts.js';
 import { readStore, storeInternals, withFilePath } from '../store/open-store.js';
 import { readSourceFooter, type ThriftObject } from '../store/source-footer.js';
 import { fsyncDir, writeFileAtomic } from './atomic-file.js';
@@ -210,6 +211,7 @@ export async function materializeDataset(
     let sequence = Math.max(-1, ...committedFiles.map(partSequence)) + 1;
     const newRowGroups: ThriftObject[] = [];
     const newFiles: string[] = [];
+    const newParts = new Map<string, CommittedPart>();
     let numRows = 0;
     let pending = await batches.next();
     const template = await templateFooter(schema, partOptions);
@@ -217,7 +219,7 @@ export async function materializeDataset(
       // A new store gets an empty commit before its first part: with _metadata present, readers never fall
       // back to listing part files, so parts of a create killed before its commit stay invisible.
       await writeFileAtomic(join(dir, COMMON_METADATA_FILE), encodeSummaryFile(template, []));
-      await writeFileAtomic(join(dir, METADATA_FILE), encodeSummaryFile(template, []));
+      await writeFileAtomic(join(dir, METADATA_FILE), encodeSummaryFile(template, [], { [COMMITTED_PARTS_KEY]: formatCommittedParts(new Map()) }));
     }
     while (!pending.done) {
       const fileName = partFileName(sequence++);
@@ -225,7 +227,7 @@ export async function materializeDataset(
       written.push(tmp);
       newFiles.push(fileName);
       let rowsInFile = 0;
-      await writePartFile(
+      const { byteLength } = await writePartFile(
         tmp,
         async () => {
           if (pending.done || rowsInFile >= o.maxRowsPerFile) return null;
@@ -239,19 +241,25 @@ export async function materializeDataset(
       const { raw } = await readSourceFooter(await fileSource(tmp));
       newRowGroups.push(...((raw.field_4 as ThriftObject[] | undefined) ?? []).map((rg) => withFilePath(rg, fileName)));
       numRows += rowsInFile;
+      newParts.set(fileName, { byteLength, numRows: rowsInFile });
     }
     for (let i = 0; i < written.length; i++) {
       await rename(written[i]!, join(dir, newFiles[i]!));
       written[i] = join(dir, newFiles[i]!);
     }
+    // The parts' names must be durable before the commit that lists them: a power loss may otherwise keep the
+    // _metadata rename and lose a part rename.
+    if (written.length > 0) await fsyncDir(dir);
     const keep = o.mode === 'append' ? internals.rawRowGroups : [];
     const allRowGroups = [...keep, ...newRowGroups];
+    const parts = new Map<string, CommittedPart>(o.mode === 'append' ? state.files.map((f) => [f.path, { byteLength: f.byteLength, numRows: f.numRows }]) : []);
+    for (const [f, p] of newParts) parts.set(f, p);
     if (o.mode !== 'append' || !(await exists(dir, COMMON_METADATA_FILE))) {
       await writeFileAtomic(join(dir, COMMON_METADATA_FILE), encodeSummaryFile(template, []));
     }
     // The commit point: until this rename, readers of _metadata see the previous state.
     await lock.assertHeld();
-    await writeFileAtomic(join(dir, METADATA_FILE), encodeSummaryFile(template, allRowGroups));
+    await writeFileAtomic(join(dir, METADATA_FILE), encodeSummaryFile(template, allRowGroups, { [COMMITTED_PARTS_KEY]: formatCommittedParts(parts) }));
     written.length = 0;
     await fsyncDir(dir);
     if (o.mode === 'overwrite') await removeLeftovers(dir, committedFiles);

@@ -2,6 +2,7 @@ import * as arrow from 'apache-arrow';
 import * as pw from 'parquet-wasm';
 import { open } from 'node:fs/promises';
 import type { UnischemaField } from '../schema/unischema.js';
+import { sealPartFile } from './part-checksums.js';
 
 export const COMPRESSIONS = ['zstd', 'snappy', 'none'] as const;
 export type CompressionName = (typeof COMPRESSIONS)[number];
@@ -49,7 +50,8 @@ function toWasmBatch(batch: arrow.RecordBatch): pw.RecordBatch {
 }
 
 /**
- * Streams record batches into one Parquet file at `path` (fsynced before returning). `nextBatch` is pulled
+ * Streams record batches into one Parquet file at `path`, gives it page and footer checksums
+ * (`sealPartFile`), and fsyncs it before returning. `nextBatch` is pulled
  * only when the writer wants more, so at most one row group is buffered on each side of the wasm boundary.
  * Errors thrown by `nextBatch` (bad rows) are rethrown as they are.
  */
@@ -71,7 +73,7 @@ export async function writePartFile(path: string, nextBatch: () => Promise<arrow
       }
     },
   });
-  const fh = await open(path, 'w');
+  const fh = await open(path, 'w+');
   let byteLength = 0;
   try {
     const bytes = await pw.transformParquetStream(source, writerProperties(options));
@@ -79,6 +81,7 @@ export async function writePartFile(path: string, nextBatch: () => Promise<arrow
       await fh.write(chunk);
       byteLength += chunk.byteLength;
     }
+    byteLength = await sealPartFile(fh, byteLength);
     await fh.sync();
   } catch (err) {
     throw sourceError ?? err;
