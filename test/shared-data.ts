@@ -31,7 +31,7 @@ export function sharedData(ctx: Mocha.Context, ...parts: string[]): string {
     const path = join(root, ...parts);
     if (existsSync(path)) return path;
   }
-  return missing(ctx, `${join(...parts)} is neither in ../shared/data nor in test/fixtures`);
+  return missing(ctx, `needs ${join(...parts)}, which test/fixtures does not hold (no licence to redistribute it); put ../shared/data beside the repository`);
 }
 
 /**

@@ -4,7 +4,6 @@ import { access, mkdir, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, SchemaError, StoreError } from '../errors.js';
-import { fileSource } from '../node/file-source.js';
 import { localLocation } from '../node/local-location.js';
 import { parseOptions } from '../options.js';
 import type { ColumnBatch } from '../schema/columns.js';
@@ -162,7 +161,8 @@ async function* rowGroupBatches(builder: RowGroupBuilder, input: AsyncIterable<{
  * Writes rows into a schema-enforced Parquet store: `part-NNNNN-<uuid>.parquet` files plus `_common_metadata`
  * (schema only) and `_metadata` (every row group, with `file_path`), readable by DuckDB, pyarrow and Spark.
  * Every row is validated against `schema`; the first bad row aborts the call and nothing is committed.
- * Memory is bounded by `rowGroupSize` (unless `sortBy` is set). The commit is atomic: parts are written
+ * Input is converted one row group at a time (unless `sortBy` is set), but parquet-wasm holds each part's
+ * compressed bytes until the part is finished, so memory grows with `maxRowsPerFile`. The commit is atomic: parts are written
  * under temporary names and renamed, and `_metadata` is replaced last, under a store lock.
  *
  * @example
@@ -227,7 +227,7 @@ export async function materializeDataset(
       written.push(tmp);
       newFiles.push(fileName);
       let rowsInFile = 0;
-      const { byteLength } = await writePartFile(
+      const { byteLength, footer } = await writePartFile(
         tmp,
         async () => {
           if (pending.done || rowsInFile >= o.maxRowsPerFile) return null;
@@ -238,8 +238,7 @@ export async function materializeDataset(
         },
         partOptions,
       );
-      const { raw } = await readSourceFooter(await fileSource(tmp));
-      newRowGroups.push(...((raw.field_4 as ThriftObject[] | undefined) ?? []).map((rg) => withFilePath(rg, fileName)));
+      newRowGroups.push(...((footer.field_4 as ThriftObject[] | undefined) ?? []).map((rg) => withFilePath(rg, fileName)));
       numRows += rowsInFile;
       newParts.set(fileName, { byteLength, numRows: rowsInFile });
     }

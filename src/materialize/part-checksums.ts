@@ -28,12 +28,13 @@ function withPageCrcs(meta: ThriftObject, chunk: Uint8Array): ThriftObject {
  * Gives a part file just written by parquet-wasm its checksums: the CRC-32 of every page in its column
  * chunk's metadata and the footer's own CRC (parquet-wasm 0.8 cannot write the format's page CRC). Data
  * pages stay where they are; only the footer is rewritten, in place. Reads one row group at a time, so
- * memory stays bounded by the row-group size. Returns the file's new length.
+ * memory stays bounded by the row-group size. Returns the file's new length and its footer (raw Thrift, as
+ * written but for the footer CRC entry).
  *
  * @example
- * byteLength = await sealPartFile(fh, byteLength); await fh.sync();
+ * const { byteLength, footer } = await sealPartFile(fh, written); await fh.sync();
  */
-export async function sealPartFile(fh: FileHandle, byteLength: number): Promise<number> {
+export async function sealPartFile(fh: FileHandle, byteLength: number): Promise<{ byteLength: number; footer: ThriftObject }> {
   const tail = await readAt(fh, byteLength - 8, 8);
   const metaLen = new DataView(tail.buffer).getUint32(0, true);
   const footerStart = byteLength - 8 - metaLen;
@@ -52,8 +53,9 @@ export async function sealPartFile(fh: FileHandle, byteLength: number): Promise<
     const chunks = (rg.field_1 as ThriftObject[]).map((c, k) => ({ ...c, field_3: withPageCrcs(c.field_3 as ThriftObject, bytes.subarray(ranges[k]!.start - from, ranges[k]!.end - from)) }));
     rowGroups.push(serialisableRowGroup({ ...rg, field_1: chunks }, false));
   }
-  const sealed = encodeFooter({ ...raw, field_4: rowGroups });
+  const footerOut: ThriftObject = { ...raw, field_4: rowGroups };
+  const sealed = encodeFooter(footerOut);
   await fh.write(sealed, 0, sealed.length, footerStart);
   await fh.truncate(footerStart + sealed.length);
-  return footerStart + sealed.length;
+  return { byteLength: footerStart + sealed.length, footer: footerOut };
 }
