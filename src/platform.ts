@@ -7,3 +7,4 @@
 export { localLocation } from './node/local-location.js';
 export { createDecodePool, defaultWorkerCount } from './node/worker-decode-pool.js';
 export { loadNativeBackend } from './node/native-backend.js';
+export { crc32 } from './node/crc32.js';

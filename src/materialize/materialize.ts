@@ -4,13 +4,13 @@ import { access, mkdir, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, SchemaError, StoreError } from '../errors.js';
-import { fileSource } from '../node/file-source.js';
 import { localLocation } from '../node/local-location.js';
 import { parseOptions } from '../options.js';
 import type { ColumnBatch } from '../schema/columns.js';
 import { SCHEMA_METADATA_KEY, type Unischema, schemaDifferences } from '../schema/unischema.js';
 import { compileRowValidator, validateColumns } from '../schema/validate.js';
 import { bytesSource } from '../store/byte-range-source.js';
+import { COMMITTED_PARTS_KEY, type CommittedPart, formatCommittedParts } from '../store/committed-parts.js';
 import { readStore, storeInternals, withFilePath } from '../store/open-store.js';
 import { readSourceFooter, type ThriftObject } from '../store/source-footer.js';
 import { fsyncDir, writeFileAtomic } from './atomic-file.js';
@@ -174,7 +174,8 @@ async function* rowGroupBatches(builder: RowGroupBuilder, input: AsyncIterable<{
  * Writes rows into a schema-enforced Parquet store: `part-NNNNN-<uuid>.parquet` files plus `_common_metadata`
  * (schema only) and `_metadata` (every row group, with `file_path`), readable by DuckDB, pyarrow and Spark.
  * Every row is validated against `schema`; the first bad row aborts the call and nothing is committed.
- * Memory is bounded by `rowGroupSize` (unless `sortBy` is set). The commit is atomic: parts are written
+ * Input is converted one row group at a time (unless `sortBy` is set), but parquet-wasm holds each part's
+ * compressed bytes until the part is finished, so memory grows with `maxRowsPerFile`. The commit is atomic: parts are written
  * under temporary names and renamed, and `_metadata` is replaced last, under a store lock.
  *
  * @example
@@ -223,6 +224,7 @@ export async function materializeDataset(
     let sequence = Math.max(-1, ...committedFiles.map(partSequence)) + 1;
     const newRowGroups: ThriftObject[] = [];
     const newFiles: string[] = [];
+    const newParts = new Map<string, CommittedPart>();
     let numRows = 0;
     let pending = await batches.next();
     const template = await templateFooter(schema, partOptions);
@@ -230,7 +232,7 @@ export async function materializeDataset(
       // A new store gets an empty commit before its first part: with _metadata present, readers never fall
       // back to listing part files, so parts of a create killed before its commit stay invisible.
       await writeFileAtomic(join(dir, COMMON_METADATA_FILE), encodeSummaryFile(template, []));
-      await writeFileAtomic(join(dir, METADATA_FILE), encodeSummaryFile(template, []));
+      await writeFileAtomic(join(dir, METADATA_FILE), encodeSummaryFile(template, [], { [COMMITTED_PARTS_KEY]: formatCommittedParts(new Map()) }));
     }
     while (!pending.done) {
       const fileName = partFileName(sequence++);
@@ -238,7 +240,7 @@ export async function materializeDataset(
       written.push(tmp);
       newFiles.push(fileName);
       let rowsInFile = 0;
-      await writePartFile(
+      const { byteLength, footer } = await writePartFile(
         tmp,
         async () => {
           if (pending.done || rowsInFile >= o.maxRowsPerFile) return null;
@@ -249,22 +251,27 @@ export async function materializeDataset(
         },
         partOptions,
       );
-      const { raw } = await readSourceFooter(await fileSource(tmp));
-      newRowGroups.push(...((raw.field_4 as ThriftObject[] | undefined) ?? []).map((rg) => withFilePath(rg, fileName)));
+      newRowGroups.push(...((footer.field_4 as ThriftObject[] | undefined) ?? []).map((rg) => withFilePath(rg, fileName)));
       numRows += rowsInFile;
+      newParts.set(fileName, { byteLength, numRows: rowsInFile });
     }
     for (let i = 0; i < written.length; i++) {
       await rename(written[i]!, join(dir, newFiles[i]!));
       written[i] = join(dir, newFiles[i]!);
     }
+    // The parts' names must be durable before the commit that lists them: a power loss may otherwise keep the
+    // _metadata rename and lose a part rename.
+    if (written.length > 0) await fsyncDir(dir);
     const keep = o.mode === 'append' ? internals.rawRowGroups : [];
     const allRowGroups = [...keep, ...newRowGroups];
+    const parts = new Map<string, CommittedPart>(o.mode === 'append' ? state.files.map((f) => [f.path, { byteLength: f.byteLength, numRows: f.numRows }]) : []);
+    for (const [f, p] of newParts) parts.set(f, p);
     if (o.mode !== 'append' || !(await exists(dir, COMMON_METADATA_FILE))) {
       await writeFileAtomic(join(dir, COMMON_METADATA_FILE), encodeSummaryFile(template, []));
     }
     // The commit point: until this rename, readers of _metadata see the previous state.
     await lock.assertHeld();
-    await writeFileAtomic(join(dir, METADATA_FILE), encodeSummaryFile(template, allRowGroups));
+    await writeFileAtomic(join(dir, METADATA_FILE), encodeSummaryFile(template, allRowGroups, { [COMMITTED_PARTS_KEY]: formatCommittedParts(parts) }));
     written.length = 0;
     await fsyncDir(dir);
     if (o.mode === 'overwrite') await removeLeftovers(dir, committedFiles);

@@ -2,6 +2,8 @@ import * as arrow from 'apache-arrow';
 import * as pw from 'parquet-wasm';
 import { open } from 'node:fs/promises';
 import type { UnischemaField } from '../schema/unischema.js';
+import { sealPartFile } from './part-checksums.js';
+import type { ThriftObject } from '../store/source-footer.js';
 
 export const COMPRESSIONS = ['zstd', 'snappy', 'none'] as const;
 export type CompressionName = (typeof COMPRESSIONS)[number];
@@ -49,11 +51,13 @@ function toWasmBatch(batch: arrow.RecordBatch): pw.RecordBatch {
 }
 
 /**
- * Streams record batches into one Parquet file at `path` (fsynced before returning). `nextBatch` is pulled
- * only when the writer wants more, so at most one row group is buffered on each side of the wasm boundary.
+ * Streams record batches into one Parquet file at `path`, gives it page and footer checksums
+ * (`sealPartFile`), and fsyncs it before returning. `nextBatch` is pulled
+ * only when the writer wants more, so at most one row group of input is buffered; parquet-wasm 0.8 itself
+ * returns the part's bytes only when the part is finished (its whole compressed output is held until then).
  * Errors thrown by `nextBatch` (bad rows) are rethrown as they are.
  */
-export async function writePartFile(path: string, nextBatch: () => Promise<arrow.RecordBatch | null>, options: PartWriteOptions): Promise<{ numRows: number; byteLength: number }> {
+export async function writePartFile(path: string, nextBatch: () => Promise<arrow.RecordBatch | null>, options: PartWriteOptions): Promise<{ numRows: number; byteLength: number; footer: ThriftObject }> {
   let sourceError: unknown;
   let numRows = 0;
   const source = new ReadableStream<pw.RecordBatch>({
@@ -71,14 +75,16 @@ export async function writePartFile(path: string, nextBatch: () => Promise<arrow
       }
     },
   });
-  const fh = await open(path, 'w');
+  const fh = await open(path, 'w+');
   let byteLength = 0;
+  let footer: ThriftObject = {};
   try {
     const bytes = await pw.transformParquetStream(source, writerProperties(options));
     for await (const chunk of bytes as unknown as AsyncIterable<Uint8Array>) {
       await fh.write(chunk);
       byteLength += chunk.byteLength;
     }
+    ({ byteLength, footer } = await sealPartFile(fh, byteLength));
     await fh.sync();
   } catch (err) {
     throw sourceError ?? err;
@@ -86,5 +92,5 @@ export async function writePartFile(path: string, nextBatch: () => Promise<arrow
     await fh.close();
   }
   if (sourceError) throw sourceError;
-  return { numRows, byteLength };
+  return { numRows, byteLength, footer };
 }

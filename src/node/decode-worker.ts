@@ -15,7 +15,8 @@ port.on('message', (msg: { id: number; task: DecodeTask }) => {
     },
     (err: unknown) => {
       const reason = err instanceof ParquetReadError ? err.reason : err instanceof Error ? err.message : String(err);
-      port.postMessage({ id: msg.id, ok: false, reason });
+      const where = err instanceof ParquetReadError ? { column: err.column, page: err.page } : {};
+      port.postMessage({ id: msg.id, ok: false, reason, ...where });
     },
   );
 });

@@ -76,14 +76,14 @@ class WorkerDecodePool implements DecodePool {
       for (const p of slot.pending.values()) p.reject(new ParquetReadError(`decode worker ${why}`, { file: p.task.file, rowGroup: p.task.rowGroup }, { cause }));
       slot.pending.clear();
     };
-    slot.worker.on('message', (msg: { id: number; ok: boolean; result?: DecodedRowGroup; reason?: string }) => {
+    slot.worker.on('message', (msg: { id: number; ok: boolean; result?: DecodedRowGroup; reason?: string; column?: string; page?: number }) => {
       const p = slot.pending.get(msg.id);
       if (!p) return;
       slot.pending.delete(msg.id);
       // Not while closing: close() refs the worker so that awaiting its exit keeps the process alive.
       if (slot.pending.size === 0 && !this.#closed) slot.worker.unref();
       if (msg.ok) p.resolve(msg.result!);
-      else p.reject(new ParquetReadError(msg.reason ?? 'decoding failed', { file: p.task.file, rowGroup: p.task.rowGroup }));
+      else p.reject(new ParquetReadError(msg.reason ?? 'decoding failed', { file: p.task.file, rowGroup: p.task.rowGroup, column: msg.column, page: msg.page }));
     });
     slot.worker.on('error', (err) => failAll(`crashed: ${err.message}`, err));
     slot.worker.on('exit', (code) => failAll(`exited with code ${code}`));

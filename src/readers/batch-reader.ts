@@ -61,7 +61,7 @@ export function createBatchReader(store: Store, o: ParsedReaderOptions, caller: 
   stats.rowGroupsPruned = store.rowGroups.length - kept.length;
   const plan = new RowGroupPlan(kept, { shardIndex: o.shardIndex, shardCount: o.shardCount, shuffleRowGroups: o.shuffleRowGroups, seed: o.seed });
   const { workers, prefetch } = threadsFor(o, plan.numRows);
-  const loader = new RowGroupLoader(store, [...delivered, ...filterOnly], workers, stats);
+  const loader = new RowGroupLoader(store, [...delivered, ...filterOnly], workers, stats, { verifyChecksums: o.verifyChecksums });
   const fields = delivered.map((n) => store.fields.find((f) => f.name === n)!);
 
   function* plannedRowGroups(): Generator<StoreRowGroup> {

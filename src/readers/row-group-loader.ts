@@ -4,6 +4,8 @@ import type { Column, ColumnBatch } from '../schema/columns.js';
 import { createDecodePool } from '../platform.js';
 import { type Store, type StoreInternals, type StoreRowGroup, storeInternals } from '../store/open-store.js';
 import { asParquetReadError } from '../store/parquet-read-error.js';
+import { checkCommittedPart } from '../store/committed-parts.js';
+import { readSourceFooter } from '../store/source-footer.js';
 import type { DecodePool } from './decode-pool.js';
 import { type ColumnSpec, columnSpecOf } from './column-spec.js';
 import { type DecodedRowGroup, type DecodeTask, decodeRowGroup } from './decode-row-group.js';
@@ -39,9 +41,14 @@ export class RowGroupLoader {
   /** Bumped by `close`: a load started before it must not start workers again after it. */
   #generation = 0;
   readonly #decodeFooters = new Map<string, FileMetaData>();
+  /** Parts whose own footer was checked against `_metadata` (one footer read per part and loader). */
+  readonly #checkedParts = new Map<string, Promise<void>>();
   readonly stats: ReaderStats;
 
-  constructor(store: Store, columns: readonly string[], workers: number, stats: ReaderStats) {
+  readonly #verifyChecksums: boolean;
+
+  /** `verifyChecksums` defaults to the setting the store was opened with. */
+  constructor(store: Store, columns: readonly string[], workers: number, stats: ReaderStats, options: { verifyChecksums?: boolean } = {}) {
     this.#store = store;
     this.#internals = storeInternals(store);
     const partition = new Set(store.fields.filter((f) => f.partition).map((f) => f.name));
@@ -49,6 +56,7 @@ export class RowGroupLoader {
     this.#partitionColumns = columns.filter((c) => partition.has(c));
     this.#specs = this.#parquetColumns.map((c) => columnSpecOf(c, this.#internals.columns.get(c) ?? null, store.fields.find((f) => f.name === c), this.#internals.imageFormats.get(c)));
     this.#workers = workers;
+    this.#verifyChecksums = options.verifyChecksums ?? this.#internals.verifyChecksums;
     this.stats = stats;
   }
 
@@ -84,6 +92,24 @@ export class RowGroupLoader {
     return f;
   }
 
+  /**
+   * A committed part's own footer must still describe what `_metadata` recorded at its commit: same rows,
+   * same row groups (its size was checked at open).
+   */
+  #checkPart(file: string, name: string): Promise<void> {
+    const recorded = this.#internals.committedParts?.get(file);
+    if (!this.#verifyChecksums || !recorded) return Promise.resolve();
+    let check = this.#checkedParts.get(file);
+    if (!check) {
+      check = readSourceFooter(this.#internals.sources.get(file)!, { tailGuess: 8 }).then((own) => {
+        const rowGroups = this.#store.rowGroups.filter((r) => r.file === file).length;
+        checkCommittedPart(name, recorded, { numRows: Number(own.metadata.num_rows), rowGroups: own.metadata.row_groups.length }, rowGroups);
+      });
+      this.#checkedParts.set(file, check);
+    }
+    return check;
+  }
+
   async load(rg: StoreRowGroup): Promise<ColumnBatch> {
     const generation = this.#generation;
     const name = this.#store.location.singleFile ? this.#store.url : `${this.#store.url}/${rg.file}`;
@@ -95,6 +121,7 @@ export class RowGroupLoader {
       let task: DecodeTask;
       try {
         const src = this.#internals.sources.get(rg.file)!;
+        await this.#checkPart(rg.file, name);
         const { fetches } = parquetPlan({ metadata, columns: this.#parquetColumns } as never) as { fetches: { startByte: number; endByte: number }[] };
         for (const f of fetches) {
           if (f.startByte < 0 || f.endByte > src.byteLength || f.endByte < f.startByte) throw new Error(`column chunk bytes ${f.startByte}-${f.endByte} lie outside the file (${src.byteLength} bytes)`);
@@ -110,6 +137,7 @@ export class RowGroupLoader {
           specs: this.#specs,
           fetches,
           buffers,
+          verifyChecksums: this.#verifyChecksums,
         };
       } catch (err) {
         throw asParquetReadError(err, { file: name, rowGroup: rg.index }, 'reading column chunks');

@@ -47,28 +47,60 @@ export function tensorArrayType(dtype: TensorDType) {
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
+/** numpy's `GROWTH_AXIS_MAX_DIGITS`: spare room for the first axis to grow to 21 digits in place. */
+const GROWTH_AXIS_MAX_DIGITS = 21;
+/** numpy's `ARRAY_ALIGN`: the data starts on a multiple of 64 bytes. */
+const ARRAY_ALIGN = 64;
+
 /**
- * Encodes a tensor in the `.npy` v1.0 format, byte-compatible with `numpy.save`, which is what Petastorm's
- * `NdarrayCodec` stores: so each side reads the other's tensor fields.
+ * The `.npy` header (magic, version, length, dict, padding) numpy ≥ 1.23 writes for a C-order array of this
+ * shape and `.npy` descr: `numpy/lib/format.py` `_write_array_header` with `_wrap_header_guess_version`.
+ * The dict is followed by 21 − (digits of the first axis) spaces of growth room, then by spaces and a newline
+ * up to the next multiple of 64 bytes, a whole 64 more when it is already aligned (numpy's `padlen`); a
+ * header too long for version 1.0's 2-byte length is written as version 2.0.
+ *
+ * @example
+ * npyHeader([2, 3], '<f4').length; // 128
+ */
+export function npyHeader(shape: readonly number[], descr: string): Uint8Array {
+  const repr = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  let dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${repr}, }`;
+  if (shape.length > 0) dict += ' '.repeat(Math.max(0, GROWTH_AXIS_MAX_DIGITS - String(shape[0]).length));
+  const hlen = dict.length + 1; // with the final newline
+  let lengthBytes = 2;
+  let padlen = ARRAY_ALIGN - ((MAGIC.length + 2 + lengthBytes + hlen) % ARRAY_ALIGN);
+  if (hlen + padlen > 0xffff) {
+    lengthBytes = 4;
+    padlen = ARRAY_ALIGN - ((MAGIC.length + 2 + lengthBytes + hlen) % ARRAY_ALIGN);
+  }
+  const out = new Uint8Array(MAGIC.length + 2 + lengthBytes + hlen + padlen);
+  out.set(MAGIC, 0);
+  out[6] = lengthBytes === 2 ? 1 : 2;
+  out[7] = 0;
+  const view = new DataView(out.buffer);
+  if (lengthBytes === 2) view.setUint16(8, hlen + padlen, true);
+  else view.setUint32(8, hlen + padlen, true);
+  const at = MAGIC.length + 2 + lengthBytes;
+  for (let i = 0; i < dict.length; i++) out[at + i] = dict.charCodeAt(i);
+  out.fill(0x20, at + dict.length, out.length - 1);
+  out[out.length - 1] = 0x0a;
+  return out;
+}
+
+/**
+ * Encodes a tensor in the `.npy` format, byte for byte as `numpy.save` writes it (numpy ≥ 1.23, growth
+ * padding included: `npyHeader`), which is what Petastorm's `NdarrayCodec` stores: so each side reads the
+ * other's tensor fields.
  *
  * @example
  * const bytes = encodeNpy({ shape: [2, 2], data: Float32Array.of(1, 2, 3, 4) }, 'float32'); // numpy.load reads it
  */
 export function encodeNpy(value: NdArray, dtype: TensorDType): Uint8Array {
-  const shape = value.shape.length === 1 ? `(${value.shape[0]},)` : `(${value.shape.join(', ')})`;
-  let header = `{'descr': '${DESCR_OF[dtype]}', 'fortran_order': False, 'shape': ${shape}, }`;
-  // numpy pads the header with spaces so the data starts on a 64-byte boundary, then ends it with \n.
-  const unpadded = 10 + header.length + 1;
-  header += ' '.repeat((64 - (unpadded % 64)) % 64) + '\n';
+  const header = npyHeader(value.shape, DESCR_OF[dtype]);
   const data = new Uint8Array(value.data.buffer, value.data.byteOffset, value.data.byteLength);
-  const out = new Uint8Array(10 + header.length + data.byteLength);
-  out.set(MAGIC, 0);
-  out[6] = 1;
-  out[7] = 0;
-  out[8] = header.length & 0xff;
-  out[9] = header.length >> 8;
-  for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
-  out.set(data, 10 + header.length);
+  const out = new Uint8Array(header.length + data.byteLength);
+  out.set(header, 0);
+  out.set(data, header.length);
   return out;
 }
 

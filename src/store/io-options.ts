@@ -21,6 +21,13 @@ export const ioOptionsShape = {
    * `'download'` (keep whole files in memory). Default `'error'`.
    */
   rangeFallback: z.enum(RANGE_FALLBACKS).default('error'),
+  /**
+   * Verify checksums before decoding: the footer CRC and the per-page CRC-32s this SDK writes, the format's
+   * page CRCs of other writers, and each part's size against `_metadata`. A mismatch is a
+   * `ParquetReadError` naming the file, row group, column and page. `false` skips them (to salvage a
+   * damaged file). Default true.
+   */
+  verifyChecksums: z.boolean().default(true),
 };
 
 /**

@@ -4,6 +4,7 @@ import { parseOptions } from '../options.js';
 import { SCHEMA_METADATA_KEY, Unischema } from '../schema/unischema.js';
 import type { ByteRangeSource } from './byte-range-source.js';
 import { type IoOptions, ioOptionsSchema, type ParsedIoOptions } from './io-options.js';
+import { checkCommittedPart, COMMITTED_PARTS_KEY, type CommittedPart, parseCommittedParts } from './committed-parts.js';
 import { mapLimit } from './map-limit.js';
 import { ParquetReadError } from './parquet-read-error.js';
 import { topLevelColumns } from './parquet-schema-tree.js';
@@ -89,6 +90,10 @@ export interface StoreInternals {
   /** The data files, opened once at open time. */
   sources: Map<string, ByteRangeSource>;
   hasMetadataFile: boolean;
+  /** What `_metadata` recorded of each part at its commit (size, rows); null when it has no such record. */
+  committedParts: Map<string, CommittedPart> | null;
+  /** Whether it was opened with `verifyChecksums` (the default for readers of it that do not say). */
+  verifyChecksums: boolean;
 }
 
 const INTERNALS = new WeakMap<Store, StoreInternals>();
@@ -150,15 +155,17 @@ function rowGroupStats(rg: RowGroup, textColumns: ReadonlySet<string>): { stats:
   return { stats, byteLength };
 }
 
-async function footerOf(location: StoreLocation, path: string): Promise<{ footer: SourceFooter; source: ByteRangeSource } | null> {
+async function footerOf(location: StoreLocation, path: string, verifyChecksums: boolean): Promise<{ footer: SourceFooter; source: ByteRangeSource } | null> {
   const source = await location.open(path);
-  return source ? { footer: await readSourceFooter(source), source } : null;
+  return source ? { footer: await readSourceFooter(source, { verifyChecksums }), source } : null;
 }
 
 /** Options of `readStore` for callers inside the SDK. */
 export interface ReadStoreOptions {
   /** Return an empty description for a folder with no data yet (the writer's first commit). Default false. */
   allowEmpty?: boolean;
+  /** Verify footer checksums (and a part's size against `_metadata`). Default true. */
+  verifyChecksums?: boolean;
 }
 
 /**
@@ -168,10 +175,11 @@ export interface ReadStoreOptions {
  */
 export async function readStore(location: StoreLocation, caller: string, options: ReadStoreOptions = {}): Promise<Store> {
   const url = location.url;
+  const verify = options.verifyChecksums !== false;
   // A single file stands alone: the summary files of the folder around it describe other files too.
   const summary = location.singleFile
     ? null
-    : await footerOf(location, '_metadata').catch((err) => {
+    : await footerOf(location, '_metadata', verify).catch((err) => {
         if (err instanceof ParquetReadError) throw err;
         throw new StoreError(`${caller}: ${url}/_metadata cannot be read (${(err as Error).message})`, url, { cause: err });
       });
@@ -179,12 +187,13 @@ export async function readStore(location: StoreLocation, caller: string, options
   const listed = await location.list();
   // _common_metadata matters only when _metadata lacks the schema (Petastorm and pyarrow stores).
   const needCommon = !location.singleFile && !summary?.footer.rawKeyValues.has(SCHEMA_METADATA_KEY);
-  const common = needCommon ? (await footerOf(location, '_common_metadata'))?.footer ?? null : null;
+  const common = needCommon ? (await footerOf(location, '_common_metadata', verify))?.footer ?? null : null;
 
   const footers = new Map<string, FileMetaData>();
   const sources = new Map<string, ByteRangeSource>();
   const fileRowGroups: { file: string; rgs: RowGroup[]; raw: ThriftObject[] }[] = [];
   let template: SourceFooter | null = null;
+  let committedParts: Map<string, CommittedPart> | null = null;
   let firstFooter: SourceFooter | null = null;
   if (summary) {
     // _metadata is the commit point: what it lists is the store, even nothing (a first commit in progress).
@@ -209,6 +218,14 @@ export async function readStore(location: StoreLocation, caller: string, options
       return [file, src] as const;
     });
     for (const [file, src] of opened) sources.set(file, src);
+    committedParts = parseCommittedParts(summary.footer.rawKeyValues.get(COMMITTED_PARTS_KEY), `${url}/_metadata`);
+    if (verify && committedParts) {
+      for (const [file, src] of sources) {
+        const recorded = committedParts.get(file);
+        if (!recorded) throw new ParquetReadError(`part is listed in _metadata's row groups but not in its record of committed parts (${COMMITTED_PARTS_KEY}); regenerate the store's _metadata`, { file: src.name });
+        checkCommittedPart(src.name, recorded, { byteLength: src.byteLength });
+      }
+    }
   } else {
     let files = listed;
     if (!files && common) {
@@ -222,7 +239,7 @@ export async function readStore(location: StoreLocation, caller: string, options
       throw new StoreError(`${caller}: ${url} holds no Parquet data (no _metadata and no *.parquet files)`, url);
     }
     const read = await mapLimit(files, CONCURRENCY, async (file) => {
-      const f = await footerOf(location, file);
+      const f = await footerOf(location, file, verify);
       if (!f) throw new StoreError(`${caller}: data file ${file} of ${url} does not exist`, url);
       return { file, ...f };
     });
@@ -325,6 +342,8 @@ export async function readStore(location: StoreLocation, caller: string, options
     imageFormats,
     sources,
     hasMetadataFile: summary !== null,
+    committedParts,
+    verifyChecksums: verify,
   });
   return store;
 }
@@ -354,5 +373,5 @@ export async function openStore(store: StoreRef | Store, options: IoOptions = {}
 export async function openStoreFor(caller: string, store: StoreRef | Store, io: ParsedIoOptions): Promise<Store> {
   if (isStore(store)) return store;
   const location = await resolveLocation(store, io, caller);
-  return readStore(location, caller);
+  return readStore(location, caller, { verifyChecksums: io.verifyChecksums });
 }

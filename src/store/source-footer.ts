@@ -1,6 +1,7 @@
 import { type FileMetaData, parquetMetadata } from 'hyparquet';
 import { deserializeTCompactProtocol } from 'hyparquet/src/thrift.js';
 import type { ByteRangeSource } from './byte-range-source.js';
+import { checkFooterChecksum } from './footer-checksum.js';
 import { asParquetReadError, ParquetReadError } from './parquet-read-error.js';
 
 /**
@@ -43,13 +44,27 @@ export function parseFooter(tail: Uint8Array, byteLength: number): SourceFooter 
   return { metadata, raw, rawKeyValues, byteLength };
 }
 
-/** Reads the footer of a Parquet file through a byte-range source: one read of the tail, one more if the footer is larger. */
-export async function readSourceFooter(source: ByteRangeSource): Promise<SourceFooter> {
+/** Options of `readSourceFooter`. */
+export interface ReadFooterOptions {
+  /** Check the footer's own CRC (`FOOTER_CRC_KEY`) when it has one. Default true. */
+  verifyChecksums?: boolean;
+  /**
+   * Bytes read from the end in the first read. Default 64 KiB, which holds most footers in one read; 8 reads
+   * exactly the footer in two (for a footer read beside the data, e.g. a part checked against `_metadata`).
+   */
+  tailGuess?: number;
+}
+
+/**
+ * Reads the footer of a Parquet file through a byte-range source: one read of the tail, one more if the
+ * footer is larger. A footer that carries a checksum is verified before it is parsed.
+ */
+export async function readSourceFooter(source: ByteRangeSource, options: ReadFooterOptions = {}): Promise<SourceFooter> {
   const where = { file: source.name };
   try {
     const size = source.byteLength;
     if (size < 12) throw new ParquetReadError(`file has ${size} bytes; a Parquet file has at least 12`, where);
-    const guess = Math.min(size, 64 * 1024);
+    const guess = Math.min(size, Math.max(8, options.tailGuess ?? 64 * 1024));
     let tail = await source.read(size - guess, size);
     const magic = String.fromCharCode(...tail.subarray(tail.length - 4));
     if (magic !== 'PAR1') {
@@ -60,6 +75,12 @@ export async function readSourceFooter(source: ByteRangeSource): Promise<SourceF
     const metaLen = dv.getUint32(tail.length - 8, true);
     if (metaLen + 12 > size) throw new ParquetReadError(`footer length ${metaLen} exceeds the file size ${size}; the file is truncated`, where);
     if (metaLen + 8 > tail.length) tail = await source.read(size - metaLen - 8, size);
+    if (options.verifyChecksums !== false) {
+      const check = checkFooterChecksum(tail.subarray(tail.length - metaLen - 8, tail.length - 8));
+      if (check.status === 'mismatch') {
+        throw new ParquetReadError(`footer checksum mismatch: ${check.reason}; the file was damaged after it was written: restore it from a copy or rewrite it (verifyChecksums: false reads it unchecked)`, where);
+      }
+    }
     return parseFooter(tail.subarray(tail.length - metaLen - 8), size);
   } catch (err) {
     throw asParquetReadError(err, where, 'reading the footer');

@@ -76,7 +76,7 @@ export function windowSourceOf(caller: string, store: Store, o: z.output<typeof 
     if (bad !== undefined) throw new ConfigError(`${caller}: column ${JSON.stringify(bad)} is not a scalar numeric or string column of ${store.url}; columns: ${columns.join(', ')}`);
     const filterOnly = [...new Set(filters.map(([c]) => c))].filter((c) => !requested.includes(c));
     const stats: ReaderStats = { rowGroupsRead: 0, rowGroupsPruned: 0, rowsDecoded: 0, bytesRead: 0 };
-    const loader = new RowGroupLoader(store, [...requested, ...filterOnly], workers, stats);
+    const loader = new RowGroupLoader(store, [...requested, ...filterOnly], workers, stats, { verifyChecksums: o.verifyChecksums });
     const unitOf = new Map(kept.map((rg, u) => [rg, u]));
     try {
       for await (const { rowGroup, batch } of rowGroupStream(loader, units.map((u) => kept[u]!)[Symbol.iterator](), prefetch, filters, requested)) {

@@ -11,7 +11,7 @@ describe('tfpl materialize / inspect', () => {
   const tmp = useTmpDir();
 
   it('materializes the CoinGecko export and inspects the store, as text and as JSON', async function () {
-    const csv = join(sharedData(this, 'btc', 'daily'), 'coingecko_btc-usd-max_2013-04-28_2026-01-13.csv');
+    const csv = sharedData(this, 'btc', 'daily', 'coingecko_btc-usd-max_2013-04-28_2026-01-13.csv');
     const store = join(tmp(), 'btc');
     const m = await runCli(['materialize', csv, '--store', store, '--row-group-size', '2000']);
     expect(m).to.deep.include({ code: 0, stderr: '' });

@@ -13,8 +13,8 @@ import { parseMarketChart } from '../../src/ingest/market-chart.js';
 import { CSV_HEADER, formatCsvRow } from '../../src/ingest/price-row.js';
 import { makeTfDataset } from '../../src/index.js';
 import { duck, lit } from '../duckdb.js';
-import { sharedData } from '../shared-data.js';
-import { ReplayServer, rangeHandler, recorded, simplePriceBody } from './replay-server.js';
+import { needFiles, sharedData } from '../shared-data.js';
+import { ReplayServer, rangeHandler, recorded, SIMPLE_PRICE_FILE, simplePriceBody } from './replay-server.js';
 
 const KEY = 'CG-cli-secret-7c1d';
 const T0 = 1711356300;
@@ -47,7 +47,8 @@ describe('tfpl ingest / tfpl backfill', function () {
     rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('ingest polls at the interval, writes the good rows, logs the skipped tick and never prints the key', async () => {
+  it('ingest polls at the interval, writes the good rows, logs the skipped tick and never prints the key', async function () {
+    needFiles(this, dir, SIMPLE_PRICE_FILE);
     server.queue('/simple/price', { body: simplePriceBody(dir) }, { status: 429, headers: { 'content-type': 'text/plain' }, body: 'error code: 1015' }, { body: simplePriceBody(dir, { last_updated_at: T0 + 60 }) });
     const csv = join(tmp, 'btc.csv');
     const code = await ingestCommand.run(['--interval', '0.2', '--count', '3', '--csv', csv, '--base-url', server.baseUrl, '--calls-per-minute', '60000'], io);
@@ -207,6 +208,7 @@ describe('tfpl ingest in a child process', function () {
 
   it('on SIGINT finishes the current write and exits 0 with its summary', async function () {
     this.timeout(20_000);
+    needFiles(this, dir, SIMPLE_PRICE_FILE);
     const server = await ReplayServer.start();
     let n = 0;
     server.route('/simple/price', () => ({ body: simplePriceBody(dir, { last_updated_at: T0 + 60 * n++ }) }));

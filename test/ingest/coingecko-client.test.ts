@@ -3,8 +3,8 @@ import { ConfigError } from '../../src/errors.js';
 import { CoinGeckoClient, type CoinGeckoClientOptions } from '../../src/ingest/coingecko-client.js';
 import { CoinGeckoError } from '../../src/ingest/coingecko-error.js';
 import type { IngestLogEvent } from '../../src/ingest/log.js';
-import { sharedData } from '../shared-data.js';
-import { FakeClock, ReplayServer, recorded, simplePriceBody } from './replay-server.js';
+import { needFiles, sharedData } from '../shared-data.js';
+import { FakeClock, ReplayServer, recorded, SIMPLE_PRICE_FILE, simplePriceBody } from './replay-server.js';
 
 const KEY = 'CG-test-secret-key-4f2a9';
 const PRICE = '/simple/price';
@@ -41,7 +41,8 @@ describe('CoinGeckoClient', function () {
   }
 
   describe('simplePrice', () => {
-    it('reads the recorded response into one row per coin, timestamp from last_updated_at', async () => {
+    it('reads the recorded response into one row per coin, timestamp from last_updated_at', async function () {
+      needFiles(this, dir, SIMPLE_PRICE_FILE);
       server.queue(PRICE, { body: recorded(dir, 'simple_price/docs-example_bitcoin_usd_include-mcap-vol-change-lastupdated.json') });
       const rows = await client().simplePrice({ ids: ['bitcoin'], vsCurrency: 'usd' });
       expect(rows).to.deep.equal({
@@ -54,14 +55,16 @@ describe('CoinGeckoClient', function () {
       });
     });
 
-    it('keeps a null 24h change as null', async () => {
+    it('keeps a null 24h change as null', async function () {
+      needFiles(this, dir, SIMPLE_PRICE_FILE);
       server.queue(PRICE, { body: simplePriceBody(dir, { usd_24h_change: null }) });
       const { bitcoin } = await client().simplePrice({ ids: ['bitcoin'] });
       expect(bitcoin!.price_change_24h).to.equal(null);
       expect(bitcoin!.price_usd).to.equal(67187.3358936566);
     });
 
-    it('rejects a body with a missing field as invalid-body naming the field, without retrying', async () => {
+    it('rejects a body with a missing field as invalid-body naming the field, without retrying', async function () {
+      needFiles(this, dir, SIMPLE_PRICE_FILE);
       server.queue(PRICE, { body: simplePriceBody(dir, {}, ['usd_market_cap']) });
       const err = await failure(client().simplePrice({ ids: ['bitcoin'] }));
       expect(err.failure).to.equal('invalid-body');
@@ -84,7 +87,8 @@ describe('CoinGeckoClient', function () {
       expect(server.requests).to.have.length(1);
     });
 
-    it('reports an error body sent with status 200 as such', async () => {
+    it('reports an error body sent with status 200 as such', async function () {
+      needFiles(this, dir, 'errors/429_rate-limit.json');
       server.queue(PRICE, { body: recorded(dir, 'errors/429_rate-limit.json') });
       const err = await failure(client().simplePrice({ ids: ['bitcoin'] }));
       expect(err).to.include({ failure: 'invalid-body', errorCode: 429 });
@@ -101,7 +105,8 @@ describe('CoinGeckoClient', function () {
   });
 
   describe('marketChartRange', () => {
-    it('joins the recorded series into rows with ms timestamps and sends from/to in seconds', async () => {
+    it('joins the recorded series into rows with ms timestamps and sends from/to in seconds', async function () {
+      needFiles(this, dir, DOCS_RANGE);
       server.queue(RANGE, { body: recorded(dir, DOCS_RANGE) });
       const rows = await client().marketChartRange({ id: 'bitcoin', vsCurrency: 'usd', from: 1704067200000, to: 1704074500500 });
       expect(rows).to.deep.equal([
@@ -126,7 +131,8 @@ describe('CoinGeckoClient', function () {
       expect(rows[0]!.price_change_24h).to.equal(null);
     });
 
-    it('fails at once on 401 with the nested 10012 body, carrying status, error_code and error_message', async () => {
+    it('fails at once on 401 with the nested 10012 body, carrying status, error_code and error_message', async function () {
+      needFiles(this, dir, 'errors/10012_demo-history-beyond-365-days.json');
       server.queue(RANGE, { status: 401, body: recorded(dir, 'errors/10012_demo-history-beyond-365-days.json') });
       const err = await failure(client().marketChartRange({ id: 'bitcoin', vsCurrency: 'usd', from: Date.UTC(2020, 0, 1), to: Date.UTC(2020, 0, 2) }));
       expect(err).to.include({ failure: 'http-status', status: 401, errorCode: 10012, code: 'ERR_COINGECKO' });
@@ -137,7 +143,8 @@ describe('CoinGeckoClient', function () {
   });
 
   describe('retries', () => {
-    it('honours Retry-After on a recorded 429 and then succeeds', async () => {
+    it('honours Retry-After on a recorded 429 and then succeeds', async function () {
+      needFiles(this, dir, 'errors/429_rate-limit.json', SIMPLE_PRICE_FILE);
       server.queue(PRICE, { status: 429, headers: { 'retry-after': '119', server: 'cloudflare' }, body: recorded(dir, 'errors/429_rate-limit.json') }, { body: simplePriceBody(dir) });
       const rows = await client().simplePrice({ ids: ['bitcoin'] });
       expect(rows.bitcoin!.timestamp).to.equal(1711356300000);
@@ -146,7 +153,8 @@ describe('CoinGeckoClient', function () {
       expect(events[0]!.message).to.contain('HTTP 429 (error_code 429: You\'ve exceeded the Rate Limit.');
     });
 
-    it('backs off exponentially (jitter from the injected random) on the CDN text 429, HTML 503 and 500', async () => {
+    it('backs off exponentially (jitter from the injected random) on the CDN text 429, HTML 503 and 500', async function () {
+      needFiles(this, dir, 'errors/429_cloudflare-rate-limit_error-code-1015.txt', SIMPLE_PRICE_FILE);
       server.queue(
         PRICE,
         { status: 429, headers: { 'content-type': 'text/plain' }, body: recorded(dir, 'errors/429_cloudflare-rate-limit_error-code-1015.txt') },
@@ -171,14 +179,16 @@ describe('CoinGeckoClient', function () {
       expect(server.requests).to.have.length(3);
     });
 
-    it('does not start a retry wait that would pass the deadline', async () => {
+    it('does not start a retry wait that would pass the deadline', async function () {
+      needFiles(this, dir, 'errors/429_rate-limit.json');
       server.queue(PRICE, { status: 429, headers: { 'retry-after': '119' }, body: recorded(dir, 'errors/429_rate-limit.json') });
       const err = await failure(client().simplePrice({ ids: ['bitcoin'], deadline: clock.t + 60_000 }));
       expect(err.retryAfterMs).to.equal(119_000);
       expect(server.requests).to.have.length(1);
     });
 
-    it('retries a dropped connection and a response that never ends (timeout)', async () => {
+    it('retries a dropped connection and a response that never ends (timeout)', async function () {
+      needFiles(this, dir, SIMPLE_PRICE_FILE);
       server.queue(PRICE, { fault: 'drop' }, { fault: 'hang' }, { fault: 'silent' }, { body: simplePriceBody(dir) });
       const rows = await client().simplePrice({ ids: ['bitcoin'] });
       expect(rows.bitcoin!.price_usd).to.equal(67187.3358936566);
@@ -207,7 +217,8 @@ describe('CoinGeckoClient', function () {
   });
 
   describe('rate limiter', () => {
-    it('spaces calls 60 000 / callsPerMinute ms apart', async () => {
+    it('spaces calls 60 000 / callsPerMinute ms apart', async function () {
+      needFiles(this, dir, SIMPLE_PRICE_FILE);
       server.route(PRICE, () => ({ body: simplePriceBody(dir) }));
       const c = client({ callsPerMinute: 30 });
       for (let i = 0; i < 3; i++) await c.simplePrice({ ids: ['bitcoin'] });
@@ -216,7 +227,8 @@ describe('CoinGeckoClient', function () {
   });
 
   describe('API key', () => {
-    it('sends the key only in the demo/pro header, never in a URL, log event or error message', async () => {
+    it('sends the key only in the demo/pro header, never in a URL, log event or error message', async function () {
+      needFiles(this, dir, 'errors/429_rate-limit.json', SIMPLE_PRICE_FILE);
       server.queue(
         PRICE,
         { status: 429, headers: { 'retry-after': '1' }, body: recorded(dir, 'errors/429_rate-limit.json') },

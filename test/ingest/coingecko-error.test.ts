@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { CoinGeckoError, parseErrorBody, parseRetryAfter } from '../../src/ingest/coingecko-error.js';
-import { sharedData } from '../shared-data.js';
+import { needFiles, sharedData } from '../shared-data.js';
 import { recorded } from './replay-server.js';
 
 describe('parseErrorBody', function () {
@@ -9,14 +9,16 @@ describe('parseErrorBody', function () {
     dir = sharedData(this, 'coingecko');
   });
 
-  it('reads the recorded 429 body {"status":{error_code,error_message}}', () => {
+  it('reads the recorded 429 body {"status":{error_code,error_message}}', function () {
+    needFiles(this, dir, 'errors/429_rate-limit.json');
     expect(parseErrorBody(recorded(dir, 'errors/429_rate-limit.json'))).to.deep.equal({
       errorCode: 429,
       errorMessage: "You've exceeded the Rate Limit. Please visit https://www.coingecko.com/en/api/pricing to subscribe to our API plans for higher rate limits.",
     });
   });
 
-  it('reads the recorded nested 10012 body {"error":{"status":{…}}}', () => {
+  it('reads the recorded nested 10012 body {"error":{"status":{…}}}', function () {
+    needFiles(this, dir, 'errors/10012_demo-history-beyond-365-days.json');
     const info = parseErrorBody(recorded(dir, 'errors/10012_demo-history-beyond-365-days.json'));
     expect(info.errorCode).to.equal(10012);
     expect(info.errorMessage).to.equal(
@@ -24,7 +26,8 @@ describe('parseErrorBody', function () {
     );
   });
 
-  it('reads the recorded CDN text body "error code: 1015"', () => {
+  it('reads the recorded CDN text body "error code: 1015"', function () {
+    needFiles(this, dir, 'errors/429_cloudflare-rate-limit_error-code-1015.txt');
     expect(parseErrorBody(recorded(dir, 'errors/429_cloudflare-rate-limit_error-code-1015.txt'))).to.deep.equal({ errorCode: 1015, errorMessage: 'error code: 1015' });
   });
 

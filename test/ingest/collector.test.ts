@@ -9,8 +9,8 @@ import type { IngestLogEvent } from '../../src/ingest/log.js';
 import { CSV_HEADER, type PriceRow } from '../../src/ingest/price-row.js';
 import type { RowSink } from '../../src/ingest/row-sink.js';
 import { CsvRowSink } from '../../src/ingest/csv-sink.js';
-import { sharedData } from '../shared-data.js';
-import { FakeClock, ReplayServer, recorded, simplePriceBody } from './replay-server.js';
+import { needFiles, sharedData } from '../shared-data.js';
+import { FakeClock, ReplayServer, recorded, SIMPLE_PRICE_FILE, simplePriceBody } from './replay-server.js';
 
 const PRICE = '/simple/price';
 const T0 = 1711356300; // last_updated_at of the recorded response (2024-03-25T08:45:00Z)
@@ -27,6 +27,7 @@ describe('collect', function () {
 
   before(function () {
     dir = sharedData(this, 'coingecko');
+    needFiles(this, dir, SIMPLE_PRICE_FILE); // every response here is a variation of it
   });
   beforeEach(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'tfpl-collect-'));
@@ -45,7 +46,8 @@ describe('collect', function () {
   const run = (csvPath: string, count: number, startAt = START) =>
     collect({ client: client(), intervalMs: MINUTE, count, startAt, csvPath, clock, log: (e) => events.push(e), onTick: (t) => ticks.push(t) });
 
-  it('writes exactly the good rows, skips each bad response with its reason, and keeps its schedule', async () => {
+  it('writes exactly the good rows, skips each bad response with its reason, and keeps its schedule', async function () {
+    needFiles(this, dir, 'errors/429_cloudflare-rate-limit_error-code-1015.txt', SIMPLE_PRICE_FILE);
     server.queue(
       PRICE,
       good(T0),
@@ -111,7 +113,8 @@ describe('collect', function () {
     expect(stamps).to.deep.equal(['2024-03-25T08:45:00.000Z', '2024-03-25T08:46:00.000Z', '2024-03-25T08:47:00.000Z']);
   });
 
-  it('does not let a Retry-After longer than the slot delay the next tick', async () => {
+  it('does not let a Retry-After longer than the slot delay the next tick', async function () {
+    needFiles(this, dir, 'errors/429_rate-limit.json');
     server.queue(PRICE, { status: 429, headers: { 'retry-after': '119' }, body: recorded(dir, 'errors/429_rate-limit.json') }, good(T0 + 60));
     const retrying = new CoinGeckoClient({ baseUrl: server.baseUrl, clock, maxRetries: 3, callsPerMinute: 6000, log: (e) => events.push(e) });
     await collect({ client: retrying, intervalMs: MINUTE, count: 2, startAt: START, csvPath: join(tmp, 'btc.csv'), clock, log: () => {}, onTick: (t) => ticks.push(t) });

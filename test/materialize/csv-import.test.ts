@@ -25,7 +25,7 @@ describe('importCsv', () => {
   const tmp = useTmpDir();
 
   it('materializes the real CoinGecko export (4,642 rows) so that DuckDB reads the same rows', async function () {
-    const csv = join(sharedData(this, 'btc', 'daily'), EXPORT);
+    const csv = sharedData(this, 'btc', 'daily', EXPORT);
     const store = join(tmp(), 'btc');
     const result = await importCsv(csv, store, { rowGroupSize: 1000 });
     expect(result).to.deep.include({ numRows: 4642, rowGroups: 5, layout: 'coingecko-export', skipped: 0 });
@@ -64,7 +64,7 @@ describe('importCsv', () => {
   });
 
   it('reads the CRLF, hand-merged export (5,677 rows)', async function () {
-    const csv = join(sharedData(this, 'btc', 'daily'), 'coingecko-merged_btc-usd-max_with-pre2013_2010-07-18_2026-01-31.csv');
+    const csv = sharedData(this, 'btc', 'daily', 'coingecko-merged_btc-usd-max_with-pre2013_2010-07-18_2026-01-31.csv');
     const result = await importCsv(csv, join(tmp(), 's'));
     expect(result.numRows).to.equal(5677);
     const first = await duck(`select price_usd from read_parquet(${lit(join(tmp(), 's', 'part-*.parquet'))}) order by timestamp limit 1`);
@@ -72,7 +72,7 @@ describe('importCsv', () => {
   });
 
   it('stops at the empty quoted price on the last line of the relabelled export, naming file, line and field', async function () {
-    const csv = join(sharedData(this, 'btc', 'daily'), 'coingecko-derived_btc-usd-max_renamed-dayshifted_2013-04-28_2026-07-19.csv');
+    const csv = sharedData(this, 'btc', 'daily', 'coingecko-derived_btc-usd-max_renamed-dayshifted_2013-04-28_2026-07-19.csv');
     // Its header is renamed, so give the mapping a schema-named header: copy with the header replaced.
     const text = readFileSync(csv, 'utf8').split('\n');
     text[0] = 'timestamp,price_usd,market_cap,total_volume';
@@ -91,7 +91,7 @@ describe('importCsv', () => {
   });
 
   it('refuses a header it does not know, listing the layouts it reads', async function () {
-    const csv = join(sharedData(this, 'btc', 'daily'), 'kaggle-cmc_coin_Bitcoin_excel-resaved_2013-04-29_2021-02-27.csv');
+    const csv = sharedData(this, 'btc', 'daily', 'kaggle-cmc_coin_Bitcoin_excel-resaved_2013-04-29_2021-02-27.csv');
     const err = await caughtAsync(importCsv(csv, join(tmp(), 's')));
     expect(err).to.be.instanceOf(CsvError);
     expect(err.message).to.match(/:1: unrecognised header "SNo,Name,Symbol,Date,High,Low,Open,Close,Volume,Marketcap"; expected "timestamp,price_usd,market_cap,price_change_24h,total_volume" \(the schema's field names; nullable columns may be left out\) or "snapped_at,price,market_cap,total_volume" \(coingecko-export\)/);
@@ -170,7 +170,7 @@ describe('importCsv', () => {
   });
 
   it('appends a second CSV to the store and refuses to create over it', async function () {
-    const csv = join(sharedData(this, 'btc', 'daily'), EXPORT);
+    const csv = sharedData(this, 'btc', 'daily', EXPORT);
     const store = join(tmp(), 's');
     await importCsv(csv, store);
     expect(await caughtAsync(importCsv(csv, store))).to.be.instanceOf(StoreError);

@@ -55,12 +55,21 @@ describe('reliability: concurrent writers and readers', function () {
     // Serialised: the store sizes the 24 commits reported are exactly 100 + 400·k for k = 1..24, each once.
     const reported = writers.flatMap(commitsOf).sort((a, b) => a - b);
     expect(reported).to.deep.equal(Array.from({ length: 3 * CALLS }, (_, k) => 100 + ROWS * (k + 1)));
-    // Interleaved: no writer ran all its calls in one block, so the lock really was contended.
-    const interleaved = writers.filter((c) => {
-      const mine = commitsOf(c);
-      return mine.at(-1)! - mine[0]! > ROWS * (CALLS - 1);
-    }).length;
-    reliabilityCounts.add('concurrency.appenders.interleavedWriters', interleaved);
+    // Overlapped: calls of different writers were in flight at the same time (one waited for the lock while
+    // another held it). All three began their first call before the first commit of any, so at least the two
+    // that did not commit first overlapped it.
+    const intervals = writers.flatMap((c, w) => {
+      const begins = c.lines.filter((l) => l.startsWith('begin ')).map((l) => BigInt(l.split(' ')[2]!));
+      const ends = c.lines.filter((l) => l.startsWith('committed ')).map((l) => BigInt(l.split(' ')[3]!));
+      expect(begins.length, `writer ${w + 1} calls`).to.equal(CALLS);
+      return begins.map((b, k) => ({ w, b, e: ends[k]! }));
+    });
+    let overlapping = 0;
+    for (const x of intervals) for (const y of intervals) if (x.w < y.w && x.b < y.e && y.b < x.e) overlapping++;
+    const firstCommit = intervals.reduce((m, x) => (x.e < m ? x.e : m), intervals[0]!.e);
+    expect(intervals.filter((x) => x.b < firstCommit).length, 'calls begun before the first commit').to.equal(3);
+    expect(overlapping, 'pairs of overlapping calls of different writers').to.be.at.least(2);
+    reliabilityCounts.add('concurrency.appenders.overlappingCallPairs', overlapping);
     const byWriter = await rowsByWriter(dir);
     expect(byWriter).to.deep.equal({
       1: { rows: CALLS * ROWS, distinct: CALLS * ROWS },

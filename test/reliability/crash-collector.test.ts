@@ -8,7 +8,7 @@ import { collect } from '../../src/ingest/collector.js';
 import { CSV_HEADER, formatCsvRow } from '../../src/ingest/price-row.js';
 import { mulberry32 } from '../../src/prng.js';
 import { FakeClock, ReplayServer, SIMPLE_PRICE_FILE, recorded } from '../ingest/replay-server.js';
-import { sharedData } from '../shared-data.js';
+import { needFiles, sharedData } from '../shared-data.js';
 import { ScriptChild } from './child-process.js';
 import { reliabilityCounts } from './counts.js';
 
@@ -33,6 +33,7 @@ describe('reliability: SIGKILL during collect', function () {
 
   before(async function () {
     const data = sharedData(this, 'coingecko');
+    needFiles(this, data, SIMPLE_PRICE_FILE);
     const base = (JSON.parse(recorded(data, SIMPLE_PRICE_FILE)) as { bitcoin: Record<string, number> }).bitcoin;
     root = mkdtempSync(join(tmpdir(), 'tfpl-crash-collect-'));
     server = await ReplayServer.start();

@@ -122,6 +122,19 @@ describe('reliability: hostile CSV input', function () {
     return rows.map((r) => Object.values(r).map((v) => (typeof v === 'bigint' ? Number(v) : (v as number | string | null))));
   }
 
+  /**
+   * The rows of a CSV as DuckDB's `read_csv` splits it (an independent parser of quoting, separators and line
+   * ends), each field converted by JavaScript's own `Date.parse` and `Number`, floats stored as float32
+   * rounded like the store's: what the store must hold.
+   */
+  async function duckCsvRows(csv: string): Promise<Row[]> {
+    const rows = await duck(`SELECT * FROM read_csv(${lit(csv)}, header = true, all_varchar = true, delim = ',', quote = '"', escape = '"')`);
+    const num = (v: unknown, f32: boolean) => (v === null || v === '' ? null : f32 ? Math.fround(Number(v)) : Number(v));
+    return rows
+      .map((r) => [Date.parse(String(r.timestamp)), num(r.price_usd, true), num(r.market_cap, false), num(r.price_change_24h, true), num(r.total_volume, false)] as Row)
+      .sort((a, b) => (a[0] as number) - (b[0] as number));
+  }
+
   for (const c of READ) {
     it(`reads ${c.what}`, async () => {
       const csv = join(tmp(), 'in.csv');
@@ -167,10 +180,10 @@ describe('reliability: hostile CSV input', function () {
     expect((await storeRows(join(tmp(), 'store'), false)).map((row) => row[0])).to.deep.equal([T('2024-01-01'), T('2024-01-04'), T('2024-01-06')]);
   });
 
-  it('fuzz: 200 seeded mutations of a good CSV are read or refused with file and line, each within 10 s', async () => {
+  it('fuzz: 200 seeded mutations of a good CSV are read (as DuckDB read_csv reads them) or refused with file and line, each within 10 s', async () => {
     const good = readGoodCsv();
     const rng = mulberry32(4_242);
-    const outcomes = { read: 0, refused: 0 };
+    const outcomes = { read: 0, refused: 0, comparedWithDuckDb: 0 };
     for (let k = 0; k < 200; k++) {
       const bytes = mutate(good, rng);
       const csv = join(tmp(), `fuzz-${k}.csv`);
@@ -181,6 +194,11 @@ describe('reliability: hostile CSV input', function () {
       try {
         const r = await withinMs(10_000, `importCsv of fuzz case ${k}`, importCsv(csv, store, BitcoinSchema, { skipInvalid }));
         expect((await openStore(store)).numRows, `fuzz case ${k}`).to.equal(r.numRows);
+        if (!skipInvalid) {
+          // every line was accepted: DuckDB's CSV reader must find the same rows, value for value
+          expect(r.numRows === 0 ? [] : await storeRows(store, false), `fuzz case ${k}: the store against DuckDB's read_csv of ${csv}`).to.deep.equal(await duckCsvRows(csv));
+          outcomes.comparedWithDuckDb++;
+        }
         outcomes.read++;
       } catch (err) {
         const e = err as CsvError & SchemaError;
@@ -202,6 +220,8 @@ describe('reliability: hostile CSV input', function () {
     // the mutations are strong enough to break many files, and mild enough to leave some readable
     expect(outcomes.refused).to.be.greaterThan(20);
     expect(outcomes.read).to.be.greaterThan(20);
+    expect(outcomes.comparedWithDuckDb).to.be.greaterThan(10);
+    reliabilityCounts.add('hostile.csv.fuzzAcceptedComparedWithDuckDb', outcomes.comparedWithDuckDb);
   });
 
   describe('the collector CSV sink on existing files', () => {

@@ -8,7 +8,7 @@ import { collect } from '../../src/ingest/collector.js';
 import { CSV_HEADER } from '../../src/ingest/price-row.js';
 import { mulberry32 } from '../../src/prng.js';
 import { ReplayServer, SIMPLE_PRICE_FILE, type ReplayStep, recorded } from '../ingest/replay-server.js';
-import { sharedData } from '../shared-data.js';
+import { needFiles, sharedData } from '../shared-data.js';
 import { useTmpDir } from '../tmp-dir.js';
 import { reliabilityCounts } from './counts.js';
 
@@ -38,6 +38,7 @@ describe('reliability: collector soak', function () {
 
   it(`${TICKS} ticks at ${INTERVAL_MS} ms with ${FAULT_RATE * 100} % injected faults: schedule kept, no good row lost, no growth`, async function () {
     const data = sharedData(this, 'coingecko');
+    needFiles(this, data, SIMPLE_PRICE_FILE);
     const base = (JSON.parse(recorded(data, SIMPLE_PRICE_FILE)) as { bitcoin: Record<string, number> }).bitcoin;
     const rng = mulberry32(5_005);
     const server = await ReplayServer.start();

@@ -1,9 +1,12 @@
 import { expect } from 'chai';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SchemaError, decodeNpy, encodeNpy } from '../../src/index.js';
+import { npyHeader } from '../../src/schema/npy.js';
 import { duck, lit } from '../duckdb.js';
 import { sharedData } from '../shared-data.js';
+
+const SMALL_CASES = 144;
 
 describe('.npy codec (ndarray fields)', () => {
   it('writes the exact bytes numpy.save writes', () => {
@@ -14,6 +17,31 @@ describe('.npy codec (ndarray fields)', () => {
     expect(Buffer.from(bytes.subarray(10, 128)).toString('latin1')).to.equal(header + ' '.repeat(118 - header.length - 1) + '\n');
     expect(bytes.length).to.equal(128 + 24);
     expect([...new Float32Array(bytes.slice(128).buffer)]).to.deep.equal([0, 1, 2, 3, 4, 5]);
+  });
+
+  // Fixtures written by numpy 2.4.6's own header writer (test/schema/fixtures/npy-headers.py, which also checks
+  // numpy.save's bytes for every shape small enough to allocate).
+  it('writes the header numpy.save writes for every shape and dtype of the numpy-generated fixture, growth padding included', () => {
+    const fixture = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'npy-headers.json'), 'utf8')) as { numpy: string; cases: { descr: string; shape: number[]; header: string }[] };
+    expect(fixture.cases.length).to.equal(1368);
+    const long = fixture.cases.filter((c) => c.header.length === 192);
+    expect(long.length).to.equal(312); // the data starts at byte 192: long shapes, and headers numpy pads by a whole 64
+    for (const c of fixture.cases) {
+      expect(Buffer.from(npyHeader(c.shape, c.descr)).toString('latin1'), `${c.descr} (${c.shape.join(', ')})`).to.equal(c.header);
+    }
+    const dtypeOf: Record<string, 'int32' | 'int64' | 'uint8' | 'float32' | 'float64' | 'bool'> = { '<i4': 'int32', '<i8': 'int64', '|u1': 'uint8', '<f4': 'float32', '<f8': 'float64', '|b1': 'bool' };
+    // and encodeNpy writes that header before the data, for every case small enough to allocate here
+    const small = fixture.cases.filter((x) => x.shape.reduce((a, b) => a * b, 1) <= 64);
+    expect(small.length).to.equal(SMALL_CASES);
+    for (const c of small) {
+      const dtype = dtypeOf[c.descr]!;
+      const n = c.shape.reduce((a, b) => a * b, 1);
+      const data = dtype === 'int64' ? new BigInt64Array(n) : new (dtype === 'int32' ? Int32Array : dtype === 'float32' ? Float32Array : dtype === 'float64' ? Float64Array : Uint8Array)(n);
+      const bytes = encodeNpy({ shape: c.shape, data }, dtype);
+      expect(Buffer.from(bytes.subarray(0, c.header.length)).toString('latin1')).to.equal(c.header);
+      expect(bytes.length).to.equal(c.header.length + data.byteLength);
+      expect(decodeNpy(bytes).value.shape).to.deep.equal(c.shape);
+    }
   });
 
   it('writes a 1-d shape as numpy does, with a trailing comma', () => {

@@ -176,12 +176,22 @@ describe('windowing/timeseriesDatasetFromArray (Keras conformance)', () => {
     ['sampling_rate at the length', 10, { samplingRate: 10 }, '`sampling_rate` must be lower than the length of the data. Received: sampling_rate=10, for data of length 10'],
     ['sequence_stride 0', 10, { sequenceStride: 0 }, '`sequence_stride` must be higher than 0. Received: sequence_stride=0'],
     ['sequence_stride at the length', 10, { sequenceStride: 12 }, '`sequence_stride` must be lower than the length of the data. Received: sequence_stride=12, for data of length 10'],
-    ['batch_size 0', 10, { batchSize: 0 }, '`batch_size` must be greater than zero. Received: batch_size=0'],
-    ['a fractional sequence_length', 10, { sequenceLength: 2.5 }, '`sequence_length` must be an integer. Received: sequence_length=2.5'],
   ];
   for (const [what, n, opts, message] of rejected) {
     it(`rejects ${what} like Keras`, () => {
       expect(() => timeseriesDatasetFromArray(range(n), null, { sequenceLength: 2, ...opts })).to.throw(ConfigError, message);
+    });
+  }
+
+  // Keras checks neither: batch_size 0 fails later inside tf.data, and a fractional sequence_length inside
+  // numpy/tf range arithmetic. This SDK refuses both up front, with messages in Keras' style.
+  const sdkRules: [string, Partial<TimeseriesDatasetOptions>, string][] = [
+    ['batch_size 0', { batchSize: 0 }, '`batch_size` must be greater than zero. Received: batch_size=0'],
+    ['a fractional sequence_length', { sequenceLength: 2.5 }, '`sequence_length` must be an integer. Received: sequence_length=2.5'],
+  ];
+  for (const [what, opts, message] of sdkRules) {
+    it(`rejects ${what} up front (an SDK rule; Keras does not check it)`, () => {
+      expect(() => timeseriesDatasetFromArray(range(10), null, { sequenceLength: 2, ...opts })).to.throw(ConfigError, message);
     });
   }
 

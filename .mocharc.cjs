@@ -1,0 +1,8 @@
+// Under CI (CI set) a pending test fails the run: CI has ../shared/data, so nothing may skip there.
+module.exports = {
+  spec: ['test/**/*.test.ts'],
+  'node-option': ['import=tsx'],
+  timeout: 60000,
+  reporter: 'spec',
+  'forbid-pending': Boolean(process.env.CI),
+};
