@@ -27,13 +27,13 @@ type ResolvedOptions = z.output<typeof makeTfDatasetSchema>;
 
 /** Reader options that make no sense with windows, and why. */
 const NOT_FOR_WINDOWS: Record<string, string> = {
-  shuffleRowGroups: 'reading row groups out of time order would cut windows that span row groups; use shuffle: true, which shuffles assembled windows',
+  shuffleRowGroups: 'reading row groups out of time order without the rows before them would cut windows that span row groups; use shuffle: true, which reads row groups in a random order, each with the rows its first windows need',
   columns: 'the columns read are derived from features, targets and timestampColumn',
   numEpochs: 'every iterator() of the dataset is one epoch; pass epochs to model.fitDataset',
 };
 
 /** Options that only a store source reads. */
-const STORE_ONLY = ['filters', 'workers', 'prefetch', 'headers', 'fetch', 'files', 'rangeFallback'] as const;
+const STORE_ONLY = ['filters', 'workers', 'prefetch', 'headers', 'fetch', 'files', 'rangeFallback', 'verifyChecksums'] as const;
 
 const FN = 'makeTfDataset';
 

@@ -242,10 +242,11 @@ describe('makeTfDataset shards: windows split across processes', function () {
     // 12 rows, windows of 6 rows: 7 windows, so 8 shards leave one empty (windows ⌊0·7/8⌋..⌊1·7/8⌋ − 1: none).
     expect((await fail({ shardIndex: 0, shardCount: 8 })).message).to.equal('makeTfDataset: shard 0 of 8 holds no window: the train part has 7 window(s); use a smaller shardCount');
     expect((await makeTfDataset(src, { ...options, shardIndex: 7, shardCount: 8 })).windowsPerEpoch).to.equal(1);
-    expect((await fail({ shuffleRowGroups: true })).message).to.match(/^makeTfDataset: option shuffleRowGroups does not apply to windows: reading row groups out of time order would cut windows/);
+    expect((await fail({ shuffleRowGroups: true })).message).to.match(/^makeTfDataset: option shuffleRowGroups does not apply to windows: reading row groups out of time order without the rows before them would cut windows/);
     expect((await fail({ columns: ['x'] })).message).to.match(/^makeTfDataset: option columns does not apply to windows: the columns read are derived from features, targets and timestampColumn/);
     expect((await fail({ numEpochs: 2 })).message).to.match(/pass epochs to model.fitDataset/);
     expect((await fail({ filters: [['x', '>', 1]] })).message).to.match(/^makeTfDataset: filters applies to stores; this source is a WindowSource/);
     expect((await fail({ headers: { a: 'b' } })).message).to.match(/^makeTfDataset: headers applies to stores/);
+    expect((await fail({ verifyChecksums: false })).message).to.match(/^makeTfDataset: verifyChecksums applies to stores/);
   });
 });
