@@ -1,9 +1,9 @@
 import { type FileMetaData, parquetRead, type SchemaElement } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
 import type { Column } from '../schema/columns.js';
 import { decodeFlatColumn, isFlatNumeric } from './flat-column.js';
 import { ParquetReadError } from '../store/parquet-read-error.js';
 import type { ColumnSpec } from './column-spec.js';
+import { loadCompressors } from './compressors.js';
 import { decodeImage, decodeNpyValue } from './tensor-codecs.js';
 import { topLevelColumns } from '../store/parquet-schema-tree.js';
 
@@ -32,12 +32,6 @@ const DECODE_PARSERS = {
 };
 
 const utf8 = new TextDecoder();
-
-// hyparquet-compressors' wasm snappy rejects an empty input, which a v2 data page with no values has
-// (parquet-testing datapage_v2_empty_datapage); every codec maps empty input to empty output here.
-const safeCompressors = Object.fromEntries(
-  Object.entries(compressors).map(([codec, fn]) => [codec, (input: Uint8Array, outputLength: number) => (input.length === 0 ? new Uint8Array(outputLength) : fn(input, outputLength))]),
-) as typeof compressors;
 
 function toFloat(data: ArrayLike<unknown>, kind: 'f32' | 'f64'): Float32Array | Float64Array {
   if (kind === 'f32' && data instanceof Float32Array) return data;
@@ -163,6 +157,7 @@ function prefetched(task: DecodeTask, start: number, end: number): Uint8Array {
  * aborts the process). Runs the same in a worker and on the main thread.
  */
 export async function decodeRowGroup(task: DecodeTask): Promise<DecodedRowGroup> {
+  const { compressors } = await loadCompressors();
   const where = { file: task.file, rowGroup: task.rowGroup };
   const file = {
     byteLength: task.fileByteLength,
@@ -187,7 +182,7 @@ export async function decodeRowGroup(task: DecodeTask): Promise<DecodedRowGroup>
       if (!decodeSettings.flatFastPath || !element || !meta || !isFlatNumeric(element, spec)) continue;
       const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
       const bytes = prefetched(task, start, start + Number(meta.total_compressed_size));
-      const col = decodeFlatColumn(bytes, meta, element, spec, numRows, safeCompressors);
+      const col = decodeFlatColumn(bytes, meta, element, spec, numRows, compressors);
       if (col) fast.set(spec.name, col);
     }
     const rest = task.columns.filter((c) => !fast.has(c));
@@ -196,7 +191,7 @@ export async function decodeRowGroup(task: DecodeTask): Promise<DecodedRowGroup>
         file,
         metadata: task.metadata,
         columns: rest,
-        compressors: safeCompressors,
+        compressors,
         utf8: false,
         parsers: DECODE_PARSERS as never,
         onChunk: (c) => {
