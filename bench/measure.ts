@@ -1,7 +1,7 @@
 // What every case shares: its parameters, what it measures, and how a window dataset is consumed.
 import type * as tf from '@tensorflow/tfjs';
 
-export const CASE_NAMES = ['sdk', 'csv', 'generator', 'duckdb', 'decode', 'memcpy', 'assembly', 'fit', 'materialize', 'duckdb-copy', 'idle'] as const;
+export const CASE_NAMES = ['sdk', 'duckdb', 'duckdb-sdk', 'csv-parsed', 'csv', 'generator', 'decode', 'memcpy', 'assembly', 'fit', 'materialize', 'duckdb-copy', 'idle'] as const;
 export type CaseName = (typeof CASE_NAMES)[number];
 /** The case runner's one stdout line starts with this, followed by the CaseResult as JSON. */
 export const RESULT_PREFIX = 'BENCH_RESULT ';

@@ -189,7 +189,7 @@ export async function runBench(argv: string[], print: { out: (s: string) => void
   const dataParams = (rows: number) => ({ rows, features: o.features, seed: 1, rowGroupSize: 65_536, maxRowsPerFile: 1_048_576, compression: o.compression });
   const needs = new Set<DataKey>(o.jobs.map((j) => j.data));
   const data: Partial<Record<DataKey, BenchData>> = {};
-  const needCsv = o.jobs.some((j) => j.case === 'csv');
+  const needCsv = o.jobs.some((j) => j.case === 'csv' || j.case === 'csv-parsed');
   data.main = await ensureData(o.cacheDir, dataParams(o.rows), { withCsv: needCsv, log });
   if (needs.has('rssSmall')) data.rssSmall = await ensureData(o.cacheDir, dataParams(o.rssRows[0]), { withCsv: false, log });
   if (needs.has('rssLarge')) data.rssLarge = await ensureData(o.cacheDir, dataParams(o.rssRows[1]), { withCsv: false, log });
