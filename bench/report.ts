@@ -148,8 +148,7 @@ const si = (n: number | null): string => {
 function note(c: CaseSummary): string {
   const parts: string[] = [];
   if (c.capped && c.case !== 'fit') parts.push(`capped: ${si(c.windows)} windows in ${c.seconds.toFixed(1)} s`);
-  if (c.case === 'duckdb' || c.case === 'csv-parsed') parts.push(`read ${c.extra.readSeconds!.toFixed(2)} s (${si(c.extra.readRowsPerSec!)} rows/s) + windows ${c.extra.assemblySeconds!.toFixed(2)} s`);
-  if (c.case === 'duckdb-sdk') parts.push(`read ${c.extra.readSeconds!.toFixed(2)} s + windows ${c.extra.assemblySeconds!.toFixed(2)} s`);
+  if (c.extra.readSeconds !== undefined) parts.push(`read ${c.extra.readSeconds.toFixed(2)} s (${si(c.extra.readRowsPerSec!)} rows/s) + windows ${c.extra.assemblySeconds!.toFixed(2)} s`);
   if (c.case === 'fit') {
     parts.push(`wait ${(c.extra.waitShare! * 100).toFixed(2)} % of ${c.seconds.toFixed(1)} s (first batch ${c.extra.firstBatchWaitSeconds!.toFixed(2)} s), ${c.extra.msPerBatch!.toFixed(0)} ms/batch`);
   }

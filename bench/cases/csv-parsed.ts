@@ -1,12 +1,11 @@
 // Case 4, a CSV parsed by a competent parser: uDSV (one of the fastest JS CSV parsers) streams the same data
 // as CSV into typed feature columns (no accumulation of row arrays; columns grow by doubling), then
 // `handWindowsDataset` assembles the windows as in case 2. Timed from opening the file to the last batch.
-import * as tf from '@tensorflow/tfjs';
 import { createReadStream } from 'node:fs';
 import { inferSchema, initParser, type Parser } from 'udsv';
 import { featureNames } from '../data.js';
-import { type CaseMeasure, type CaseParams, consume, now, xsBytes } from '../measure.js';
-import { handWindowsDataset } from './hand-assembly.js';
+import type { CaseMeasure, CaseParams } from '../measure.js';
+import { handWindowsDataset, readThenWindow } from './hand-assembly.js';
 
 /** The F feature columns of the CSV as Float32Arrays (the first `limit` rows if given). */
 export async function parsedCsvColumns(p: CaseParams, limit = Infinity): Promise<{ numRows: number; columns: Float32Array[] }> {
@@ -43,20 +42,6 @@ export async function parsedCsvColumns(p: CaseParams, limit = Infinity): Promise
   return { numRows, columns: columns.map((c) => c.subarray(0, numRows)) };
 }
 
-export default async function csvParsed(p: CaseParams): Promise<CaseMeasure> {
-  const warm = await parsedCsvColumns(p, p.warmupBatches * p.batch + p.window);
-  await consume(handWindowsDataset(p, warm.numRows, warm.columns), tf);
-  const t0 = now();
-  const { numRows, columns } = await parsedCsvColumns(p);
-  const readSeconds = now() - t0;
-  const r = await consume(handWindowsDataset(p, numRows, columns), tf);
-  const seconds = now() - t0;
-  return {
-    windows: r.windows,
-    rows: numRows,
-    bytes: xsBytes(r.windows, p),
-    seconds,
-    capped: false,
-    extra: { readSeconds, assemblySeconds: r.seconds, readRowsPerSec: numRows / readSeconds, firstBatchSeconds: readSeconds + r.firstBatchSeconds },
-  };
+export default function csvParsed(p: CaseParams): Promise<CaseMeasure> {
+  return readThenWindow(p, parsedCsvColumns, handWindowsDataset);
 }

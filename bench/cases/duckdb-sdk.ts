@@ -4,8 +4,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { columnsSource, makeTfDataset } from '../../src/index.js';
 import { featureNames } from '../data.js';
-import { type CaseMeasure, type CaseParams, consume, now, xsBytes } from '../measure.js';
+import type { CaseMeasure, CaseParams } from '../measure.js';
 import { duckdbColumns } from './duckdb.js';
+import { readThenWindow } from './hand-assembly.js';
 import { sdkOptions } from './windows.js';
 
 /** The SDK's window dataset over columns DuckDB read. */
@@ -16,19 +17,6 @@ export async function duckdbSdkDataset(p: CaseParams, numRows: number, columns: 
 }
 
 export default async function duckdbSdk(p: CaseParams): Promise<CaseMeasure> {
-  const warm = await duckdbColumns(p, p.warmupBatches * p.batch + p.window);
-  await consume(await duckdbSdkDataset(p, warm.numRows, warm.columns), tf);
-  const t0 = now();
-  const { numRows, columns } = await duckdbColumns(p);
-  const readSeconds = now() - t0;
-  const r = await consume(await duckdbSdkDataset(p, numRows, columns), tf);
-  const seconds = now() - t0;
-  return {
-    windows: r.windows,
-    rows: numRows,
-    bytes: xsBytes(r.windows, p),
-    seconds,
-    capped: false,
-    extra: { readSeconds, assemblySeconds: seconds - readSeconds, firstBatchSeconds: readSeconds + r.firstBatchSeconds, threads: Math.max(1, p.workers) },
-  };
+  const m = await readThenWindow(p, duckdbColumns, duckdbSdkDataset);
+  return { ...m, extra: { ...m.extra, threads: Math.max(1, p.workers) } };
 }

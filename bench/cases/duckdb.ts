@@ -1,12 +1,11 @@
 // Case 2, DuckDB + the best hand assembly: @duckdb/node-api opens an in-memory database and reads the same
 // Parquet files into typed columns (threads = workers), then `handWindowsDataset` assembles the windows.
 // The timed run includes creating the database and the read, as the SDK case includes opening the store.
-import * as tf from '@tensorflow/tfjs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { join } from 'node:path';
 import { featureNames } from '../data.js';
-import { type CaseMeasure, type CaseParams, consume, now, xsBytes } from '../measure.js';
-import { handWindowsDataset } from './hand-assembly.js';
+import type { CaseMeasure, CaseParams } from '../measure.js';
+import { handWindowsDataset, readThenWindow } from './hand-assembly.js';
 
 interface Vector {
   items: Float32Array;
@@ -39,19 +38,6 @@ export async function duckdbColumns(p: CaseParams, limit?: number): Promise<{ nu
 }
 
 export default async function duckdb(p: CaseParams): Promise<CaseMeasure> {
-  const warm = await duckdbColumns(p, p.warmupBatches * p.batch + p.window);
-  await consume(handWindowsDataset(p, warm.numRows, warm.columns), tf);
-  const t0 = now();
-  const { numRows, columns } = await duckdbColumns(p);
-  const readSeconds = now() - t0;
-  const r = await consume(handWindowsDataset(p, numRows, columns), tf);
-  const seconds = now() - t0;
-  return {
-    windows: r.windows,
-    rows: numRows,
-    bytes: xsBytes(r.windows, p),
-    seconds,
-    capped: false,
-    extra: { readSeconds, assemblySeconds: r.seconds, readRowsPerSec: numRows / readSeconds, firstBatchSeconds: readSeconds + r.firstBatchSeconds, threads: Math.max(1, p.workers) },
-  };
+  const m = await readThenWindow(p, duckdbColumns, handWindowsDataset);
+  return { ...m, extra: { ...m.extra, threads: Math.max(1, p.workers) } };
 }

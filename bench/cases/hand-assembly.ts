@@ -3,7 +3,7 @@
 // backend (which copies them into its own memory when it makes a tensor, as the SDK does), one tensor per
 // batch. Shared by the DuckDB and parsed-CSV baselines.
 import * as tf from '@tensorflow/tfjs';
-import type { CaseParams } from '../measure.js';
+import { type CaseMeasure, type CaseParams, consume, now, xsBytes } from '../measure.js';
 
 /** xs [b, window, F] from `columns` (F features, row-major per window), ys [b, 1] = column 0 of the next row. */
 export function handWindowsDataset(p: CaseParams, numRows: number, columns: Float32Array[]): tf.data.Dataset<tf.TensorContainer> {
@@ -36,4 +36,30 @@ export function handWindowsDataset(p: CaseParams, numRows: number, columns: Floa
       yield { xs: tf.tensor3d(xs, [b, W, F]), ys: tf.tensor2d(ys, [b, 1]) };
     }
   }) as unknown as tf.data.Dataset<tf.TensorContainer>;
+}
+
+/** Typed feature columns read by a baseline (DuckDB, a CSV parser), the first `limit` rows when given. */
+export type ReadColumns = (p: CaseParams, limit?: number) => Promise<{ numRows: number; columns: Float32Array[] }>;
+type MakeDataset = (p: CaseParams, numRows: number, columns: Float32Array[]) => tf.data.Dataset<tf.TensorContainer> | Promise<tf.data.Dataset<tf.TensorContainer>>;
+
+/**
+ * A baseline that reads typed columns, then windows them: warmed up on the first batches' rows, then timed
+ * from the read (its open included) to the last batch, with the read and the windowing apart.
+ */
+export async function readThenWindow(p: CaseParams, read: ReadColumns, windows: MakeDataset): Promise<CaseMeasure> {
+  const warm = await read(p, p.warmupBatches * p.batch + p.window);
+  await consume(await windows(p, warm.numRows, warm.columns), tf);
+  const t0 = now();
+  const { numRows, columns } = await read(p);
+  const readSeconds = now() - t0;
+  const r = await consume(await windows(p, numRows, columns), tf);
+  const seconds = now() - t0;
+  return {
+    windows: r.windows,
+    rows: numRows,
+    bytes: xsBytes(r.windows, p),
+    seconds,
+    capped: false,
+    extra: { readSeconds, assemblySeconds: seconds - readSeconds, readRowsPerSec: numRows / readSeconds, firstBatchSeconds: readSeconds + r.firstBatchSeconds },
+  };
 }
