@@ -3,16 +3,17 @@
 // warm-up, repeats round-robin so machine noise spreads over all cases, and prints a table of medians,
 // the ratios with the issue's targets, and (--json) everything as JSON.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type BenchData, ensureData, ensurePrefixCsv } from './data.js';
 import { allJobs, type DataKey, type Job } from './jobs.js';
-import { renderMarkdown } from './markdown.js';
+import { keptAnalysis, renderMarkdown } from './markdown.js';
 import { type CaseParams, type CaseResult, RESULT_PREFIX } from './measure.js';
 import { type CaseSummary, formatReport, ratios, summarize } from './report.js';
+import { zstdDecoder } from '../src/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -261,7 +262,7 @@ export async function runBench(argv: string[], print: { out: (s: string) => void
     version: 1,
     date: new Date().toISOString(),
     command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
-    machine: { ...machine(list[0]?.results[0]?.backend), loadavgBefore: load1Before, loadavgAfter: loadavg() },
+    machine: { ...machine(list[0]?.results[0]?.backend), zstd: await zstdDecoder(), loadavgBefore: load1Before, loadavgAfter: loadavg() },
     mode: o.tsx ? 'tsx (TypeScript sources)' : 'compiled JS (tsc, no tsx in the case processes)',
     params: { rows: o.rows, window: o.window, features: o.features, batch: o.batch, repeats: o.repeats, workers: o.workers, budgetSeconds: o.budget, warmupBatches: o.warmupBatches, fitBatches: o.fitBatches, materializeRows: o.materializeRows, rssRows: o.rssRows, compression: o.compression },
     // materializeRowsPerSec: materializeDataset from typed-array batches when the store was generated (maybe an earlier run).
@@ -272,14 +273,17 @@ export async function runBench(argv: string[], print: { out: (s: string) => void
     totalSeconds,
   };
   const report = formatReport(list, rs);
-  const head = `${doc.command}: ${o.rows.toLocaleString('en-US')} rows, batches [${o.batch}, ${o.window}, ${o.features}] float32, ${o.repeats} run(s) per case (medians), backend ${doc.machine.backend}, ${doc.machine.cores} cores, load ${load1Before[0]!.toFixed(2)} → ${doc.machine.loadavgAfter[0]!.toFixed(2)}, ${totalSeconds.toFixed(0)} s`;
+  const head = `${doc.command}: ${o.rows.toLocaleString('en-US')} rows, batches [${o.batch}, ${o.window}, ${o.features}] float32, ${o.repeats} run(s) per case (medians), backend ${doc.machine.backend}, zstd ${doc.machine.zstd.name} (${doc.machine.zstd.kind}), ${doc.machine.cores} cores, load ${load1Before[0]!.toFixed(2)} → ${doc.machine.loadavgAfter[0]!.toFixed(2)}, ${totalSeconds.toFixed(0)} s`;
   const text = `\n${head}\n\n${report}\n${failures.length ? `\nFAILED:\n${failures.join('\n')}\n` : ''}`;
   if (o.json) {
     print.log(text);
     print.out(`${JSON.stringify(doc, null, 2)}\n`);
   } else print.out(text);
   if (o.out) writeFileSync(o.out, `${JSON.stringify(doc, null, 2)}\n`);
-  if (o.markdown) writeFileSync(o.markdown, renderMarkdown(doc, `${head}\n\n${report}`, JSON.stringify(doc, null, 2)));
+  if (o.markdown) {
+    const analysis = existsSync(o.markdown) ? keptAnalysis(readFileSync(o.markdown, 'utf8')) : '';
+    writeFileSync(o.markdown, renderMarkdown(doc, `${head}\n\n${report}`, JSON.stringify(doc, null, 2), analysis));
+  }
   return failures.length ? 1 : 0;
 }
 
