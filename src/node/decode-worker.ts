@@ -8,7 +8,7 @@ import { prepareTransfer } from '../readers/transfer-list.js';
 const port = parentPort;
 if (!port) throw new Error('decode-worker must run in a worker thread');
 // Compile the zstd decoder while the first task's bytes are still being read (decodeRowGroup awaits it).
-void loadCompressors();
+void loadCompressors(['ZSTD']);
 
 port.on('message', (msg: { id: number; task: DecodeTask }) => {
   decodeRowGroup(msg.task).then(

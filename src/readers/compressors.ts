@@ -1,5 +1,5 @@
+import { decompress as fzstd } from 'fzstd';
 import type { Compressors } from 'hyparquet';
-import { compressors as portable } from 'hyparquet-compressors';
 
 /** Which zstd decoder the decode path uses, and why when it is not the fast one. */
 export interface ZstdDecoderInfo {
@@ -27,7 +27,8 @@ const PROBE = Uint8Array.from([
 ]);
 const PROBE_TEXT = 'parquet page, parquet page, parquet page, parquet page!\n';
 
-const portableZstd: Decompress = (input) => portable.ZSTD!(input, 0);
+// fzstd sizes its output from the frame (hyparquet then checks it against the page header).
+const portableZstd: Decompress = (input) => fzstd(input);
 
 async function loadWasmZstd(): Promise<Decompress> {
   // A CommonJS module: its exports are the default export under Node's ESM loader.
@@ -45,18 +46,19 @@ async function loadWasmZstd(): Promise<Decompress> {
 /** Internal switch for differential tests: decode zstd with the portable decoder on this thread. */
 export const compressorSettings = { portableZstd: false };
 
-let loaded: Promise<{ compressors: Compressors; info: ZstdDecoderInfo }> | null = null;
+let zstd: Promise<{ zstd: Decompress; info: ZstdDecoderInfo }> | null = null;
+/** hyparquet-compressors' other codecs (Brotli's dictionary, a wasm Snappy, ...): loaded on first need. */
+let others: Promise<void> | null = null;
+/** What the decode path hands hyparquet: every codec loaded so far, an empty input mapped to an empty page. */
+const compressors: Compressors = {};
 
-/**
- * The decompressors of the decode path (once per thread): hyparquet-compressors' set, with zstd from
- * `@foxglove/wasm-zstd` when it loads and decodes a known frame, else the portable `fzstd`. A WebAssembly
- * trap while decoding switches the thread to the portable decoder for good (the page is decoded again by
- * it, so a corrupt page still fails with the portable decoder's error). Every codec maps an empty input to
- * an empty output: hyparquet-compressors' wasm snappy rejects one, which a v2 data page with no values has
- * (parquet-testing datapage_v2_empty_datapage).
- */
-export function loadCompressors(): Promise<{ compressors: Compressors; info: ZstdDecoderInfo }> {
-  loaded ??= (async () => {
+const emptyToEmpty =
+  (fn: Decompress): Decompress =>
+  (input, outputLength) =>
+    input.length === 0 ? new Uint8Array(outputLength) : fn(input, outputLength);
+
+function loadZstd(): Promise<{ zstd: Decompress; info: ZstdDecoderInfo }> {
+  zstd ??= (async () => {
     let info: ZstdDecoderInfo;
     let fast: Decompress | null = null;
     try {
@@ -65,7 +67,7 @@ export function loadCompressors(): Promise<{ compressors: Compressors; info: Zst
     } catch (err) {
       info = { name: 'fzstd', kind: 'js', fallbackReason: `@foxglove/wasm-zstd did not load: ${err instanceof Error ? err.message : String(err)}` };
     }
-    const zstd: Decompress = (input, outputLength) => {
+    const decompress: Decompress = (input, outputLength) => {
       if (!fast || outputLength > WASM_MAX_OUTPUT || compressorSettings.portableZstd) return portableZstd(input, outputLength);
       try {
         return fast(input, outputLength);
@@ -78,13 +80,32 @@ export function loadCompressors(): Promise<{ compressors: Compressors; info: Zst
         return portableZstd(input, outputLength);
       }
     };
-    const all: Record<string, Decompress> = { ...(portable as Record<string, Decompress>), ZSTD: zstd };
-    const compressors = Object.fromEntries(
-      Object.entries(all).map(([codec, fn]) => [codec, (input: Uint8Array, outputLength: number) => (input.length === 0 ? new Uint8Array(outputLength) : fn(input, outputLength))]),
-    ) as Compressors;
-    return { compressors, info };
+    compressors.ZSTD = emptyToEmpty(decompress);
+    return { zstd: decompress, info };
   })();
-  return loaded;
+  return zstd;
+}
+
+/**
+ * The decompressors of the decode path for pages of `codecs` (once per thread): zstd from
+ * `@foxglove/wasm-zstd` when it loads and decodes a known frame, else the portable `fzstd`; the other codecs
+ * from hyparquet-compressors, imported only when a store uses one (a decode thread starts faster). A
+ * WebAssembly trap while decoding switches the thread to the portable decoder for good (the page is decoded
+ * again by it, so a corrupt page still fails with the portable decoder's error). Every codec maps an empty
+ * input to an empty output: hyparquet-compressors' wasm snappy rejects one, which a v2 data page with no
+ * values has (parquet-testing datapage_v2_empty_datapage).
+ */
+export async function loadCompressors(codecs: Iterable<string> = ['ZSTD', 'SNAPPY', 'GZIP', 'BROTLI', 'LZ4', 'LZ4_RAW']): Promise<{ compressors: Compressors; info: ZstdDecoderInfo }> {
+  const { info } = await loadZstd();
+  for (const codec of codecs) {
+    if (codec === 'ZSTD' || codec === 'UNCOMPRESSED' || compressors[codec as keyof Compressors]) continue;
+    others ??= import('hyparquet-compressors').then(({ compressors: all }) => {
+      for (const [name, fn] of Object.entries(all)) if (name !== 'ZSTD') compressors[name as keyof Compressors] = emptyToEmpty(fn as Decompress);
+    });
+    await others;
+    break;
+  }
+  return { compressors, info };
 }
 
 /**
@@ -96,5 +117,5 @@ export function loadCompressors(): Promise<{ compressors: Compressors; info: Zst
  * console.log(`zstd: ${name} (${kind})${fallbackReason ? `: ${fallbackReason}` : ''}`);
  */
 export async function zstdDecoder(): Promise<ZstdDecoderInfo> {
-  return { ...(await loadCompressors()).info };
+  return { ...(await loadZstd()).info };
 }

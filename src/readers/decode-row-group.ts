@@ -4,7 +4,6 @@ import { decodeFlatColumn, isFlatNumeric } from './flat-column.js';
 import { ParquetReadError } from '../store/parquet-read-error.js';
 import type { ColumnSpec } from './column-spec.js';
 import { loadCompressors } from './compressors.js';
-import { decodeImage, decodeNpyValue } from './tensor-codecs.js';
 import { topLevelColumns } from '../store/parquet-schema-tree.js';
 
 /** One row group to decode: its footer (one row group), the byte ranges it needs, and those bytes. */
@@ -71,7 +70,7 @@ function decimalValue(v: unknown, div: number): number {
   return Number(v) / div;
 }
 
-function convertColumn(data: ArrayLike<unknown>, spec: ColumnSpec, where: string): Column {
+function convertColumn(data: ArrayLike<unknown>, spec: ColumnSpec, where: string, tensors: typeof import('./tensor-codecs.js') | null): Column {
   if (spec.timeUnit) return toEpochMs(data, spec.timeUnit);
   if (spec.decimalScale !== undefined) {
     const out = new Float64Array(data.length);
@@ -107,7 +106,7 @@ function convertColumn(data: ArrayLike<unknown>, spec: ColumnSpec, where: string
       const v = data[i];
       if (v === null || v === undefined) out[i] = null;
       else if (!(v instanceof Uint8Array)) throw new Error(`column ${spec.name} (${spec.codec} codec) holds ${typeof v}, expected bytes`);
-      else out[i] = spec.codec === 'ndarray' ? decodeNpyValue(v, `${where} column ${spec.name} row ${i}`) : decodeImage(v, spec.imageFormat ?? 'png', spec.shape, `${where} column ${spec.name} row ${i}`);
+      else out[i] = spec.codec === 'ndarray' ? tensors!.decodeNpyValue(v, `${where} column ${spec.name} row ${i}`) : tensors!.decodeImage(v, spec.imageFormat ?? 'png', spec.shape, `${where} column ${spec.name} row ${i}`);
     }
     return out as Column;
   }
@@ -157,7 +156,9 @@ function prefetched(task: DecodeTask, start: number, end: number): Uint8Array {
  * aborts the process). Runs the same in a worker and on the main thread.
  */
 export async function decodeRowGroup(task: DecodeTask): Promise<DecodedRowGroup> {
-  const { compressors } = await loadCompressors();
+  const { compressors } = await loadCompressors(new Set(task.metadata.row_groups[0]?.columns.map((c) => c.meta_data?.codec ?? 'UNCOMPRESSED')));
+  // pngjs and jpeg-js load only for a store with tensor fields.
+  const tensors = task.specs.some((s) => s.codec === 'ndarray' || s.codec === 'image') ? await import('./tensor-codecs.js') : null;
   const where = { file: task.file, rowGroup: task.rowGroup };
   const file = {
     byteLength: task.fileByteLength,
@@ -211,7 +212,7 @@ export async function decodeRowGroup(task: DecodeTask): Promise<DecodedRowGroup>
       const parts = (chunks.get(spec.name) ?? []).sort((a, b) => a.rowStart - b.rowStart).map((p) => p.data);
       const total = parts.reduce((s, p) => s + p.length, 0);
       if (total !== numRows) throw new Error(`column ${spec.name} decoded ${total} values but the row group has ${numRows} rows`);
-      columns[spec.name] = convertColumn(parts.length ? concat(parts, total) : [], spec, `${task.file} row group ${task.rowGroup}`);
+      columns[spec.name] = convertColumn(parts.length ? concat(parts, total) : [], spec, `${task.file} row group ${task.rowGroup}`, tensors);
     }
     return { numRows, columns };
   } catch (err) {
