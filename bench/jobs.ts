@@ -17,10 +17,14 @@ export interface Job {
   optional?: boolean;
 }
 
-/** Every job, in table order; `workers` is the --workers value (the scaling jobs use 1). */
-export function allJobs(workers: number): Job[] {
+/**
+ * Every job, in table order. `workers` is --workers (DuckDB threads, decode-only workers); `sdkWorkers` is
+ * --sdk-workers (undefined: the SDK's default, `sdkDefault` workers on this machine).
+ */
+export function allJobs(workers: number, sdkWorkers: number | undefined, sdkDefault: number): Job[] {
+  const sdk = sdkWorkers === undefined ? `${sdkDefault} decode worker(s), the SDK's default` : `${sdkWorkers} decode worker(s)`;
   return [
-    { id: 'sdk', case: 'sdk', label: `1. this SDK: makeTfDataset(store), open included, ${workers} decode worker(s)`, data: 'main' },
+    { id: 'sdk', case: 'sdk', label: `1. this SDK: makeTfDataset(store), open included, ${sdk}`, data: 'main' },
     { id: 'duckdb', case: 'duckdb', label: `2. DuckDB read_parquet → typed columns (${workers} threads) + best hand assembly`, data: 'main' },
     { id: 'duckdb-sdk', case: 'duckdb-sdk', label: `3. DuckDB read_parquet → typed columns → SDK windowing (columnsSource)`, data: 'main' },
     { id: 'csv-parsed', case: 'csv-parsed', label: '4. CSV parsed by uDSV → typed columns + best hand assembly', data: 'main' },
@@ -29,7 +33,7 @@ export function allJobs(workers: number): Job[] {
     { id: 'decode', case: 'decode', label: `limit: decode only (loader → typed columns), ${workers} worker(s)`, data: 'main' },
     { id: 'memcpy', case: 'memcpy', label: 'limit: memcpy of the window bytes', data: 'main' },
     { id: 'assembly', case: 'assembly', label: 'SDK windowing over in-memory columns (no decode)', data: 'main' },
-    { id: 'sdk-w1', case: 'sdk', label: 'this SDK, 1 decode worker', data: 'main', override: { workers: 1 } },
+    { id: 'sdk-w2', case: 'sdk', label: 'this SDK, 2 decode workers', data: 'main', override: { sdkWorkers: 2 } },
     { id: 'decode-w1', case: 'decode', label: 'decode only, 1 worker', data: 'main', override: { workers: 1 } },
     { id: 'sdk-rss-small', case: 'sdk', label: 'this SDK on the small RSS store', data: 'rssSmall' },
     { id: 'sdk-rss-large', case: 'sdk', label: 'this SDK on the large RSS store', data: 'rssLarge' },
@@ -37,7 +41,7 @@ export function allJobs(workers: number): Job[] {
     { id: 'materialize', case: 'materialize', label: 'importCsv: CSV → store (validated)', data: 'main' },
     { id: 'duckdb-copy', case: 'duckdb-copy', label: "DuckDB COPY read_csv → 'x.parquet'", data: 'main' },
     { id: 'idle', case: 'idle', label: 'reference: tfjs + backend loaded, nothing else (the RSS floor)', data: 'main' },
-    { id: 'sdk-w0', case: 'sdk', label: 'this SDK, decoding on the calling thread', data: 'main', override: { workers: 0 }, optional: true },
+    { id: 'sdk-w0', case: 'sdk', label: 'this SDK, decoding on the calling thread', data: 'main', override: { sdkWorkers: 0 }, optional: true },
     { id: 'decode-w0', case: 'decode', label: 'decode only, on the calling thread', data: 'main', override: { workers: 0 }, optional: true },
   ];
 }

@@ -13,8 +13,13 @@ export interface CaseParams {
   window: number;
   features: number;
   batch: number;
-  /** Decode workers (SDK cases) and DuckDB threads. */
+  /** DuckDB threads, and the decode workers of the decode-only cases. */
   workers: number;
+  /**
+   * Decode workers of the SDK's window cases (sdk, RSS, fit); undefined: the SDK's default (cores − 1, at
+   * most 4), what a user who passes nothing gets.
+   */
+  sdkWorkers?: number;
   seed: number;
   /** Rows per row group of the store (also the chunk size of in-memory sources, to mimic it). */
   rowGroupSize: number;

@@ -28,7 +28,9 @@ Options:
   --features N          float32 features per row (default 4)
   --batch N             windows per batch (default 64)
   --repeats N           timed runs per case (default 3; RSS, fit and idle cases run once)
-  --workers N           decode workers of the SDK cases, DuckDB threads (default 2)
+  --workers N           DuckDB threads and decode-only workers (default 2)
+  --sdk-workers N       decode workers of the SDK's window cases (default: the SDK's own default, cores − 1,
+                        at most 4: what a user who passes nothing gets)
   --budget S            seconds of timed iteration for the capped baselines (csv, generator; default 10)
   --warmup-batches N    batches consumed before timing (default 100)
   --fit-batches N       timed training batches of the fit case (default 150)
@@ -63,6 +65,7 @@ function parse(argv: string[]) {
       batch: { type: 'string', default: '64' },
       repeats: { type: 'string', default: '3' },
       workers: { type: 'string', default: '2' },
+      'sdk-workers': { type: 'string' },
       budget: { type: 'string', default: '10' },
       'warmup-batches': { type: 'string', default: '100' },
       'fit-batches': { type: 'string', default: '150' },
@@ -91,7 +94,9 @@ function parse(argv: string[]) {
   const compression = values.compression as 'zstd' | 'snappy' | 'none';
   if (!['zstd', 'snappy', 'none'].includes(compression)) throw new Error(`bench: --compression must be zstd, snappy or none; received ${JSON.stringify(values.compression)}`);
   const workers = int('workers', values.workers, 0);
-  const jobs = allJobs(workers);
+  const sdkWorkers = values['sdk-workers'] === undefined ? undefined : int('sdk-workers', values['sdk-workers'], 0);
+  // The SDK's default decode workers (defaultWorkerCount), for the labels.
+  const jobs = allJobs(workers, sdkWorkers, Math.max(1, Math.min(4, availableParallelism() - 1)));
   const ids = values.cases?.split(',').map((s) => s.trim()).filter(Boolean);
   const unknown = ids?.filter((id) => !jobs.some((j) => j.id === id));
   if (unknown?.length) throw new Error(`bench: unknown case(s) ${unknown.join(', ')}; cases: ${jobs.map((j) => j.id).join(', ')}`);
@@ -103,6 +108,7 @@ function parse(argv: string[]) {
     batch: int('batch', values.batch),
     repeats: int('repeats', values.repeats),
     workers,
+    sdkWorkers,
     budget,
     warmupBatches: int('warmup-batches', values['warmup-batches'], 0),
     fitBatches: int('fit-batches', values['fit-batches']),
@@ -211,6 +217,7 @@ export async function runBench(argv: string[], print: { out: (s: string) => void
       features: o.features,
       batch: o.batch,
       workers: o.workers,
+      sdkWorkers: o.sdkWorkers,
       seed: 1,
       rowGroupSize: 65_536,
       storeDir: d.storeDir,
@@ -264,7 +271,7 @@ export async function runBench(argv: string[], print: { out: (s: string) => void
     command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
     machine: { ...machine(list[0]?.results[0]?.backend), zstd: await zstdDecoder(), loadavgBefore: load1Before, loadavgAfter: loadavg() },
     mode: o.tsx ? 'tsx (TypeScript sources)' : 'compiled JS (tsc, no tsx in the case processes)',
-    params: { rows: o.rows, window: o.window, features: o.features, batch: o.batch, repeats: o.repeats, workers: o.workers, budgetSeconds: o.budget, warmupBatches: o.warmupBatches, fitBatches: o.fitBatches, materializeRows: o.materializeRows, rssRows: o.rssRows, compression: o.compression },
+    params: { rows: o.rows, window: o.window, features: o.features, batch: o.batch, repeats: o.repeats, workers: o.workers, sdkWorkers: o.sdkWorkers ?? 'default', budgetSeconds: o.budget, warmupBatches: o.warmupBatches, fitBatches: o.fitBatches, materializeRows: o.materializeRows, rssRows: o.rssRows, compression: o.compression },
     // materializeRowsPerSec: materializeDataset from typed-array batches when the store was generated (maybe an earlier run).
     data: Object.fromEntries(Object.entries(data).map(([k, d]) => [k, { dir: d.dir, storeBytes: d.storeBytes, csvBytes: d.csvBytes, reused: d.reused, generatedSeconds: d.generatedSeconds, materializeRowsPerSec: d.materializeRowsPerSec }])),
     cases: Object.fromEntries(list.map((s) => [s.id, s])),

@@ -1,4 +1,4 @@
-// Case 1, this SDK: makeTfDataset over the Parquet store (decoded by the loader with `workers` threads),
+// Case 1, this SDK: makeTfDataset over the Parquet store (decoded by the loader with `sdkWorkers` threads),
 // iterating every batch of one epoch and disposing it. After a warm-up on a dataset of its own, the timed run
 // opens the store again: the figure includes the open (footers, decode workers' start), like the baselines.
 import * as tf from '@tensorflow/tfjs';
@@ -20,6 +20,6 @@ export default async function sdk(p: CaseParams): Promise<CaseMeasure> {
     bytes: xsBytes(r.windows, p),
     seconds,
     capped: false,
-    extra: { openSeconds, firstBatchSeconds: openSeconds + r.firstBatchSeconds, workers: p.workers },
+    extra: { openSeconds, firstBatchSeconds: openSeconds + r.firstBatchSeconds, ...(p.sdkWorkers === undefined ? {} : { workers: p.sdkWorkers }) },
   };
 }

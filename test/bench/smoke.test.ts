@@ -23,7 +23,7 @@ describe('bench: smoke run of every case at tiny sizes', function () {
       ratios: { name: string; value: number | null; spread: number | null }[];
     };
     expect(doc.failures).to.deep.equal([]);
-    const ids = ['sdk', 'duckdb', 'duckdb-sdk', 'csv-parsed', 'csv', 'generator', 'decode', 'memcpy', 'assembly', 'sdk-w1', 'decode-w1', 'sdk-rss-small', 'sdk-rss-large', 'fit', 'materialize', 'duckdb-copy', 'idle'];
+    const ids = ['sdk', 'duckdb', 'duckdb-sdk', 'csv-parsed', 'csv', 'generator', 'decode', 'memcpy', 'assembly', 'sdk-w2', 'decode-w1', 'sdk-rss-small', 'sdk-rss-large', 'fit', 'materialize', 'duckdb-copy', 'idle'];
     expect(Object.keys(doc.cases)).to.deep.equal(ids);
     const positive = (v: unknown, what: string) => expect(Number.isFinite(v) && (v as number) > 0, `${what} = ${v}`).to.equal(true);
     for (const id of ids) {
