@@ -3,13 +3,38 @@
 // under <cache-dir>/<hash of the parameters that change the bytes>/ so later runs reuse it.
 import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { defineSchema, materializeDataset, type Unischema } from '../src/index.js';
 import { mulberry32 } from '../src/prng.js';
 
 /** Bump when the generator or the store layout changes: old caches are then ignored. */
 const DATA_VERSION = 1;
+/** The files of src/materialize/ that decide the bytes of a store written from typed columns. */
+const WRITER_SOURCES = ['materialize.ts', 'part-writer.ts', 'row-group-builder.ts', 'arrow-types.ts', 'summary-file.ts', 'store-layout.ts'];
+
+/**
+ * The writer that made the store: this package's version, a hash of the sources that decide the store's
+ * bytes (so a change between version bumps counts too) and the Parquet writer's version (parquet-wasm). Part of the
+ * cache key, so a store written by an older writer is never benchmarked as if it were the current one.
+ */
+export function writerVersion(): string {
+  const require = createRequire(import.meta.url);
+  const own = (require('../package.json') as { version: string }).version;
+  // parquet-wasm does not export its package.json: find it above the module Node resolves.
+  let dir = dirname(require.resolve('parquet-wasm'));
+  while (!existsSync(join(dir, 'package.json')) || JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name !== 'parquet-wasm') {
+    if (dirname(dir) === dir) throw new Error('bench: cannot find the package.json of parquet-wasm');
+    dir = dirname(dir);
+  }
+  const pw = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).version as string;
+  const sources = new URL('../src/materialize/', import.meta.url);
+  const h = createHash('sha256');
+  for (const f of WRITER_SOURCES) h.update(f).update(readFileSync(new URL(f, sources)));
+  return `tfjs-parquet-loader ${own} (src/materialize ${h.digest('hex').slice(0, 12)}), parquet-wasm ${pw}`;
+}
+
 /** Minutes: 50M rows stay within years DuckDB, Arrow and Date all handle. */
 export const STEP_MS = 60_000;
 export const START_MS = Date.UTC(2013, 0, 1);
@@ -112,8 +137,7 @@ export interface BenchData {
 
 export function dataDir(cacheDir: string, p: DataParams): string {
   const { compression = 'zstd', ...rest } = p;
-  // zstd keeps the hash it had before the option existed, so existing caches stay valid.
-  const hash = createHash('sha256').update(JSON.stringify({ v: DATA_VERSION, ...rest, ...(compression === 'zstd' ? {} : { compression }) })).digest('hex').slice(0, 12);
+  const hash = createHash('sha256').update(JSON.stringify({ v: DATA_VERSION, writer: writerVersion(), ...rest, compression })).digest('hex').slice(0, 12);
   return resolve(cacheDir, `${p.rows}r-${p.features}f-${compression === 'zstd' ? '' : `${compression}-`}${hash}`);
 }
 
@@ -176,7 +200,7 @@ export async function ensureData(cacheDir: string, p: DataParams, opts: { withCs
     manifest.csvBytes = await writeCsv(csvPath, p.rows, p.features, p.seed);
   }
   const generatedSeconds = haveStore && (haveCsv || !opts.withCsv) ? 0 : (performance.now() - t0) / 1000;
-  writeFileSync(manifestPath, JSON.stringify({ params: p, storeBytes: manifest.storeBytes, csvBytes: manifest.csvBytes ?? 0, materializeRowsPerSec: manifest.materializeRowsPerSec }, null, 2));
+  writeFileSync(manifestPath, JSON.stringify({ params: p, writer: writerVersion(), storeBytes: manifest.storeBytes, csvBytes: manifest.csvBytes ?? 0, materializeRowsPerSec: manifest.materializeRowsPerSec }, null, 2));
   return {
     dir,
     storeDir,

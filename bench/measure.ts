@@ -1,7 +1,7 @@
 // What every case shares: its parameters, what it measures, and how a window dataset is consumed.
 import type * as tf from '@tensorflow/tfjs';
 
-export const CASE_NAMES = ['sdk', 'csv', 'generator', 'duckdb', 'decode', 'memcpy', 'assembly', 'fit', 'materialize', 'duckdb-copy', 'idle'] as const;
+export const CASE_NAMES = ['sdk', 'duckdb', 'duckdb-sdk', 'csv-parsed', 'csv', 'generator', 'decode', 'memcpy', 'assembly', 'fit', 'materialize', 'duckdb-copy', 'idle'] as const;
 export type CaseName = (typeof CASE_NAMES)[number];
 /** The case runner's one stdout line starts with this, followed by the CaseResult as JSON. */
 export const RESULT_PREFIX = 'BENCH_RESULT ';
@@ -13,8 +13,13 @@ export interface CaseParams {
   window: number;
   features: number;
   batch: number;
-  /** Decode workers (SDK cases) and DuckDB threads. */
+  /** DuckDB threads, and the decode workers of the decode-only cases. */
   workers: number;
+  /**
+   * Decode workers of the SDK's window cases (sdk, RSS, fit); undefined: the SDK's default (cores − 1, at
+   * most 4), what a user who passes nothing gets.
+   */
+  sdkWorkers?: number;
   seed: number;
   /** Rows per row group of the store (also the chunk size of in-memory sources, to mimic it). */
   rowGroupSize: number;

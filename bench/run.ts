@@ -3,17 +3,18 @@
 // warm-up, repeats round-robin so machine noise spreads over all cases, and prints a table of medians,
 // the ratios with the issue's targets, and (--json) everything as JSON.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type BenchData, ensureData, ensurePrefixCsv } from './data.js';
 import { allJobs, type DataKey, type Job } from './jobs.js';
-import { renderMarkdown } from './markdown.js';
+import { keptAnalysis, renderMarkdown } from './markdown.js';
 import { ensureSeriesStore, type SeriesData, type SeriesLayout } from './series-data.js';
 import { type CaseParams, type CaseResult, RESULT_PREFIX } from './measure.js';
 import { type CaseSummary, formatReport, ratios, summarize } from './report.js';
+import { zstdDecoder } from '../src/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -28,7 +29,9 @@ Options:
   --features N          float32 features per row (default 4)
   --batch N             windows per batch (default 64)
   --repeats N           timed runs per case (default 3; RSS, fit and idle cases run once)
-  --workers N           decode workers of the SDK cases, DuckDB threads (default 2)
+  --workers N           DuckDB threads and decode-only workers (default 2)
+  --sdk-workers N       decode workers of the SDK's window cases (default: the SDK's own default, cores − 1,
+                        at most 4: what a user who passes nothing gets)
   --budget S            seconds of timed iteration for the capped baselines (csv, generator; default 10)
   --warmup-batches N    batches consumed before timing (default 100)
   --fit-batches N       timed training batches of the fit case (default 150)
@@ -66,6 +69,7 @@ function parse(argv: string[]) {
       batch: { type: 'string', default: '64' },
       repeats: { type: 'string', default: '3' },
       workers: { type: 'string', default: '2' },
+      'sdk-workers': { type: 'string' },
       budget: { type: 'string', default: '10' },
       'warmup-batches': { type: 'string', default: '100' },
       'fit-batches': { type: 'string', default: '150' },
@@ -97,13 +101,15 @@ function parse(argv: string[]) {
   const compression = values.compression as 'zstd' | 'snappy' | 'none';
   if (!['zstd', 'snappy', 'none'].includes(compression)) throw new Error(`bench: --compression must be zstd, snappy or none; received ${JSON.stringify(values.compression)}`);
   const workers = int('workers', values.workers, 0);
+  const sdkWorkers = values['sdk-workers'] === undefined ? undefined : int('sdk-workers', values['sdk-workers'], 0);
   const series = int('series', values.series);
   const seriesRows = int('series-rows', values['series-rows']);
   const seriesRss = values['series-rss'].split(',').map((v) => int('series-rss', v.trim()));
   for (const n of [series, ...seriesRss]) {
     if (seriesRows % n !== 0) throw new Error(`bench: --series-rows (${seriesRows}) must be a multiple of every series count; ${n} does not divide it`);
   }
-  const jobs = allJobs(workers, { count: series, rss: seriesRss });
+  // The SDK's default decode workers (defaultWorkerCount), for the labels.
+  const jobs = allJobs(workers, sdkWorkers, Math.max(1, Math.min(4, availableParallelism() - 1)), { count: series, rss: seriesRss });
   const ids = values.cases?.split(',').map((s) => s.trim()).filter(Boolean);
   const unknown = ids?.filter((id) => !jobs.some((j) => j.id === id));
   if (unknown?.length) throw new Error(`bench: unknown case(s) ${unknown.join(', ')}; cases: ${jobs.map((j) => j.id).join(', ')}`);
@@ -115,6 +121,7 @@ function parse(argv: string[]) {
     batch: int('batch', values.batch),
     repeats: int('repeats', values.repeats),
     workers,
+    sdkWorkers,
     budget,
     warmupBatches: int('warmup-batches', values['warmup-batches'], 0),
     fitBatches: int('fit-batches', values['fit-batches']),
@@ -205,7 +212,7 @@ export async function runBench(argv: string[], print: { out: (s: string) => void
   const dataParams = (rows: number) => ({ rows, features: o.features, seed: 1, rowGroupSize: 65_536, maxRowsPerFile: 1_048_576, compression: o.compression });
   const needs = new Set<DataKey>(o.jobs.map((j) => j.data));
   const data: Partial<Record<DataKey, BenchData>> = {};
-  const needCsv = o.jobs.some((j) => j.case === 'csv');
+  const needCsv = o.jobs.some((j) => j.case === 'csv' || j.case === 'csv-parsed');
   data.main = await ensureData(o.cacheDir, dataParams(o.rows), { withCsv: needCsv, log });
   if (needs.has('rssSmall')) data.rssSmall = await ensureData(o.cacheDir, dataParams(o.rssRows[0]), { withCsv: false, log });
   if (needs.has('rssLarge')) data.rssLarge = await ensureData(o.cacheDir, dataParams(o.rssRows[1]), { withCsv: false, log });
@@ -234,6 +241,7 @@ export async function runBench(argv: string[], print: { out: (s: string) => void
       features: o.features,
       batch: o.batch,
       workers: o.workers,
+      sdkWorkers: o.sdkWorkers,
       seed: 1,
       rowGroupSize: 65_536,
       storeDir: d.storeDir,
@@ -285,9 +293,9 @@ export async function runBench(argv: string[], print: { out: (s: string) => void
     version: 1,
     date: new Date().toISOString(),
     command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
-    machine: { ...machine(list[0]?.results[0]?.backend), loadavgBefore: load1Before, loadavgAfter: loadavg() },
+    machine: { ...machine(list[0]?.results[0]?.backend), zstd: await zstdDecoder(), loadavgBefore: load1Before, loadavgAfter: loadavg() },
     mode: o.tsx ? 'tsx (TypeScript sources)' : 'compiled JS (tsc, no tsx in the case processes)',
-    params: { rows: o.rows, window: o.window, features: o.features, batch: o.batch, repeats: o.repeats, workers: o.workers, budgetSeconds: o.budget, warmupBatches: o.warmupBatches, fitBatches: o.fitBatches, materializeRows: o.materializeRows, rssRows: o.rssRows, series: o.series, seriesRows: o.seriesRows, seriesRss: o.seriesRss, compression: o.compression },
+    params: { rows: o.rows, window: o.window, features: o.features, batch: o.batch, repeats: o.repeats, workers: o.workers, sdkWorkers: o.sdkWorkers ?? 'default', budgetSeconds: o.budget, warmupBatches: o.warmupBatches, fitBatches: o.fitBatches, materializeRows: o.materializeRows, rssRows: o.rssRows, series: o.series, seriesRows: o.seriesRows, seriesRss: o.seriesRss, compression: o.compression },
     // materializeRowsPerSec: materializeDataset from typed-array batches when the store was generated (maybe an earlier run).
     data: {
       ...Object.fromEntries((Object.entries(data) as [string, BenchData][]).map(([k, d]) => [k, { dir: d.dir, storeBytes: d.storeBytes, csvBytes: d.csvBytes, reused: d.reused, generatedSeconds: d.generatedSeconds, materializeRowsPerSec: d.materializeRowsPerSec }])),
@@ -299,14 +307,17 @@ export async function runBench(argv: string[], print: { out: (s: string) => void
     totalSeconds,
   };
   const report = formatReport(list, rs);
-  const head = `${doc.command}: ${o.rows.toLocaleString('en-US')} rows, batches [${o.batch}, ${o.window}, ${o.features}] float32, ${o.repeats} run(s) per case (medians), backend ${doc.machine.backend}, ${doc.machine.cores} cores, load ${load1Before[0]!.toFixed(2)} → ${doc.machine.loadavgAfter[0]!.toFixed(2)}, ${totalSeconds.toFixed(0)} s`;
+  const head = `${doc.command}: ${o.rows.toLocaleString('en-US')} rows, batches [${o.batch}, ${o.window}, ${o.features}] float32, ${o.repeats} run(s) per case (medians), backend ${doc.machine.backend}, zstd ${doc.machine.zstd.name} (${doc.machine.zstd.kind}), ${doc.machine.cores} cores, load ${load1Before[0]!.toFixed(2)} → ${doc.machine.loadavgAfter[0]!.toFixed(2)}, ${totalSeconds.toFixed(0)} s`;
   const text = `\n${head}\n\n${report}\n${failures.length ? `\nFAILED:\n${failures.join('\n')}\n` : ''}`;
   if (o.json) {
     print.log(text);
     print.out(`${JSON.stringify(doc, null, 2)}\n`);
   } else print.out(text);
   if (o.out) writeFileSync(o.out, `${JSON.stringify(doc, null, 2)}\n`);
-  if (o.markdown) writeFileSync(o.markdown, renderMarkdown(doc, `${head}\n\n${report}`, JSON.stringify(doc, null, 2)));
+  if (o.markdown) {
+    const analysis = existsSync(o.markdown) ? keptAnalysis(readFileSync(o.markdown, 'utf8')) : '';
+    writeFileSync(o.markdown, renderMarkdown(doc, `${head}\n\n${report}`, JSON.stringify(doc, null, 2), analysis));
+  }
   return failures.length ? 1 : 0;
 }
 

@@ -56,6 +56,8 @@ export type { RowReader, DecodedRow } from './readers/row-reader.js';
 export { readOptionsSchema } from './readers/read-options.js';
 export type { ReadOptions, ReaderOptions } from './readers/read-options.js';
 export type { ReaderStats } from './readers/row-group-loader.js';
+export { zstdDecoder } from './readers/compressors.js';
+export type { ZstdDecoderInfo } from './readers/compressors.js';
 export type { FilterPredicate, FilterOp } from './readers/row-filter.js';
 export type { StringNdArray } from './readers/tensor-codecs.js';
 

@@ -1,7 +1,7 @@
-// The store as a WindowSource: the loader's storeWindowSource with the case's decode workers.
+// The store as a WindowSource: the loader's storeWindowSource with the case's decode workers (the SDK's default unless set).
 import { storeWindowSource, type WindowSource } from '../../src/index.js';
 import type { CaseParams } from '../measure.js';
 
 export async function storeSource(p: CaseParams): Promise<WindowSource> {
-  return storeWindowSource(p.storeDir, { workers: p.workers });
+  return storeWindowSource(p.storeDir, p.sdkWorkers === undefined ? {} : { workers: p.sdkWorkers });
 }

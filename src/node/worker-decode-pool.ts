@@ -68,11 +68,19 @@ class WorkerDecodePool implements DecodePool {
       }
       if (best < 0 || s.pending.size < this.#slots[best]!.pending.size) best = i;
     }
-    const existing = this.#slots[best];
-    if (existing) return existing;
+    return this.#slots[best] ?? this.#spawn(best);
+  }
+
+  start(): void {
+    if (this.#closed) return;
+    // Started idle: unref'd until a task arrives, like a worker whose tasks are done.
+    for (let i = 0; i < this.#slots.length; i++) if (!this.#slots[i]) this.#spawn(i).worker.unref();
+  }
+
+  #spawn(index: number): Slot {
     const slot: Slot = { worker: spawn(), pending: new Map() };
     const failAll = (why: string, cause?: unknown) => {
-      if (this.#slots[best] === slot) this.#slots[best] = null;
+      if (this.#slots[index] === slot) this.#slots[index] = null;
       for (const p of slot.pending.values()) p.reject(new ParquetReadError(`decode worker ${why}`, { file: p.task.file, rowGroup: p.task.rowGroup }, { cause }));
       slot.pending.clear();
     };
@@ -87,7 +95,7 @@ class WorkerDecodePool implements DecodePool {
     });
     slot.worker.on('error', (err) => failAll(`crashed: ${err.message}`, err));
     slot.worker.on('exit', (code) => failAll(`exited with code ${code}`));
-    this.#slots[best] = slot;
+    this.#slots[index] = slot;
     return slot;
   }
 

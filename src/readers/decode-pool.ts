@@ -6,6 +6,8 @@ import type { DecodedRowGroup, DecodeTask } from './decode-row-group.js';
  * `ParquetReadError`, never the process.
  */
 export interface DecodePool {
+  /** Starts every thread now, so they load their code while the first row group's bytes are read. */
+  start(): void;
   /** Decodes `task` on a thread; its buffers are transferred (unusable by the caller afterwards). */
   run(task: DecodeTask): Promise<DecodedRowGroup>;
   /** Threads alive right now (0 after `close`). */

@@ -1,11 +1,10 @@
 import { type FileMetaData, parquetRead, type SchemaElement } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
 import type { Column } from '../schema/columns.js';
 import { decodeFlatColumn, isFlatNumeric } from './flat-column.js';
 import { ParquetReadError } from '../store/parquet-read-error.js';
 import { chunkRange, verifyChunkChecksums } from '../store/page-checksums.js';
 import type { ColumnSpec } from './column-spec.js';
-import { decodeImage, decodeNpyValue } from './tensor-codecs.js';
+import { loadCompressors } from './compressors.js';
 import { topLevelColumns } from '../store/parquet-schema-tree.js';
 
 /** One row group to decode: its footer (one row group), the byte ranges it needs, and those bytes. */
@@ -35,12 +34,6 @@ const DECODE_PARSERS = {
 };
 
 const utf8 = new TextDecoder();
-
-// hyparquet-compressors' wasm snappy rejects an empty input, which a v2 data page with no values has
-// (parquet-testing datapage_v2_empty_datapage); every codec maps empty input to empty output here.
-const safeCompressors = Object.fromEntries(
-  Object.entries(compressors).map(([codec, fn]) => [codec, (input: Uint8Array, outputLength: number) => (input.length === 0 ? new Uint8Array(outputLength) : fn(input, outputLength))]),
-) as typeof compressors;
 
 function toFloat(data: ArrayLike<unknown>, kind: 'f32' | 'f64'): Float32Array | Float64Array {
   if (kind === 'f32' && data instanceof Float32Array) return data;
@@ -80,7 +73,7 @@ function decimalValue(v: unknown, div: number): number {
   return Number(v) / div;
 }
 
-function convertColumn(data: ArrayLike<unknown>, spec: ColumnSpec, where: string): Column {
+function convertColumn(data: ArrayLike<unknown>, spec: ColumnSpec, where: string, tensors: typeof import('./tensor-codecs.js') | null): Column {
   if (spec.timeUnit) return toEpochMs(data, spec.timeUnit);
   if (spec.decimalScale !== undefined) {
     const out = new Float64Array(data.length);
@@ -116,7 +109,7 @@ function convertColumn(data: ArrayLike<unknown>, spec: ColumnSpec, where: string
       const v = data[i];
       if (v === null || v === undefined) out[i] = null;
       else if (!(v instanceof Uint8Array)) throw new Error(`column ${spec.name} (${spec.codec} codec) holds ${typeof v}, expected bytes`);
-      else out[i] = spec.codec === 'ndarray' ? decodeNpyValue(v, `${where} column ${spec.name} row ${i}`) : decodeImage(v, spec.imageFormat ?? 'png', spec.shape, `${where} column ${spec.name} row ${i}`);
+      else out[i] = spec.codec === 'ndarray' ? tensors!.decodeNpyValue(v, `${where} column ${spec.name} row ${i}`) : tensors!.decodeImage(v, spec.imageFormat ?? 'png', spec.shape, `${where} column ${spec.name} row ${i}`);
     }
     return out as Column;
   }
@@ -186,6 +179,9 @@ function verifyChecksums(task: DecodeTask): void {
  * aborts the process). Runs the same in a worker and on the main thread.
  */
 export async function decodeRowGroup(task: DecodeTask): Promise<DecodedRowGroup> {
+  const { compressors } = await loadCompressors(new Set(task.metadata.row_groups[0]?.columns.map((c) => c.meta_data?.codec ?? 'UNCOMPRESSED')));
+  // pngjs and jpeg-js load only for a store with tensor fields.
+  const tensors = task.specs.some((s) => s.codec === 'ndarray' || s.codec === 'image') ? await import('./tensor-codecs.js') : null;
   const where = { file: task.file, rowGroup: task.rowGroup };
   if (task.verifyChecksums) verifyChecksums(task);
   const file = {
@@ -211,7 +207,7 @@ export async function decodeRowGroup(task: DecodeTask): Promise<DecodedRowGroup>
       if (!decodeSettings.flatFastPath || !element || !meta || !isFlatNumeric(element, spec)) continue;
       const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
       const bytes = prefetched(task, start, start + Number(meta.total_compressed_size));
-      const col = decodeFlatColumn(bytes, meta, element, spec, numRows, safeCompressors);
+      const col = decodeFlatColumn(bytes, meta, element, spec, numRows, compressors);
       if (col) fast.set(spec.name, col);
     }
     const rest = task.columns.filter((c) => !fast.has(c));
@@ -220,7 +216,7 @@ export async function decodeRowGroup(task: DecodeTask): Promise<DecodedRowGroup>
         file,
         metadata: task.metadata,
         columns: rest,
-        compressors: safeCompressors,
+        compressors,
         utf8: false,
         parsers: DECODE_PARSERS as never,
         onChunk: (c) => {
@@ -240,7 +236,7 @@ export async function decodeRowGroup(task: DecodeTask): Promise<DecodedRowGroup>
       const parts = (chunks.get(spec.name) ?? []).sort((a, b) => a.rowStart - b.rowStart).map((p) => p.data);
       const total = parts.reduce((s, p) => s + p.length, 0);
       if (total !== numRows) throw new Error(`column ${spec.name} decoded ${total} values but the row group has ${numRows} rows`);
-      columns[spec.name] = convertColumn(parts.length ? concat(parts, total) : [], spec, `${task.file} row group ${task.rowGroup}`);
+      columns[spec.name] = convertColumn(parts.length ? concat(parts, total) : [], spec, `${task.file} row group ${task.rowGroup}`, tensors);
     }
     return { numRows, columns };
   } catch (err) {

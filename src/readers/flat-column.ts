@@ -39,9 +39,15 @@ function plainValues(bytes: Uint8Array, offset: number, count: number, type: Phy
 
 /** BYTE_STREAM_SPLIT with direct byte indexing (hyparquet 1.31 goes through DataView.getUint8 per byte). */
 function byteStreamSplit(bytes: Uint8Array, offset: number, count: number, type: Physical): Values {
+  const out = new Uint8Array(count * WIDTH[type]);
+  byteStreamSplitInto(bytes, offset, count, type, out);
+  return new CTOR[type](out.buffer, 0, count);
+}
+
+/** Joins the byte streams of `count` BYTE_STREAM_SPLIT values into `out` (count × width bytes). */
+function byteStreamSplitInto(bytes: Uint8Array, offset: number, count: number, type: Physical, out: Uint8Array): void {
   const width = WIDTH[type];
   if (offset + count * width > bytes.length) throw new Error(`BYTE_STREAM_SPLIT values need ${count * width} bytes, page holds ${bytes.length - offset}`);
-  const out = new Uint8Array(count * width);
   // One pass writing each value's bytes together: sequential writes, `width` sequential read streams.
   const s0 = offset;
   const s1 = s0 + count;
@@ -70,7 +76,24 @@ function byteStreamSplit(bytes: Uint8Array, offset: number, count: number, type:
       out[o + 7] = bytes[s7 + i]!;
     }
   }
-  return new CTOR[type](out.buffer, 0, count);
+}
+
+/**
+ * Writes a page's PLAIN or BYTE_STREAM_SPLIT values straight into the bytes of the output column (no
+ * intermediate array per page: less garbage in the decode thread, one copy less). False for other encodings.
+ */
+function pageValuesInto(page: Uint8Array, offset: number, count: number, encoding: string, type: Physical, dest: Uint8Array): boolean {
+  const width = WIDTH[type];
+  if (encoding === 'PLAIN') {
+    if (offset + count * width > page.length) throw new Error(`PLAIN values need ${count * width} bytes, page holds ${page.length - offset}`);
+    dest.set(page.subarray(offset, offset + count * width));
+    return true;
+  }
+  if (encoding === 'BYTE_STREAM_SPLIT') {
+    byteStreamSplitInto(page, offset, count, type, dest);
+    return true;
+  }
+  return false;
 }
 
 function pageValues(page: Uint8Array, offset: number, count: number, encoding: string, type: Physical, dictionary: Values | null): Values {
@@ -134,6 +157,15 @@ export function decodeFlatColumn(chunk: Uint8Array, meta: ColumnMetaData, elemen
   let row = 0;
   // Fast loops for the common cases: the output and values have the same element type.
   const sameType = !spec.timeUnit && (spec.int !== 'i64' || type === 'INT64');
+  const width = WIDTH[type];
+  /** A page of `count` values without nulls, written at `row` of the output when its encoding allows. */
+  const into = (page: Uint8Array, offset: number, count: number, encoding: string): boolean => {
+    if (row + count > numRows) throw new Error(`pages hold more than the row group's ${numRows} rows`);
+    const o = out as Values;
+    if (!pageValuesInto(page, offset, count, encoding, type, new Uint8Array(o.buffer, o.byteOffset + row * width, count * width))) return false;
+    row += count;
+    return true;
+  };
   try {
     while (row < numRows) {
       if (reader.offset >= chunk.length) throw new Error(`column chunk ended after ${row} of ${numRows} values`);
@@ -162,6 +194,7 @@ export function decodeFlatColumn(chunk: Uint8Array, meta: ColumnMetaData, elemen
           present = 0;
           for (let i = 0; i < count; i++) present += defs[i]!;
         }
+        if (!defs && sameType && into(page, pr.offset, count, dh.encoding)) continue;
         values = pageValues(page, pr.offset, present, dh.encoding, type, dictionary);
       } else if (header.type === 'DATA_PAGE_V2') {
         const dh = header.data_page_header_v2!;
@@ -174,6 +207,7 @@ export function decodeFlatColumn(chunk: Uint8Array, meta: ColumnMetaData, elemen
         }
         let body = raw.subarray(levelBytes);
         if (dh.is_compressed !== false && body.length > 0) body = decompressPage(body, header.uncompressed_page_size - levelBytes, meta.codec, compressors);
+        if (!defs && sameType && dh.num_nulls === 0 && into(body, 0, count, dh.encoding)) continue;
         values = pageValues(body, 0, count - dh.num_nulls, dh.encoding, type, dictionary);
         if (defs) {
           let present = 0;

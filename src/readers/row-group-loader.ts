@@ -116,6 +116,11 @@ export class RowGroupLoader {
     let decoded: DecodedRowGroup;
     if (this.#parquetColumns.length === 0) decoded = { numRows: rg.numRows, columns: {} };
     else {
+      // The decode threads start while the bytes are read (their start-up is most of the first batch's wait).
+      if (this.#workers > 0 && !this.#pool) {
+        this.#pool = createDecodePool(this.#workers);
+        this.#pool.start();
+      }
       const footer = this.#decodeFooter(rg.file);
       const metadata: FileMetaData = { ...footer, row_groups: [footer.row_groups[rg.index]!], num_rows: BigInt(rg.numRows) };
       let task: DecodeTask;

@@ -20,10 +20,10 @@ describe('bench: smoke run of every case at tiny sizes', function () {
     const doc = JSON.parse(r.stdout) as {
       failures: string[];
       cases: Record<string, { windowsPerSec: number | null; rowsPerSec: number | null; mbPerSec: number | null; peakRssBytes: number; runs: number }>;
-      ratios: { name: string; value: number | null }[];
+      ratios: { name: string; value: number | null; spread: number | null }[];
     };
     expect(doc.failures).to.deep.equal([]);
-    const ids = ['sdk', 'csv', 'generator', 'duckdb', 'decode', 'memcpy', 'assembly', 'sdk-w1', 'decode-w1', 'sdk-rss-small', 'sdk-rss-large', 'fit', 'materialize', 'duckdb-copy', 'idle', 'series-one', 'series-sorted', 'series-interleaved', 'series-rss-2', 'series-rss-12'];
+    const ids = ['sdk', 'duckdb', 'duckdb-sdk', 'csv-parsed', 'csv', 'generator', 'decode', 'memcpy', 'assembly', 'sdk-w2', 'decode-w1', 'sdk-rss-small', 'sdk-rss-large', 'fit', 'materialize', 'duckdb-copy', 'idle', 'series-one', 'series-sorted', 'series-interleaved', 'series-rss-2', 'series-rss-12'];
     expect(Object.keys(doc.cases)).to.deep.equal(ids);
     const positive = (v: unknown, what: string) => expect(Number.isFinite(v) && (v as number) > 0, `${what} = ${v}`).to.equal(true);
     for (const id of ids) {
@@ -35,7 +35,9 @@ describe('bench: smoke run of every case at tiny sizes', function () {
       positive(c.mbPerSec, `${id}.mbPerSec`);
       if (!['decode', 'decode-w1', 'materialize', 'duckdb-copy'].includes(id)) positive(c.windowsPerSec, `${id}.windowsPerSec`);
     }
+    // Every ratio, with its spread when both cases ran more than once (here once: none).
     for (const ratio of doc.ratios) positive(ratio.value, `ratio ${ratio.name}`);
+    expect(doc.ratios.map((r) => r.spread)).to.deep.equal(doc.ratios.map(() => null));
     expect(doc.ratios.map((r) => r.name)).to.include.members(['series-sorted/one', 'series-interleaved/one', 'series-rss-12/2']);
   });
 

@@ -7,16 +7,18 @@ import { type Command, EXIT_FAILURE } from '../command.js';
 
 const usage = `Usage: tfpl bench [options]
 
-Benchmarks batch throughput of this SDK against tf.data.csv, a per-window tf.data.generator, DuckDB and the
-decode and memory-copy limits, each case in its own process, and prints a table of medians and ratios.
+Benchmarks batch throughput of this SDK against DuckDB and a parsed CSV with the best hand assembly, DuckDB's
+columns through the SDK's windowing, two one-tensor-per-window idioms and the decode and memory-copy limits,
+each case in its own process, and prints a table of medians and ratios with their targets and spreads.
 Runs from a source checkout (the bench is not part of the published package); same as \`npm run bench\`.
 
 Options (all passed on to bench/run.ts):
   --rows N --window N --features N --batch N   sizes (default 10000000, 48, 4, 64)
   --repeats N     timed runs per case (default 3)
-  --workers N     decode workers / DuckDB threads (default 2)
-  --cases a,b     only these cases (sdk, csv, generator, duckdb, decode, memcpy, assembly, sdk-w1,
-                  decode-w1, sdk-rss-small, sdk-rss-large, fit, materialize, duckdb-copy, idle)
+  --workers N     DuckDB threads / decode-only workers (default 2)
+  --sdk-workers N decode workers of the SDK cases (default: the SDK's default)
+  --cases a,b     only these cases (sdk, duckdb, duckdb-sdk, csv-parsed, csv, generator, decode, memcpy,
+                  assembly, sdk-w2, decode-w1, sdk-rss-small, sdk-rss-large, fit, materialize, duckdb-copy, idle)
   --json          print the results as JSON on stdout (the table goes to stderr)
   --cache-dir D   where the generated store and CSV are cached (default .cache/bench)
   -h, --help      show this help; \`npm run bench -- --help\` lists every option`;
