@@ -51,16 +51,19 @@ const command: Command = {
     if (!values.out) throw new UsageError('--out <dir> is required');
     const store = positionals[0]!;
     const volatilityWindow = intFlag('vol-window', values['vol-window'], 2);
+    // Every flag is checked before the store is opened: a usage error never waits on I/O.
+    const sma = listFlag('sma', values.sma);
+    const ema = listFlag('ema', values.ema);
+    const ids = values.series?.split(',').map((v) => v.trim());
     const opened = await openStore(store, ioOptionsFromFlags(values));
     const fields = opened.fields.map((f) => f.name);
     const market = MARKET_SERIES_COLUMNS.every((c) => fields.includes(c));
     if (market && values.series === undefined) throw new UsageError(`this store holds several series (${MARKET_SERIES_COLUMNS.join(', ')}); pick one with --series <coin,vs>, e.g. --series bitcoin,usd`);
     if (!market && values.series !== undefined) throw new UsageError(`--series applies to MarketSchema stores (columns ${MARKET_SERIES_COLUMNS.join(', ')}); ${store} has none`);
-    const ids = values.series?.split(',').map((v) => v.trim());
     if (ids && ids.length !== MARKET_SERIES_COLUMNS.length) throw new UsageError(`--series needs one id per series column (${MARKET_SERIES_COLUMNS.join(', ')}); received ${JSON.stringify(values.series)}`);
     const analysis = await analyzeStore(opened, {
-      sma: listFlag('sma', values.sma),
-      ema: listFlag('ema', values.ema),
+      sma,
+      ema,
       ...(volatilityWindow !== undefined ? { volatilityWindow } : {}),
       annualize: !values['no-annualize'],
       ...(values['price-column'] || market ? { priceColumn: values['price-column'] ?? 'price' } : {}),
