@@ -92,8 +92,17 @@ export function parseReaderOptions(caller: string, options: ReaderOptions = {}):
 /** Reads smaller than this decode on the calling thread by default. */
 export const SMALL_READ_ROWS = 200_000;
 
-/** Decode threads and prefetch depth for a read of `rows` rows. */
-export function threadsFor(o: { workers?: number; prefetch?: number }, rows: number): { workers: number; prefetch: number } {
-  const workers = o.workers ?? (rows < SMALL_READ_ROWS ? 0 : defaultWorkerCount());
+/**
+ * Reads of fewer compressed bytes than this decode on the calling thread by default: starting a decode thread
+ * costs more than decoding them (a pass over a store's series ids and timestamps, say).
+ */
+export const SMALL_READ_BYTES = 8 * 2 ** 20;
+
+/**
+ * Decode threads and prefetch depth for a read of `rows` rows (and, when known, `bytes` compressed bytes of
+ * the columns it decodes).
+ */
+export function threadsFor(o: { workers?: number; prefetch?: number }, rows: number, bytes = Infinity): { workers: number; prefetch: number } {
+  const workers = o.workers ?? (rows < SMALL_READ_ROWS || bytes < SMALL_READ_BYTES ? 0 : defaultWorkerCount());
   return { workers, prefetch: o.prefetch ?? 2 * Math.max(1, workers) };
 }

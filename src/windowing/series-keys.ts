@@ -28,6 +28,8 @@ export class SeriesKeys {
   /** Raw id values → (next column's map | series number), filled as values are first seen. */
   readonly #raw = new Map<unknown, RawIndex>();
   readonly #kinds: (IdKind | undefined)[];
+  /** One integer series column: series number by id value, for ids in [0, DENSE_IDS), −1 when not yet seen. */
+  #dense: Int32Array | null = null;
 
   constructor(columns: readonly string[], fn: string) {
     this.columns = columns;
@@ -72,11 +74,37 @@ export class SeriesKeys {
     const n = batch.numRows;
     const out = new Int32Array(n);
     const cols = this.columns.map((name) => this.#column(batch, name, rowOffset));
+    if (cols.length === 1 && isSmallIntArray(cols[0])) return this.#indexDense(cols[0], out, rowOffset, frozen);
+    return this.#indexRaw(cols, out, 0, rowOffset, frozen);
+  }
+
+  /**
+   * Integer ids from an integer typed array (the common case: one id column): a table lookup per row where
+   * a map lookup costs several times more on interleaved rows. Ids outside the table go the general way.
+   */
+  #indexDense(col: SmallIntArray, out: Int32Array, rowOffset: number, frozen: boolean): Int32Array {
+    const dense = (this.#dense ??= new Int32Array(DENSE_IDS).fill(-1));
+    const n = col.length;
+    for (let i = 0; i < n; i++) {
+      const v = col[i]!;
+      const s = v >= 0 && v < DENSE_IDS ? dense[v]! : -1;
+      if (s >= 0) {
+        out[i] = s;
+        continue;
+      }
+      this.#indexRaw([col], out, i, rowOffset, frozen, i + 1);
+      if (v >= 0 && v < DENSE_IDS) dense[v] = out[i]!;
+    }
+    return out;
+  }
+
+  #indexRaw(cols: ArrayLike<unknown>[], out: Int32Array, from: number, rowOffset: number, frozen: boolean, to = out.length): Int32Array {
+    const n = to;
     const last = cols.length - 1;
     const ids: SeriesIdValue[] = new Array(cols.length);
     let prevIndex = -1;
     let prevRaw: unknown = undefined;
-    for (let i = 0; i < n; i++) {
+    for (let i = from; i < n; i++) {
       // Consecutive rows of one series (the sorted layout) skip the lookups.
       if (last === 0 && prevIndex >= 0 && cols[0]![i] === prevRaw) {
         out[i] = prevIndex;
@@ -138,6 +166,15 @@ export class SeriesKeys {
     }
     return typeof v === 'bigint' && v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : (v as SeriesIdValue);
   }
+}
+
+/** Ids below this resolve through a table (4 MiB) rather than a map. */
+const DENSE_IDS = 1 << 20;
+
+type SmallIntArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
+
+function isSmallIntArray(c: ArrayLike<unknown>): c is SmallIntArray {
+  return c instanceof Int32Array || c instanceof Int16Array || c instanceof Int8Array || c instanceof Uint8Array || c instanceof Uint16Array || c instanceof Uint32Array;
 }
 
 function bigintJson(_k: string, v: unknown): unknown {

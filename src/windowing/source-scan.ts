@@ -94,8 +94,9 @@ export async function scanSource(source: WindowSource, req: ScanRequest): Promis
   const globalAccs = columns.map(() => new StatsAccumulator());
   const states: SeriesState[] = [];
   const units: UnitLayout[] = [];
-  const wanted = [...new Set([...req.seriesColumns, ...columns.map((c) => c.name), ...staticColumns, ...(tsName ? [tsName] : [])])];
   const needValues = !!train || staticColumns.length > 0;
+  // Value columns only when statistics or static inputs need them: a layout pass reads ids and times alone.
+  const wanted = [...new Set([...req.seriesColumns, ...(needValues ? [...columns.map((c) => c.name), ...staticColumns] : []), ...(tsName ? [tsName] : [])])];
   const state = (s: number): SeriesState => {
     while (states.length <= s) {
       states.push({
@@ -115,6 +116,7 @@ export async function scanSource(source: WindowSource, req: ScanRequest): Promis
   const describe = (s: number) => (keys.columns.length ? ` of series ${keys.keys[s]}` : '');
 
   let g = 0; // global row
+  const layout = new UnitBuilder();
   const cols: NumberColumn[] = new Array(columns.length);
   const statCols: NumberColumn[] = new Array(staticColumns.length);
   for await (const { batch } of readUnits(source, wanted.length ? wanted : [columns[0]?.name ?? tsName ?? keys.columns[0]!])) {
@@ -125,10 +127,9 @@ export async function scanSource(source: WindowSource, req: ScanRequest): Promis
       for (let c = 0; c < columns.length; c++) cols[c] = numberColumn(fn, columns[c]!.name, batch.columns[columns[c]!.name], n);
       for (let c = 0; c < staticColumns.length; c++) statCols[c] = numberColumn(fn, staticColumns[c]!, batch.columns[staticColumns[c]!], n);
     }
-    const layout = new UnitBuilder();
     for (let i = 0; i < n; i++, g++) {
       const s = seriesOf ? seriesOf[i]! : 0;
-      const st = state(s);
+      const st = states[s] ?? state(s);
       const r = st.rows++;
       layout.add(s, r);
       let isBreak = r === 0;
@@ -216,16 +217,22 @@ class UnitBuilder {
   #series: number[] = [];
   #first: number[] = [];
   #counts: number[] = [];
-  #slot = new Map<number, number>();
+  /** Per series number: its slot in this unit, or -1 (a table, not a map: interleaved rows switch series every row). */
+  #slotOf = new Int32Array(64).fill(-1);
   #last = -1;
   #lastSlot = -1;
 
   add(series: number, row: number): void {
     if (series !== this.#last) {
-      let slot = this.#slot.get(series);
-      if (slot === undefined) {
+      if (series >= this.#slotOf.length) {
+        const grown = new Int32Array(Math.max(series + 1, this.#slotOf.length * 2)).fill(-1);
+        grown.set(this.#slotOf);
+        this.#slotOf = grown;
+      }
+      let slot = this.#slotOf[series]!;
+      if (slot < 0) {
         slot = this.#series.length;
-        this.#slot.set(series, slot);
+        this.#slotOf[series] = slot;
         this.#series.push(series);
         this.#first.push(row);
         this.#counts.push(0);
@@ -236,8 +243,15 @@ class UnitBuilder {
     this.#counts[this.#lastSlot]!++;
   }
 
+  /** The unit's layout; the builder is then empty, ready for the next unit. */
   finish(rows: number): UnitLayout {
-    return { rows, series: Int32Array.from(this.#series), firstRow: Int32Array.from(this.#first), counts: Int32Array.from(this.#counts) };
+    const layout = { rows, series: Int32Array.from(this.#series), firstRow: Int32Array.from(this.#first), counts: Int32Array.from(this.#counts) };
+    for (const s of this.#series) this.#slotOf[s] = -1;
+    this.#series = [];
+    this.#first = [];
+    this.#counts = [];
+    this.#last = this.#lastSlot = -1;
+    return layout;
   }
 }
 

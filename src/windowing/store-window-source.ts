@@ -7,7 +7,7 @@ import type { FilterPredicate } from '../readers/row-filter.js';
 import { type ReaderStats, RowGroupLoader } from '../readers/row-group-loader.js';
 import { rowGroupStream } from '../readers/row-group-stream.js';
 import type { Column } from '../schema/columns.js';
-import { openStoreFor, type Store } from '../store/open-store.js';
+import { openStoreFor, type Store, storeInternals } from '../store/open-store.js';
 import type { StoreRef } from '../store/store-location.js';
 import type { UnitBatch, WindowSource } from './window-source.js';
 
@@ -23,7 +23,7 @@ export type StoreWindowSourceOptions = z.input<typeof storeWindowSourceOptionsSc
 /** A store as the windowing stage's source (see `WindowSource`), with the store it reads. */
 export interface StoreWindowSource extends WindowSource {
   readonly store: Store;
-  /** Scalar columns, in store order: numeric ones (as Float32Array/Float64Array) and strings (series ids). */
+  /** Scalar columns, in store order: numeric ones (typed arrays as decoded; nullable integers as arrays) and strings (series ids). */
   readonly columns: string[];
   readonly unitCount: number;
   openUnits(columns: readonly string[], units: readonly number[]): AsyncIterable<UnitBatch>;
@@ -31,23 +31,13 @@ export interface StoreWindowSource extends WindowSource {
 
 const NUMERIC = new Set(['float32', 'float64', 'timestamp', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'decimal']);
 
-function asFloat(c: Column): Column {
-  if (c instanceof Float32Array || c instanceof Float64Array) return c;
-  const src = c as ArrayLike<unknown>;
-  const out = new Float64Array(src.length);
-  for (let i = 0; i < src.length; i++) {
-    const v = src[i];
-    out[i] = v === null || v === undefined ? NaN : Number(v);
-  }
-  return out;
-}
-
 /**
  * A store as a `WindowSource`: streams the requested columns in store order through the batch reader
  * (filters, decode threads, HTTP options), with its own decode threads, released when the loop ends. Its units
  * are the row groups left after pruning: `openUnits` reads any of them in any order (a shard reads only its
- * own, a shuffled epoch reads them in a random order). Numeric columns arrive as `Float32Array`/`Float64Array`,
- * string columns (series ids) as arrays.
+ * own, a shuffled epoch reads them in a random order). Numeric columns arrive as decoded (the windowing
+ * stage reads any typed array; converting int32 ids to floats would cost a copy per batch), string columns
+ * (series ids) as arrays.
  *
  * @example
  * const src = await storeWindowSource('./btc-store', { workers: 1 });
@@ -69,19 +59,34 @@ export function windowSourceOf(caller: string, store: Store, o: z.output<typeof 
   const columns = scalar.filter((f) => numeric.has(f.name) || f.dtype === 'string').map((f) => f.name);
   const kept = prunedRowGroups(store, { filters });
   const keptRows = kept.reduce((s, rg) => s + rg.numRows, 0);
-  const { workers, prefetch } = threadsFor(o, keptRows);
+  const footers = storeInternals(store).footers;
+  /** Compressed bytes of `names` in the units read: a pass over a few light columns decodes on the calling thread. */
+  const bytesOf = (names: readonly string[], units: readonly number[]): number => {
+    const wanted = new Set(names);
+    let bytes = 0;
+    for (const u of units) {
+      const rg = kept[u]!;
+      for (const c of footers.get(rg.file)?.row_groups[rg.index]?.columns ?? []) {
+        const md = c.meta_data;
+        if (md && wanted.has(md.path_in_schema[0]!)) bytes += Number(md.total_compressed_size);
+      }
+    }
+    return bytes;
+  };
 
   async function* read(requested: readonly string[], units: readonly number[]): AsyncGenerator<UnitBatch> {
     const bad = requested.find((c) => !columns.includes(c));
     if (bad !== undefined) throw new ConfigError(`${caller}: column ${JSON.stringify(bad)} is not a scalar numeric or string column of ${store.url}; columns: ${columns.join(', ')}`);
     const filterOnly = [...new Set(filters.map(([c]) => c))].filter((c) => !requested.includes(c));
+    const decoded = [...requested, ...filterOnly];
+    const { workers, prefetch } = threadsFor(o, keptRows, bytesOf(decoded, units));
     const stats: ReaderStats = { rowGroupsRead: 0, rowGroupsPruned: 0, rowsDecoded: 0, bytesRead: 0 };
-    const loader = new RowGroupLoader(store, [...requested, ...filterOnly], workers, stats, { verifyChecksums: o.verifyChecksums });
+    const loader = new RowGroupLoader(store, decoded, workers, stats, { verifyChecksums: o.verifyChecksums });
     const unitOf = new Map(kept.map((rg, u) => [rg, u]));
     try {
       for await (const { rowGroup, batch } of rowGroupStream(loader, units.map((u) => kept[u]!)[Symbol.iterator](), prefetch, filters, requested)) {
         const out: Record<string, Column> = {};
-        for (const c of requested) out[c] = numeric.has(c) ? asFloat(batch.columns[c]!) : batch.columns[c]!;
+        for (const c of requested) out[c] = batch.columns[c]!;
         yield { unit: unitOf.get(rowGroup)!, batch: { numRows: batch.numRows, columns: out } };
       }
     } finally {

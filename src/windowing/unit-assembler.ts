@@ -24,6 +24,9 @@ export interface AssemblerConfig {
   timestampColumn?: string;
 }
 
+/** Rows whose window views a work buffer keeps (a unit of up to this many rows reuses them unit after unit). */
+const MAX_CACHED_VIEWS = 1 << 18;
+
 /**
  * Rows of one unit, transformed and laid out per series: each present series' block holds the rows it
  * carried over from earlier units (up to span − 1) followed by its rows of the unit, so every window
@@ -59,6 +62,8 @@ export class WorkBuffer {
       this.#views = [];
       this.#viewFloats = floats;
     }
+    // Beyond a row group's worth of rows a view is rarely asked twice: make it, do not keep it.
+    if (row >= MAX_CACHED_VIEWS) return this.data.subarray(row * this.#width, row * this.#width + floats);
     let v = this.#views[row];
     if (v === undefined) {
       v = this.data.subarray(row * this.#width, row * this.#width + floats);
@@ -179,44 +184,92 @@ export class UnitAssembler {
     const ts = timestampColumn ? numberColumn(fn, timestampColumn, batch.columns[timestampColumn], n) : undefined;
     const prevRaw = this.#prevRaw;
     if (keys === null) {
-      // One series (slot 0): no per-row lookup.
-      let pos = this.#cursor[0]!;
-      for (let i = 0; i < n; i++, pos++) {
-        const base = pos * width;
-        for (let k = 0; k < width; k++) {
-          let v = cols[k]![i]!;
-          if (logReturn[k] === 1) {
-            const raw = v;
-            v = Math.log(raw / prevRaw[k]!);
-            prevRaw[k] = raw;
+      // One series (slot 0): no per-row lookup, and one tight loop per column (the interleave into rows).
+      const pos0 = this.#cursor[0]!;
+      for (let k = 0; k < width; k++) {
+        const col = cols[k]!;
+        const off = offset[k]!;
+        const sc = scale[k]!;
+        let at = pos0 * width + k;
+        if (logReturn[k] === 1) {
+          let prev = prevRaw[k]!;
+          for (let i = 0; i < n; i++, at += width) {
+            const raw = col[i]!;
+            data[at] = (Math.log(raw / prev) - off) * sc;
+            prev = raw;
           }
-          data[base + k] = (v - offset[k]!) * scale[k]!;
+          prevRaw[k] = prev;
+        } else if (off === 0 && sc === 1) {
+          for (let i = 0; i < n; i++, at += width) data[at] = col[i]!;
+        } else {
+          for (let i = 0; i < n; i++, at += width) data[at] = (col[i]! - off) * sc;
         }
-        if (wts) wts[pos] = ts![i]!;
       }
-      this.#cursor[0] = pos;
+      if (wts) for (let i = 0; i < n; i++) wts[pos0 + i] = ts![i]!;
+      this.#cursor[0] = pos0 + n;
     } else {
       const seriesOf = keys.indexRows(batch, rowOffset, true);
       const slot = this.#slotsFor(layout);
-      for (let i = 0; i < n; i++) {
-        const s = seriesOf[i]!;
-        const p = slot[s]!;
-        if (p < 0) throw sourceChanged(fn, `series ${keys.keys[s]} has rows in a unit where the first pass saw none`);
-        const pos = this.#cursor[p]++;
-        const base = pos * width;
-        const sb = s * width;
-        for (let k = 0; k < width; k++) {
-          let v = cols[k]![i]!;
-          if (logReturn[k] === 1) {
-            const raw = v;
-            v = Math.log(raw / prevRaw[sb + k]!);
-            prevRaw[sb + k] = raw;
+      let runs = 1;
+      for (let i = 1; i < n; i++) if (seriesOf[i] !== seriesOf[i - 1]) runs++;
+      if (runs * 64 <= n) {
+        // Rows sorted by series: each run of one series is a contiguous stretch of its block, written with
+        // the single-series loops.
+        for (let i0 = 0; i0 < n; ) {
+          const s = seriesOf[i0]!;
+          let i1 = i0 + 1;
+          while (i1 < n && seriesOf[i1] === s) i1++;
+          const p = slot[s]!;
+          if (p < 0) throw sourceChanged(fn, `series ${keys.keys[s]} has rows in a unit where the first pass saw none`);
+          const pos0 = this.#cursor[p]!;
+          for (let k = 0; k < width; k++) {
+            const col = cols[k]!;
+            const sk = s * width + k;
+            const off = offset[sk]!;
+            const sc = scale[sk]!;
+            let at = pos0 * width + k;
+            if (logReturn[k] === 1) {
+              let prev = prevRaw[sk]!;
+              for (let i = i0; i < i1; i++, at += width) {
+                const raw = col[i]!;
+                data[at] = (Math.log(raw / prev) - off) * sc;
+                prev = raw;
+              }
+              prevRaw[sk] = prev;
+            } else {
+              for (let i = i0; i < i1; i++, at += width) data[at] = (col[i]! - off) * sc;
+            }
           }
-          data[base + k] = (v - offset[sb + k]!) * scale[sb + k]!;
+          if (wts) for (let i = i0; i < i1; i++) wts[pos0 + i - i0] = ts![i]!;
+          this.#cursor[p] = pos0 + (i1 - i0);
+          i0 = i1;
         }
-        if (wts) wts[pos] = ts![i]!;
+        for (let p = 0; p < P; p++) slot[layout.series[p]!] = -1;
+      } else {
+        // Rows interleaved across series: each row to the next free row of its series' block.
+        const cursor = this.#cursor;
+        const anyLog = logReturn.some((v) => v === 1);
+        for (let i = 0; i < n; i++) {
+          const s = seriesOf[i]!;
+          const p = slot[s]!;
+          if (p < 0) throw sourceChanged(fn, `series ${keys.keys[s]} has rows in a unit where the first pass saw none`);
+          const w = cursor[p]++;
+          const base = w * width;
+          const sw = s * width;
+          if (wts) wts[w] = ts![i]!;
+          if (anyLog) {
+            for (let k = 0; k < width; k++) {
+              const raw = cols[k]![i]!;
+              const sk = sw + k;
+              data[base + k] = ((logReturn[k] === 1 ? Math.log(raw / prevRaw[sk]!) : raw) - offset[sk]!) * scale[sk]!;
+              if (logReturn[k] === 1) prevRaw[sk] = raw;
+            }
+          } else {
+            for (let k = 0; k < width; k++) data[base + k] = (cols[k]![i]! - offset[sw + k]!) * scale[sw + k]!;
+          }
+        }
+        for (let p = 0; p < P; p++) slot[layout.series[p]!] = -1;
       }
-      for (let p = 0; p < P; p++) slot[layout.series[p]!] = -1;
     }
 
     // Carry the last span − 1 rows of every present series to the next unit.

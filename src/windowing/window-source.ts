@@ -68,8 +68,8 @@ export async function* readUnits(source: WindowSource, columns: readonly string[
 /** Options of `columnsSource`. */
 export interface ColumnsSourceOptions {
   /**
-   * Rows per unit (subarray views, no copy). Default: all rows in one unit. Small values mimic many row
-   * groups, so windows cross unit boundaries, and give a shuffle units to reorder.
+   * Rows per unit (subarray views, no copy), like a store's row groups: the windowing works on one unit (and
+   * the span − 1 rows before it) at a time, and a shuffle reorders units. Default 65,536.
    */
   chunkRows?: number;
 }
@@ -95,7 +95,7 @@ export function columnsSource(columns: Record<string, NumericColumn | readonly n
     data[name] = col;
   }
   if (numRows < 0) numRows = 0;
-  const chunk = options.chunkRows ?? Math.max(numRows, 1);
+  const chunk = options.chunkRows ?? 65_536;
   if (!Number.isInteger(chunk) || chunk < 1) {
     throw new ConfigError(`columnsSource: chunkRows must be an integer >= 1; received ${describeValue(options.chunkRows)}`);
   }
