@@ -117,6 +117,10 @@ export async function scanSource(source: WindowSource, req: ScanRequest): Promis
 
   let g = 0; // global row
   const layout = new UnitBuilder();
+  // Ids alone decide a unit's layout: rows are counted per series in bulk, not row by row.
+  const layoutOnly = !tsName && !needValues && keys.columns.length > 0;
+  let rowsOf = new Int32Array(0);
+  let perUnit = new Int32Array(0);
   const cols: NumberColumn[] = new Array(columns.length);
   const statCols: NumberColumn[] = new Array(staticColumns.length);
   for await (const { batch } of readUnits(source, wanted.length ? wanted : [columns[0]?.name ?? tsName ?? keys.columns[0]!])) {
@@ -126,6 +130,17 @@ export async function scanSource(source: WindowSource, req: ScanRequest): Promis
     if (needValues) {
       for (let c = 0; c < columns.length; c++) cols[c] = numberColumn(fn, columns[c]!.name, batch.columns[columns[c]!.name], n);
       for (let c = 0; c < staticColumns.length; c++) statCols[c] = numberColumn(fn, staticColumns[c]!, batch.columns[staticColumns[c]!], n);
+    }
+    if (layoutOnly && seriesOf) {
+      if (rowsOf.length < keys.count) {
+        const grown = new Int32Array(Math.max(keys.count, rowsOf.length * 2));
+        grown.set(rowsOf);
+        rowsOf = grown;
+        perUnit = new Int32Array(grown.length);
+      }
+      units.push(layoutOf(seriesOf, rowsOf, perUnit));
+      g += n;
+      continue;
     }
     for (let i = 0; i < n; i++, g++) {
       const s = seriesOf ? seriesOf[i]! : 0;
@@ -187,6 +202,7 @@ export async function scanSource(source: WindowSource, req: ScanRequest): Promis
   }
   // Series known from an earlier pass or a preset order keep their numbers even when they have no row here.
   if (keys.count > 0) state(keys.count - 1);
+  if (layoutOnly) for (let s = 0; s < states.length; s++) states[s]!.rows = rowsOf[s] ?? 0;
 
   const series: SeriesFacts[] = states.map((st) => {
     const ranges: Partial<Record<Subset, RowRange>> = {};
@@ -253,6 +269,29 @@ class UnitBuilder {
     this.#last = this.#lastSlot = -1;
     return layout;
   }
+}
+
+/**
+ * The layout of a unit whose rows are all in `seriesOf`, for a pass that only lays units out (no
+ * timestamps, no values): one loop over typed arrays. `rowsOf` (rows of each series so far) is advanced;
+ * `perUnit` is scratch of at least the series count, zero on entry and on return.
+ */
+function layoutOf(seriesOf: Int32Array, rowsOf: Int32Array, perUnit: Int32Array): UnitLayout {
+  const order: number[] = [];
+  for (let i = 0; i < seriesOf.length; i++) {
+    const s = seriesOf[i]!;
+    if (perUnit[s]!++ === 0) order.push(s);
+  }
+  const P = order.length;
+  const layout: UnitLayout = { rows: seriesOf.length, series: Int32Array.from(order), firstRow: new Int32Array(P), counts: new Int32Array(P) };
+  for (let p = 0; p < P; p++) {
+    const s = order[p]!;
+    layout.firstRow[p] = rowsOf[s]!;
+    layout.counts[p] = perUnit[s]!;
+    rowsOf[s]! += perUnit[s]!;
+    perUnit[s] = 0;
+  }
+  return layout;
 }
 
 /** Facts without reading: one series of `unitRows` rows (a source that knows its sizes, when no option needs a pass). */

@@ -79,12 +79,17 @@ describe('makeTfDataset with series columns', function () {
     await fc.assert(
       fc.asyncProperty(
         fc.record({
-          specs: fc.array(fc.record({ rows: fc.integer({ min: 0, max: 60 }), holes: fc.array(fc.integer({ min: 0, max: 59 }), { maxLength: 3 }) }), { minLength: 1, maxLength: 6 }),
+          specs: fc.array(fc.record({ rows: fc.integer({ min: 0, max: 200 }), holes: fc.array(fc.integer({ min: 0, max: 59 }), { maxLength: 3 }) }), { minLength: 1, maxLength: 6 }),
           layout: fc.constantFrom('sorted' as const, 'interleaved' as const),
           windowSize: fc.integer({ min: 1, max: 5 }),
           horizon: fc.integer({ min: 1, max: 2 }),
           stride: fc.integer({ min: 1, max: 3 }),
-          chunkRows: fc.integer({ min: 1, max: 40 }),
+          // Small chunks split series across units; one chunk of everything gives long runs of one series.
+          chunkRows: fc.oneof(fc.integer({ min: 1, max: 40 }), fc.constant(100_000)),
+          // Integer ids take a table lookup, string ids a map.
+          ids: fc.constantFrom('string' as const, 'int32' as const),
+          // No timestamps, statistics or splits: the first pass only lays units out.
+          plain: fc.boolean(),
           gaps: fc.boolean(),
           logReturn: fc.boolean(),
           split: fc.boolean(),
@@ -93,7 +98,11 @@ describe('makeTfDataset with series columns', function () {
         }),
         async (p) => {
           const d = build(p.specs, p.layout, p.seed);
-          const o: MakeTfDatasetOptions = {
+          const id = p.ids === 'int32' ? Int32Array.from(d.id, (v) => Number(v.slice(1))) : d.id;
+          const keyOf = (k: number) => JSON.stringify([p.ids === 'int32' ? k : `s${k}`]);
+          const source = (chunkRows?: number) => columnsSource({ id, t: d.t, x: d.x, price: d.price }, chunkRows ? { chunkRows } : {});
+          const plain: MakeTfDatasetOptions = { features: ['x', 'price'], targets: ['price'], windowSize: p.windowSize, horizon: p.horizon, stride: p.stride, normalize: 'none', batchSize: 5 };
+          const o: MakeTfDatasetOptions = p.plain ? plain : {
             features: ['x', 'price'],
             targets: ['price'],
             windowSize: p.windowSize,
@@ -106,14 +115,18 @@ describe('makeTfDataset with series columns', function () {
             normalize: { price: 'zscore' },
             batchSize: 5,
           };
-          const got = await windows(columnsSource({ id: d.id, t: d.t, x: d.x, price: d.price }, { chunkRows: p.chunkRows }), { ...o, seriesColumns: ['id'], normalizeBy: p.normalizeBy });
+          const got = await windows(source(p.chunkRows), { ...o, seriesColumns: ['id'], ...(p.plain ? {} : { normalizeBy: p.normalizeBy }) });
           // Each series on its own, with the statistics the multi-series dataset used (its own or the global ones).
-          const all = await makeTfDataset(columnsSource({ id: d.id, t: d.t, x: d.x, price: d.price }), { ...o, seriesColumns: ['id'], normalizeBy: p.normalizeBy });
+          const all = await makeTfDataset(source(), { ...o, seriesColumns: ['id'], ...(p.plain ? {} : { normalizeBy: p.normalizeBy }) });
           const expected: number[][] = [];
           for (let k = 0; k < p.specs.length; k++) {
             const s = d.perSeries[k]!;
             if (s.t.length === 0) continue;
-            const key = JSON.stringify([`s${k}`]);
+            if (p.plain) {
+              expected.push(...(await windows(columnsSource({ x: s.x, price: s.price }, { chunkRows: 7 }), plain)));
+              continue;
+            }
+            const key = keyOf(k);
             const stats = p.normalizeBy === 'series' ? all.normalization.series![key]! : all.normalization.columns;
             if (stats.price!.count === 0) continue; // a series without train values has no train window either
             const alone = await windows(columnsSource({ t: s.t, x: s.x, price: s.price }, { chunkRows: 7 }), { ...o, normalize: undefined, normalization: { version: 1, columns: { x: all.normalization.columns.x!, price: stats.price! } } });
