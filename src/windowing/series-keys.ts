@@ -70,9 +70,10 @@ export class SeriesKeys {
    * seen before resolve through a map of maps (one level per series column), so interleaved rows cost a map
    * lookup per column, not a key string; a value is checked and keyed only the first time it appears.
    */
-  indexRows(batch: ColumnBatch, rowOffset: number, frozen = false): Int32Array {
+  indexRows(batch: ColumnBatch, rowOffset: number, frozen = false, into?: Int32Array): Int32Array {
     const n = batch.numRows;
-    const out = new Int32Array(n);
+    // A caller that does not keep the result passes its own buffer: one array per batch is garbage per batch.
+    const out = into && into.length >= n ? into.subarray(0, n) : new Int32Array(n);
     const cols = this.columns.map((name) => this.#column(batch, name, rowOffset));
     if (cols.length === 1 && isSmallIntArray(cols[0])) return this.#indexDense(cols[0], out, rowOffset, frozen);
     return this.#indexRaw(cols, out, 0, rowOffset, frozen);

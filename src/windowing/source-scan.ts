@@ -120,12 +120,14 @@ export async function scanSource(source: WindowSource, req: ScanRequest): Promis
   // Ids alone decide a unit's layout: rows are counted per series in bulk, not row by row.
   const layoutOnly = !tsName && !needValues && keys.columns.length > 0;
   let rowsOf = new Int32Array(0);
+  let idScratch = new Int32Array(0);
   let perUnit = new Int32Array(0);
   const cols: NumberColumn[] = new Array(columns.length);
   const statCols: NumberColumn[] = new Array(staticColumns.length);
   for await (const { batch } of readUnits(source, wanted.length ? wanted : [columns[0]?.name ?? tsName ?? keys.columns[0]!])) {
     const n = batch.numRows;
-    const seriesOf = keys.columns.length ? keys.indexRows(batch, g, frozen) : null;
+    if (keys.columns.length && idScratch.length < n) idScratch = new Int32Array(n);
+    const seriesOf = keys.columns.length ? keys.indexRows(batch, g, frozen, idScratch) : null;
     const ts = tsName ? numberColumn(fn, tsName, batch.columns[tsName], n) : undefined;
     if (needValues) {
       for (let c = 0; c < columns.length; c++) cols[c] = numberColumn(fn, columns[c]!.name, batch.columns[columns[c]!.name], n);

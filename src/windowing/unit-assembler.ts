@@ -110,6 +110,8 @@ export class UnitAssembler {
   #blockStart = new Int32Array(0);
   #cursor = new Int32Array(0);
   #cols: NumberColumn[];
+  /** The series number of each row of the unit being assembled (reused). */
+  #ids = new Int32Array(0);
 
   constructor(config: AssemblerConfig) {
     this.#c = config;
@@ -208,7 +210,8 @@ export class UnitAssembler {
       if (wts) for (let i = 0; i < n; i++) wts[pos0 + i] = ts![i]!;
       this.#cursor[0] = pos0 + n;
     } else {
-      const seriesOf = keys.indexRows(batch, rowOffset, true);
+      if (this.#ids.length < n) this.#ids = new Int32Array(n);
+      const seriesOf = keys.indexRows(batch, rowOffset, true, this.#ids);
       const slot = this.#slotsFor(layout);
       let runs = 1;
       for (let i = 1; i < n; i++) if (seriesOf[i] !== seriesOf[i - 1]) runs++;
