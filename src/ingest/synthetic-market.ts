@@ -50,7 +50,7 @@ interface MarketPath {
  * A deterministic, seeded market of several coins and quote currencies that answers `marketChartRange` like
  * CoinGecko does, so the default pipeline (`npm start`) runs through the same backfill path as a live run,
  * offline. The series are SYNTHETIC: each coin's hourly log return is a shared market factor plus its own
- * shock (correlations of 0.6–0.8 between coins), with a shared bull/bear regime, GARCH(1,1) volatility per
+ * shock (correlations of about 0.6–0.77 between coins: products of the loadings), with a shared bull/bear regime, GARCH(1,1) volatility per
  * coin (clusters and occasional 3σ+ jumps), a market cap of price × a growing supply, and a 24-hour volume
  * that rises with absolute returns. Prices in EUR or GBP divide by a seeded exchange-rate walk.
  *
