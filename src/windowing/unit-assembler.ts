@@ -110,6 +110,8 @@ export class UnitAssembler {
   #blockStart = new Int32Array(0);
   #cursor = new Int32Array(0);
   #cols: NumberColumn[];
+  /** No statistics to apply: every offset 0 and every scale 1 (normalize: 'none'). */
+  readonly #identity: boolean;
   /** The series number of each row of the unit being assembled (reused). */
   #ids = new Int32Array(0);
 
@@ -118,6 +120,7 @@ export class UnitAssembler {
     this.width = config.columns.length;
     this.#keep = config.geom.span - 1;
     this.#cols = new Array(this.width);
+    this.#identity = config.offset.every((v) => v === 0) && config.scale.every((v) => v === 1);
   }
 
   #carry(s: number): Carry {
@@ -249,17 +252,24 @@ export class UnitAssembler {
         }
         for (let p = 0; p < P; p++) slot[layout.series[p]!] = -1;
       } else {
-        // Rows interleaved across series: each row to the next free row of its series' block.
-        const cursor = this.#cursor;
+        // Rows interleaved across series: each row to the next free row of its series' block, the block's
+        // next row kept per series number (no slot lookup per row).
+        const next = slot;
+        for (let p = 0; p < P; p++) next[layout.series[p]!] = this.#cursor[p]!;
         const anyLog = logReturn.some((v) => v === 1);
+        const plain = !anyLog && this.#identity;
         for (let i = 0; i < n; i++) {
           const s = seriesOf[i]!;
-          const p = slot[s]!;
-          if (p < 0) throw sourceChanged(fn, `series ${keys.keys[s]} has rows in a unit where the first pass saw none`);
-          const w = cursor[p]++;
+          const w = next[s]!;
+          if (w < 0) throw sourceChanged(fn, `series ${keys.keys[s]} has rows in a unit where the first pass saw none`);
+          next[s] = w + 1;
           const base = w * width;
-          const sw = s * width;
           if (wts) wts[w] = ts![i]!;
+          if (plain) {
+            for (let k = 0; k < width; k++) data[base + k] = cols[k]![i]!;
+            continue;
+          }
+          const sw = s * width;
           if (anyLog) {
             for (let k = 0; k < width; k++) {
               const raw = cols[k]![i]!;
@@ -271,6 +281,7 @@ export class UnitAssembler {
             for (let k = 0; k < width; k++) data[base + k] = (cols[k]![i]! - offset[sw + k]!) * scale[sw + k]!;
           }
         }
+        for (let p = 0; p < P; p++) this.#cursor[p] = next[layout.series[p]!]!;
         for (let p = 0; p < P; p++) slot[layout.series[p]!] = -1;
       }
     }
