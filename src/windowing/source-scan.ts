@@ -69,7 +69,6 @@ export interface ScanRequest {
 }
 
 interface SeriesState {
-  rows: number;
   breaks: number[];
   prevTs: number;
   firstTs: number;
@@ -100,7 +99,6 @@ export async function scanSource(source: WindowSource, req: ScanRequest): Promis
   const state = (s: number): SeriesState => {
     while (states.length <= s) {
       states.push({
-        rows: 0,
         breaks: [],
         prevTs: NaN,
         firstTs: NaN,
@@ -116,12 +114,10 @@ export async function scanSource(source: WindowSource, req: ScanRequest): Promis
   const describe = (s: number) => (keys.columns.length ? ` of series ${keys.keys[s]}` : '');
 
   let g = 0; // global row
-  const layout = new UnitBuilder();
-  // Ids alone decide a unit's layout: rows are counted per series in bulk, not row by row.
-  const layoutOnly = !tsName && !needValues && keys.columns.length > 0;
-  let rowsOf = new Int32Array(0);
+  // Rows of each series so far (series 0 is the source itself when there are no series columns).
+  let rowsOf = new Int32Array(1);
+  let perUnit = new Int32Array(1);
   let idScratch = new Int32Array(0);
-  let perUnit = new Int32Array(0);
   const cols: NumberColumn[] = new Array(columns.length);
   const statCols: NumberColumn[] = new Array(staticColumns.length);
   for await (const { batch } of readUnits(source, wanted.length ? wanted : [columns[0]?.name ?? tsName ?? keys.columns[0]!])) {
@@ -133,22 +129,24 @@ export async function scanSource(source: WindowSource, req: ScanRequest): Promis
       for (let c = 0; c < columns.length; c++) cols[c] = numberColumn(fn, columns[c]!.name, batch.columns[columns[c]!.name], n);
       for (let c = 0; c < staticColumns.length; c++) statCols[c] = numberColumn(fn, staticColumns[c]!, batch.columns[staticColumns[c]!], n);
     }
-    if (layoutOnly && seriesOf) {
-      if (rowsOf.length < keys.count) {
-        const grown = new Int32Array(Math.max(keys.count, rowsOf.length * 2));
-        grown.set(rowsOf);
-        rowsOf = grown;
-        perUnit = new Int32Array(grown.length);
-      }
-      units.push(layoutOf(seriesOf, rowsOf, perUnit));
+    if (rowsOf.length < keys.count) {
+      const grown = new Int32Array(Math.max(keys.count, rowsOf.length * 2));
+      grown.set(rowsOf);
+      rowsOf = grown;
+      perUnit = new Int32Array(grown.length);
+    }
+    const layout = seriesOf ? layoutOf(seriesOf, rowsOf, perUnit) : oneSeriesLayout(n, rowsOf[0]!);
+    units.push(layout);
+    if (!ts && !needValues) {
+      // Ids alone decide the layout: rows are counted per series in bulk, not row by row.
+      for (let p = 0; p < layout.series.length; p++) rowsOf[layout.series[p]!]! += layout.counts[p]!;
       g += n;
       continue;
     }
     for (let i = 0; i < n; i++, g++) {
       const s = seriesOf ? seriesOf[i]! : 0;
       const st = states[s] ?? state(s);
-      const r = st.rows++;
-      layout.add(s, r);
+      const r = rowsOf[s]!++;
       let isBreak = r === 0;
       let inTrain = true;
       if (ts) {
@@ -200,13 +198,13 @@ export async function scanSource(source: WindowSource, req: ScanRequest): Promis
       }
       st.prevInTrain = inTrain;
     }
-    units.push(layout.finish(n));
   }
-  // Series known from an earlier pass or a preset order keep their numbers even when they have no row here.
-  if (keys.count > 0) state(keys.count - 1);
-  if (layoutOnly) for (let s = 0; s < states.length; s++) states[s]!.rows = rowsOf[s] ?? 0;
+  // Series known from an earlier pass or a preset order keep their numbers even when they have no row here;
+  // without series columns the source is one series when it has rows.
+  const seriesCount = keys.columns.length ? keys.count : g > 0 ? 1 : 0;
+  if (seriesCount > 0) state(seriesCount - 1);
 
-  const series: SeriesFacts[] = states.map((st) => {
+  const series: SeriesFacts[] = states.map((st, s) => {
     const ranges: Partial<Record<Subset, RowRange>> = {};
     if (req.timeRanges) {
       let k = 0;
@@ -217,7 +215,7 @@ export async function scanSource(source: WindowSource, req: ScanRequest): Promis
       }
     }
     return {
-      rows: st.rows,
+      rows: rowsOf[s] ?? 0,
       breaks: st.breaks,
       ranges,
       firstTimestamp: st.firstTs,
@@ -226,56 +224,12 @@ export async function scanSource(source: WindowSource, req: ScanRequest): Promis
       statics: st.statics,
     };
   });
-  if (g === 0 && keys.columns.length === 0) series.length = 0;
   return { numRows: g, keys, series, units, globalStats: globalAccs.map((a, c) => a.finish(columns[c]!.method, columns[c]!.logReturn)) };
 }
 
-/** Builds a unit's layout as rows arrive: series in order of first appearance, with their first row and count. */
-class UnitBuilder {
-  #series: number[] = [];
-  #first: number[] = [];
-  #counts: number[] = [];
-  /** Per series number: its slot in this unit, or -1 (a table, not a map: interleaved rows switch series every row). */
-  #slotOf = new Int32Array(64).fill(-1);
-  #last = -1;
-  #lastSlot = -1;
-
-  add(series: number, row: number): void {
-    if (series !== this.#last) {
-      if (series >= this.#slotOf.length) {
-        const grown = new Int32Array(Math.max(series + 1, this.#slotOf.length * 2)).fill(-1);
-        grown.set(this.#slotOf);
-        this.#slotOf = grown;
-      }
-      let slot = this.#slotOf[series]!;
-      if (slot < 0) {
-        slot = this.#series.length;
-        this.#slotOf[series] = slot;
-        this.#series.push(series);
-        this.#first.push(row);
-        this.#counts.push(0);
-      }
-      this.#last = series;
-      this.#lastSlot = slot;
-    }
-    this.#counts[this.#lastSlot]!++;
-  }
-
-  /** The unit's layout; the builder is then empty, ready for the next unit. */
-  finish(rows: number): UnitLayout {
-    const layout = { rows, series: Int32Array.from(this.#series), firstRow: Int32Array.from(this.#first), counts: Int32Array.from(this.#counts) };
-    for (const s of this.#series) this.#slotOf[s] = -1;
-    this.#series = [];
-    this.#first = [];
-    this.#counts = [];
-    this.#last = this.#lastSlot = -1;
-    return layout;
-  }
-}
-
 /**
- * The layout of a unit whose rows are all in `seriesOf`, for a pass that only lays units out (no
- * timestamps, no values): one loop over typed arrays. `rowsOf` (rows of each series so far) is advanced;
+ * The layout of a unit whose rows' series are `seriesOf`: series in order of first appearance, with their
+ * first row (from `rowsOf`, the rows of each series before the unit, which the caller advances) and count.
  * `perUnit` is scratch of at least the series count, zero on entry and on return.
  */
 function layoutOf(seriesOf: Int32Array, rowsOf: Int32Array, perUnit: Int32Array): UnitLayout {
@@ -290,10 +244,14 @@ function layoutOf(seriesOf: Int32Array, rowsOf: Int32Array, perUnit: Int32Array)
     const s = order[p]!;
     layout.firstRow[p] = rowsOf[s]!;
     layout.counts[p] = perUnit[s]!;
-    rowsOf[s]! += perUnit[s]!;
     perUnit[s] = 0;
   }
   return layout;
+}
+
+/** The layout of a unit of a source without series columns: its `n` rows, from row `first`. */
+function oneSeriesLayout(n: number, first: number): UnitLayout {
+  return n > 0 ? { rows: n, series: Int32Array.of(0), firstRow: Int32Array.of(first), counts: Int32Array.of(n) } : { rows: 0, series: new Int32Array(0), firstRow: new Int32Array(0), counts: new Int32Array(0) };
 }
 
 /** Facts without reading: one series of `unitRows` rows (a source that knows its sizes, when no option needs a pass). */
