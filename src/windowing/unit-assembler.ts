@@ -189,29 +189,8 @@ export class UnitAssembler {
     const ts = timestampColumn ? numberColumn(fn, timestampColumn, batch.columns[timestampColumn], n) : undefined;
     const prevRaw = this.#prevRaw;
     if (keys === null) {
-      // One series (slot 0): no per-row lookup, and one tight loop per column (the interleave into rows).
-      const pos0 = this.#cursor[0]!;
-      for (let k = 0; k < width; k++) {
-        const col = cols[k]!;
-        const off = offset[k]!;
-        const sc = scale[k]!;
-        let at = pos0 * width + k;
-        if (logReturn[k] === 1) {
-          let prev = prevRaw[k]!;
-          for (let i = 0; i < n; i++, at += width) {
-            const raw = col[i]!;
-            data[at] = (Math.log(raw / prev) - off) * sc;
-            prev = raw;
-          }
-          prevRaw[k] = prev;
-        } else if (off === 0 && sc === 1) {
-          for (let i = 0; i < n; i++, at += width) data[at] = col[i]!;
-        } else {
-          for (let i = 0; i < n; i++, at += width) data[at] = (col[i]! - off) * sc;
-        }
-      }
-      if (wts) for (let i = 0; i < n; i++) wts[pos0 + i] = ts![i]!;
-      this.#cursor[0] = pos0 + n;
+      // One series (slot 0): the whole unit is one run.
+      this.#cursor[0] = this.#writeRun(cols, ts, work, 0, n, 0, this.#cursor[0]!);
     } else {
       if (this.#ids.length < n) this.#ids = new Int32Array(n);
       const seriesOf = keys.indexRows(batch, rowOffset, true, this.#ids);
@@ -219,35 +198,14 @@ export class UnitAssembler {
       let runs = 1;
       for (let i = 1; i < n; i++) if (seriesOf[i] !== seriesOf[i - 1]) runs++;
       if (runs * 64 <= n) {
-        // Rows sorted by series: each run of one series is a contiguous stretch of its block, written with
-        // the single-series loops.
+        // Rows sorted by series: each run of one series is a contiguous stretch of its block.
         for (let i0 = 0; i0 < n; ) {
           const s = seriesOf[i0]!;
           let i1 = i0 + 1;
           while (i1 < n && seriesOf[i1] === s) i1++;
           const p = slot[s]!;
           if (p < 0) throw sourceChanged(fn, `series ${keys.keys[s]} has rows in a unit where the first pass saw none`);
-          const pos0 = this.#cursor[p]!;
-          for (let k = 0; k < width; k++) {
-            const col = cols[k]!;
-            const sk = s * width + k;
-            const off = offset[sk]!;
-            const sc = scale[sk]!;
-            let at = pos0 * width + k;
-            if (logReturn[k] === 1) {
-              let prev = prevRaw[sk]!;
-              for (let i = i0; i < i1; i++, at += width) {
-                const raw = col[i]!;
-                data[at] = (Math.log(raw / prev) - off) * sc;
-                prev = raw;
-              }
-              prevRaw[sk] = prev;
-            } else {
-              for (let i = i0; i < i1; i++, at += width) data[at] = (col[i]! - off) * sc;
-            }
-          }
-          if (wts) for (let i = i0; i < i1; i++) wts[pos0 + i - i0] = ts![i]!;
-          this.#cursor[p] = pos0 + (i1 - i0);
+          this.#cursor[p] = this.#writeRun(cols, ts, work, i0, i1, s, this.#cursor[p]!);
           i0 = i1;
         }
         for (let p = 0; p < P; p++) slot[layout.series[p]!] = -1;
@@ -302,6 +260,40 @@ export class UnitAssembler {
       c.end = end;
     }
     return { blockRow, localStart, validFrom };
+  }
+
+  /**
+   * Unit rows [i0, i1), all of series `s`, transformed into consecutive work rows from `pos0`: one tight loop
+   * per column (the interleave into rows). Returns the work row after the last one written.
+   */
+  #writeRun(cols: NumberColumn[], ts: NumberColumn | undefined, work: WorkBuffer, i0: number, i1: number, s: number, pos0: number): number {
+    const { offset, scale, logReturn } = this.#c;
+    const width = this.width;
+    const data = work.data;
+    const prevRaw = this.#prevRaw;
+    for (let k = 0; k < width; k++) {
+      const col = cols[k]!;
+      const sk = s * width + k;
+      const off = offset[sk]!;
+      const sc = scale[sk]!;
+      let at = pos0 * width + k;
+      if (logReturn[k] === 1) {
+        let prev = prevRaw[sk]!;
+        for (let i = i0; i < i1; i++, at += width) {
+          const raw = col[i]!;
+          data[at] = (Math.log(raw / prev) - off) * sc;
+          prev = raw;
+        }
+        prevRaw[sk] = prev;
+      } else if (off === 0 && sc === 1) {
+        for (let i = i0; i < i1; i++, at += width) data[at] = col[i]!;
+      } else {
+        for (let i = i0; i < i1; i++, at += width) data[at] = (col[i]! - off) * sc;
+      }
+    }
+    const wts = work.ts;
+    if (wts) for (let i = i0; i < i1; i++) wts[pos0 + i - i0] = ts![i]!;
+    return pos0 + (i1 - i0);
   }
 
   #slotsFor(layout: UnitLayout): Int32Array {
