@@ -1,6 +1,6 @@
 import { EpochWindows } from './epoch-plan.js';
 import { createPrng } from './prng.js';
-import { type BatchPlan, epochReads, forEachWindowIn } from './window-batches.js';
+import { type BatchPlan, epochReads, UnitRuns } from './window-batches.js';
 
 /** How well an epoch's order mixes windows (see `WindowDataset.shuffleQuality`). */
 export interface ShuffleQuality {
@@ -25,9 +25,14 @@ export function measureShuffle(plan: BatchPlan, epochSeed: number): ShuffleQuali
   const rng = plan.shuffle.kind === 'none' ? null : createPrng(epochSeed);
   const reads = epochReads(plan, ew, rng);
   const order: number[] = [];
+  // The epoch's own enumeration of a unit's windows, with work rows equal to series rows: a run's rows are starts.
+  const runs = new UnitRuns();
+  const { stride } = plan.assembler.geom;
   const unitWindows = (unit: number): number[] => {
+    const zeros = new Int32Array(plan.facts.units[unit]!.series.length);
+    runs.collect(plan, ew, unit, { blockRow: zeros, localStart: zeros, validFrom: zeros });
     const out: number[] = [];
-    forEachWindowIn(plan, ew, unit, () => -Infinity, (_p, start) => out.push(start));
+    for (let k = 0; k < runs.length; k++) for (let j = 0; j < runs.counts[k]!; j++) out.push(runs.rows[k]! + j * stride);
     return out;
   };
   if (plan.shuffle.kind === 'units') {

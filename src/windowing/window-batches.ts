@@ -87,32 +87,11 @@ function shuffleInPlace<T>(xs: T[], rng: Prng): void {
 }
 
 /**
- * Every window of this epoch that completes in `unit`, in order (series by series as they appear in the unit,
- * then by start): `visit(p, start, series)` once per draw. `availableFrom(p)` is the first series row the
- * assembler holds right for present series p: windows starting earlier are not asked for.
- */
-export function forEachWindowIn(plan: BatchPlan, ew: EpochWindows, unit: number, availableFrom: (p: number) => number, visit: (p: number, start: number, series: number) => void): void {
-  const layout = plan.facts.units[unit]!;
-  const { span } = plan.assembler.geom;
-  for (let p = 0; p < layout.series.length; p++) {
-    const s = layout.series[p]!;
-    const share = plan.shares[s];
-    if (!share) continue;
-    const first = layout.firstRow[p]!;
-    const lo = Math.max(first - span + 1, availableFrom(p));
-    const hi = first + layout.counts[p]! - span;
-    share.windows.forEachStart(lo, hi, (start, ordinal) => {
-      for (let d = ew.draws(s, ordinal); d > 0; d--) visit(p, start, s);
-    });
-  }
-}
-
-/**
  * The windows of this epoch that complete in one unit, as runs of consecutive windows of one series (work
  * row of the first, count; consecutive windows are `stride` rows apart): a unit of one series is one run or
  * a few, whatever its rows. A window drawn d times (balanced sampling) is d runs of one. Reused unit after unit.
  */
-class UnitRuns {
+export class UnitRuns {
   rows = new Int32Array(64);
   counts = new Int32Array(64);
   series = new Int32Array(64);

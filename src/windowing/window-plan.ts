@@ -124,23 +124,6 @@ export class SeriesWindows {
       if (j1 >= j0) visit(first + j0 * stride, j1 - j0 + 1, base + j0);
     }
   }
-
-  /**
-   * Every window starting in [lo, hi] (inclusive), in order: `visit(start, ordinal)`. Cost: the windows
-   * visited plus the runs skipped.
-   */
-  forEachStart(lo: number, hi: number, visit: (start: number, ordinal: number) => void): void {
-    const runs = this.#runs;
-    for (let k = 0; k < this.#before.length; k++) {
-      const first = runs[2 * k]!;
-      const last = first + (runs[2 * k + 1]! - 1) * this.stride;
-      if (last < lo) continue;
-      if (first > hi) return;
-      const j0 = lo <= first ? 0 : Math.ceil((lo - first) / this.stride);
-      const base = this.#before[k]!;
-      for (let s = first + j0 * this.stride, j = j0; s <= hi && s <= last; s += this.stride, j++) visit(s, base + j);
-    }
-  }
 }
 
 /**
