@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { ConfigError, columnsSource, initBackend, makeTfDataset, type MakeTfDatasetOptions, SchemaError, type WindowSource } from '../../src/index.js';
-import { windowsOf } from '../windowing/helpers.js';
+import { ConfigError, columnsSource, initBackend, makeTfDataset, type MakeTfDatasetOptions, SchemaError } from '../../src/index.js';
+import { byValue, datasetWindows } from '../windowing/helpers.js';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2024, 0, 1);
@@ -42,31 +42,6 @@ function build(specs: readonly SeriesSpec[], layout: 'sorted' | 'interleaved', s
     }),
   };
 }
-
-/** Every window of one epoch as [...xs, ...ys] (xs the window input). */
-async function windows(source: WindowSource, o: MakeTfDatasetOptions): Promise<number[][]> {
-  const ds = await makeTfDataset(source, o);
-  const out: number[][] = [];
-  const it = await ds.iterator();
-  for (;;) {
-    const r = await it.next();
-    if (r.done) break;
-    const xs = r.value.xs as tf.Tensor;
-    const x = Array.from(xs.dataSync());
-    const y = Array.from(r.value.ys.dataSync());
-    const b = xs.shape[0]!;
-    const xw = windowsOf([x], x.length / b);
-    const yw = windowsOf([y], y.length / b);
-    for (let k = 0; k < b; k++) out.push([...xw[k]!, ...yw[k]!]);
-    tf.dispose(r.value as never);
-  }
-  return out;
-}
-
-const byValue = (a: number[], b: number[]) => {
-  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return a.length - b.length;
-};
 
 describe('makeTfDataset with series columns', function () {
   this.timeout(120_000);
@@ -115,7 +90,7 @@ describe('makeTfDataset with series columns', function () {
             normalize: { price: 'zscore' },
             batchSize: 5,
           };
-          const got = await windows(source(p.chunkRows), { ...o, seriesColumns: ['id'], ...(p.plain ? {} : { normalizeBy: p.normalizeBy }) });
+          const got = await datasetWindows(source(p.chunkRows), { ...o, seriesColumns: ['id'], ...(p.plain ? {} : { normalizeBy: p.normalizeBy }) });
           // Each series on its own, with the statistics the multi-series dataset used (its own or the global ones).
           const all = await makeTfDataset(source(), { ...o, seriesColumns: ['id'], ...(p.plain ? {} : { normalizeBy: p.normalizeBy }) });
           const expected: number[][] = [];
@@ -123,13 +98,13 @@ describe('makeTfDataset with series columns', function () {
             const s = d.perSeries[k]!;
             if (s.t.length === 0) continue;
             if (p.plain) {
-              expected.push(...(await windows(columnsSource({ x: s.x, price: s.price }, { chunkRows: 7 }), plain)));
+              expected.push(...(await datasetWindows(columnsSource({ x: s.x, price: s.price }, { chunkRows: 7 }), plain)));
               continue;
             }
             const key = keyOf(k);
             const stats = p.normalizeBy === 'series' ? all.normalization.series![key]! : all.normalization.columns;
             if (stats.price!.count === 0) continue; // a series without train values has no train window either
-            const alone = await windows(columnsSource({ t: s.t, x: s.x, price: s.price }, { chunkRows: 7 }), { ...o, normalize: undefined, normalization: { version: 1, columns: { x: all.normalization.columns.x!, price: stats.price! } } });
+            const alone = await datasetWindows(columnsSource({ t: s.t, x: s.x, price: s.price }, { chunkRows: 7 }), { ...o, normalize: undefined, normalization: { version: 1, columns: { x: all.normalization.columns.x!, price: stats.price! } } });
             expected.push(...alone);
           }
           expect([...got].sort(byValue)).to.deep.equal([...expected].sort(byValue));
@@ -202,8 +177,8 @@ describe('makeTfDataset with series columns', function () {
     const testTimes: number[][] = [];
     for (let fold = 0; fold < 3; fold++) {
       const walkForward = { folds: 3, horizon, gap, fold };
-      const train = (await windows(src(), { ...base, walkForward, subset: 'train' })).map((w) => w.map(timeOf));
-      const test = (await windows(src(), { ...base, walkForward, subset: 'test' })).map((w) => w.map(timeOf));
+      const train = (await datasetWindows(src(), { ...base, walkForward, subset: 'train' })).map((w) => w.map(timeOf));
+      const test = (await datasetWindows(src(), { ...base, walkForward, subset: 'test' })).map((w) => w.map(timeOf));
       const testFrom = end - (3 - fold) * horizon;
       expect(train.length).to.be.greaterThan(0);
       expect(test.length).to.be.greaterThan(0);
@@ -225,8 +200,8 @@ describe('makeTfDataset with series columns', function () {
     const d = build([{ rows: 90, holes: [] }, { rows: 40, holes: [] }, { rows: 70, holes: [10] }, { rows: 15, holes: [] }, { rows: 55, holes: [] }], 'interleaved');
     const src = () => columnsSource({ id: d.id, t: d.t, x: d.x, price: d.price }, { chunkRows: 23 });
     const o: MakeTfDatasetOptions = { features: ['x'], targets: ['x'], windowSize: 6, timestampColumn: 't', maxGap: 2 * HOUR, seriesColumns: ['id'], shardBy: 'series', shardCount: 3, batchSize: 16 };
-    const all = await windows(src(), { ...o, shardCount: 1 });
-    const parts = await Promise.all([0, 1, 2].map((shardIndex) => windows(src(), { ...o, shardIndex })));
+    const all = await datasetWindows(src(), { ...o, shardCount: 1 });
+    const parts = await Promise.all([0, 1, 2].map((shardIndex) => datasetWindows(src(), { ...o, shardIndex })));
     const seriesOf = (w: number[]) => Math.floor(w[0]! / 1000);
     const owners = parts.map((p) => new Set(p.map(seriesOf)));
     for (let a = 0; a < 3; a++) for (let b = a + 1; b < 3; b++) expect([...owners[a]!].filter((s) => owners[b]!.has(s))).to.deep.equal([]);
@@ -239,7 +214,7 @@ describe('makeTfDataset with series columns', function () {
     expect(ds.windowsPerEpoch).to.equal(120);
     const epochs: number[][] = [];
     for (let e = 0; e < 2; e++) {
-      const got = await windows(columnsSource({ id: d.id, x: d.x }, { chunkRows: 50 }), { features: ['x'], targets: ['x'], windowSize: 5, seriesColumns: ['id'], sample: 'balanced', windowsPerSeries: 40, batchSize: 32, shuffle: true, seed: 3, resumeFrom: { version: 1, epoch: e, batchIndex: 0, seed: 3 } });
+      const got = await datasetWindows(columnsSource({ id: d.id, x: d.x }, { chunkRows: 50 }), { features: ['x'], targets: ['x'], windowSize: 5, seriesColumns: ['id'], sample: 'balanced', windowsPerSeries: 40, batchSize: 32, shuffle: true, seed: 3, resumeFrom: { version: 1, epoch: e, batchIndex: 0, seed: 3 } });
       const per = [0, 1, 2].map((k) => got.filter((w) => Math.floor(w[0]! / 1000) === k));
       expect(per.map((p) => p.length)).to.deep.equal([40, 40, 40]);
       // s1 has 25 windows: all of them, 15 twice; s0 (195) and s2 (85): 40 distinct ones.
@@ -256,9 +231,9 @@ describe('makeTfDataset with series columns', function () {
     const x = Float64Array.from({ length: n }, (_, i) => i);
     const src = () => columnsSource({ t, x }, { chunkRows: 1_000 });
     const o: MakeTfDatasetOptions = { features: ['x'], targets: ['x'], windowSize: 48, batchSize: 64 };
-    const plain = await windows(src(), o);
+    const plain = await datasetWindows(src(), o);
     const ds = await makeTfDataset(src(), { ...o, shuffle: true, seed: 11 });
-    const mixed = await windows(src(), { ...o, shuffle: true, seed: 11 });
+    const mixed = await datasetWindows(src(), { ...o, shuffle: true, seed: 11 });
     expect(mixed.length).to.equal(plain.length);
     expect([...mixed].sort(byValue)).to.deep.equal(plain);
     const q = ds.shuffleQuality(0);
@@ -287,14 +262,14 @@ describe('makeTfDataset with series columns', function () {
     const src = () => columnsSource({ id: d.id, t: d.t, x: d.x, price: d.price }, { chunkRows: 31 });
     const o: MakeTfDatasetOptions = { features: ['x', 'price'], targets: ['price'], windowSize: 4, timestampColumn: 't', maxGap: 2 * HOUR, seriesColumns: ['id'], normalize: 'zscore', sample: 'balanced', batchSize: 10, shuffle: true, seed: 8 };
     const full = await makeTfDataset(src(), o);
-    const epoch0 = await windows(src(), o);
+    const epoch0 = await datasetWindows(src(), o);
     const it = await full.iterator();
     await it.next(); // epoch 0, batch 0
     await it.next();
     await it.next();
     const state = full.state();
     expect(state).to.deep.equal({ version: 1, epoch: 0, batchIndex: 3, seed: 8 });
-    const resumed = await windows(src(), { ...o, resumeFrom: state });
+    const resumed = await datasetWindows(src(), { ...o, resumeFrom: state });
     expect(resumed).to.deep.equal(epoch0.slice(30));
   });
 

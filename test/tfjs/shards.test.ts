@@ -7,26 +7,11 @@ import { ConfigError, columnsSource, localLocation, makeTfDataset, type MakeTfDa
 import { initBackend } from '../../src/index.js';
 import { useBtcStore } from '../readers/fixtures.js';
 import { startStaticServer } from '../static-server.js';
-import { collect, windowsOf } from '../windowing/helpers.js';
+import { byValue, datasetWindows } from '../windowing/helpers.js';
 
 const run = promisify(execFile);
 
 /** Every window of one epoch as [...xs, ...ys], in delivery order. */
-async function windowsOfDataset(source: Parameters<typeof makeTfDataset>[0], options: MakeTfDatasetOptions): Promise<number[][]> {
-  const ds = await makeTfDataset(source, options);
-  const { xs, ys } = await collect(ds);
-  const xPer = options.windowSize * options.features.length;
-  const yPer = (options.horizon ?? 1) * options.targets.length;
-  const x = windowsOf(xs, xPer);
-  const y = windowsOf(ys, yPer);
-  return x.map((w, k) => [...w, ...y[k]!]);
-}
-
-const byValue = (a: number[], b: number[]) => {
-  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return a.length - b.length;
-};
-
 /** A source that counts the rows it delivers (to see what a shard reads). */
 function counting(source: WindowSource): WindowSource & { rows: number } {
   const out = {
@@ -100,10 +85,10 @@ describe('makeTfDataset shards: windows split across processes', function () {
             ...(p.split ? { split: { train: 0.6, validation: 0.4 } } : {}),
           };
           const source = () => columnsSource({ t, x }, { chunkRows: p.chunkRows });
-          const all = await windowsOfDataset(source(), options).catch((err) => (err instanceof ConfigError ? null : Promise.reject(err)));
+          const all = await datasetWindows(source(), options).catch((err) => (err instanceof ConfigError ? null : Promise.reject(err)));
           if (all === null || all.length < p.shardCount) return; // too few windows to shard: covered below
           const shards: number[][][] = [];
-          for (let k = 0; k < p.shardCount; k++) shards.push(await windowsOfDataset(source(), { ...options, shardIndex: k, shardCount: p.shardCount }));
+          for (let k = 0; k < p.shardCount; k++) shards.push(await datasetWindows(source(), { ...options, shardIndex: k, shardCount: p.shardCount }));
           compared++;
           const sizes = shards.map((s) => s.length);
           expect(Math.max(...sizes) - Math.min(...sizes)).to.be.at.most(1);
@@ -125,13 +110,13 @@ describe('makeTfDataset shards: windows split across processes', function () {
     const options: MakeTfDatasetOptions = { features: ['x'], targets: ['x'], windowSize: 48, batchSize: 64 };
     const chunk = 500;
     const whole = counting(columnsSource({ t, x }, { chunkRows: chunk }));
-    const all = await windowsOfDataset(whole, options);
+    const all = await datasetWindows(whole, options);
     expect(whole.rows).to.equal(n);
     const read: number[] = [];
     const got: number[][] = [];
     for (let k = 0; k < 4; k++) {
       const src = counting(columnsSource({ t, x }, { chunkRows: chunk }));
-      got.push(...(await windowsOfDataset(src, { ...options, shardIndex: k, shardCount: 4 })));
+      got.push(...(await datasetWindows(src, { ...options, shardIndex: k, shardCount: 4 })));
       read.push(src.rows);
     }
     expect(got).to.deep.equal(all);
@@ -155,12 +140,12 @@ describe('makeTfDataset shards: windows split across processes', function () {
         },
       };
       const options: MakeTfDatasetOptions = { features: ['price_usd'], targets: ['price_usd'], windowSize: 10, batchSize: 100, workers: 0 };
-      const all = await windowsOfDataset(store(), options);
+      const all = await datasetWindows(store(), options);
       const parts: number[][][] = [];
       const dataReads: string[][] = [];
       for (let k = 0; k < 3; k++) {
         reads.length = 0;
-        parts.push(await windowsOfDataset(location, { ...options, shardIndex: k, shardCount: 3 }));
+        parts.push(await datasetWindows(location, { ...options, shardIndex: k, shardCount: 3 }));
         dataReads.push(reads.filter((p) => !p.startsWith('_')));
       }
       expect(parts.flat()).to.deep.equal(all);
@@ -177,8 +162,8 @@ describe('makeTfDataset shards: windows split across processes', function () {
       try {
         const options: MakeTfDatasetOptions = { features: ['price_usd'], targets: ['price_usd'], windowSize: 5, batchSize: 50 };
         // price_usd = row index: the filter keeps rows 1,000..2,199, so windows see exactly those.
-        const filtered = await windowsOfDataset(`${server.url}/`, { ...options, filters: [['price_usd', '>=', 1_000], ['price_usd', '<', 2_200]], workers: 1, headers: { authorization: 'Bearer s3cret' } });
-        const expected = await windowsOfDataset(columnsSource({ price_usd: Float32Array.from({ length: 1_200 }, (_, i) => 1_000 + i) }), options);
+        const filtered = await datasetWindows(`${server.url}/`, { ...options, filters: [['price_usd', '>=', 1_000], ['price_usd', '<', 2_200]], workers: 1, headers: { authorization: 'Bearer s3cret' } });
+        const expected = await datasetWindows(columnsSource({ price_usd: Float32Array.from({ length: 1_200 }, (_, i) => 1_000 + i) }), options);
         expect(filtered).to.deep.equal(expected);
         const refused = server.log.refused;
         const err = await makeTfDataset(`${server.url}/`, options).then(
@@ -212,7 +197,7 @@ describe('makeTfDataset shards: windows split across processes', function () {
           seed: 5,
           headers: { authorization: token },
         };
-        const all = await windowsOfDataset(url, options);
+        const all = await datasetWindows(url, options);
         const child = join(resolve(import.meta.dirname), 'fixtures', 'shard-child.ts');
         const results = await Promise.all(
           [0, 1].map(async (shardIndex) => {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ColumnBatch } from '../../src/schema/columns.js';
+import { makeTfDataset, type MakeTfDatasetOptions } from '../../src/index.js';
 import { columnsSource, type WindowSource } from '../../src/windowing/window-source.js';
 
 /** Every batch of one pass as plain arrays (tensors disposed), plus shapes. */
@@ -29,6 +30,20 @@ export function windowsOf(batches: number[][], per: number): number[][] {
   for (const b of batches) for (let i = 0; i < b.length; i += per) out.push(b.slice(i, i + per));
   return out;
 }
+
+/** Every window of one epoch of `makeTfDataset(source, options)`, as its inputs followed by its targets. */
+export async function datasetWindows(source: Parameters<typeof makeTfDataset>[0], options: MakeTfDatasetOptions): Promise<number[][]> {
+  const { xs, ys } = await collect(await makeTfDataset(source, options));
+  const x = windowsOf(xs, options.windowSize * options.features.length);
+  const y = windowsOf(ys, (options.horizon ?? 1) * options.targets.length);
+  return x.map((w, k) => [...w, ...y[k]!]);
+}
+
+/** Orders windows value by value (to compare sets of windows). */
+export const byValue = (a: number[], b: number[]): number => {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+};
 
 /** A source made of several "files", each read in chunks: windows must cross both kinds of boundary. */
 export function partsSource(columns: Record<string, Float64Array>, partRows: number[], chunkRows: number): WindowSource {
