@@ -6,15 +6,17 @@ export const STORE_FLAGS = {
   header: { type: 'string', multiple: true },
   files: { type: 'string' },
   'range-fallback': { type: 'string' },
+  'fetch-timeout': { type: 'string' },
 } as const;
 
 export const STORE_FLAGS_USAGE = `  --header "Name: value"  HTTP request header for a remote store, repeatable (e.g. "Authorization: Bearer …";
                           note that command lines are visible to other users of the machine)
   --files <a,b,...>       data files of an HTTP store that has no _metadata (paths relative to the store URL)
-  --range-fallback <m>    error (default) | download: what to do when a server ignores HTTP Range requests`;
+  --range-fallback <m>    error (default) | download: what to do when a server ignores HTTP Range requests
+  --fetch-timeout <s>     seconds each HTTP request of a remote store may take (default 30)`;
 
-/** `--header`, `--files` and `--range-fallback` as the SDK's `IoOptions`. */
-export function ioOptionsFromFlags(values: { header?: string[]; files?: string; 'range-fallback'?: string }): IoOptions {
+/** `--header`, `--files`, `--range-fallback` and `--fetch-timeout` as the SDK's `IoOptions`. */
+export function ioOptionsFromFlags(values: { header?: string[]; files?: string; 'range-fallback'?: string; 'fetch-timeout'?: string }): IoOptions {
   const io: IoOptions = {};
   if (values.header?.length) {
     const headers: Record<string, string> = {};
@@ -30,6 +32,12 @@ export function ioOptionsFromFlags(values: { header?: string[]; files?: string; 
   if (fallback !== undefined) {
     if (fallback !== 'error' && fallback !== 'download') throw new UsageError(`--range-fallback must be error or download; received ${JSON.stringify(fallback)}`);
     io.rangeFallback = fallback;
+  }
+  const timeout = values['fetch-timeout'];
+  if (timeout !== undefined) {
+    const seconds = Number(timeout);
+    if (!(seconds > 0) || !Number.isFinite(seconds)) throw new UsageError(`--fetch-timeout must be a number of seconds > 0; received ${JSON.stringify(timeout)}`);
+    io.fetchTimeoutMs = Math.round(seconds * 1000);
   }
   return io;
 }

@@ -20,6 +20,43 @@ export interface HttpSourceOptions {
   rangeFallback?: RangeFallback;
   /** Extra request headers (e.g. Authorization). */
   headers?: Record<string, string>;
+  /** Milliseconds each request may take, its body included, before it fails with a `ParquetReadError`. Default 30 000. */
+  fetchTimeoutMs?: number;
+}
+
+/** The default of `fetchTimeoutMs`: long enough for a footer or a column chunk over a slow link, short enough that a dead server is reported. */
+export const DEFAULT_FETCH_TIMEOUT_MS = 30_000;
+
+/** The page's origin when this runs in a browser page or worker, else null (Node has no origin: CORS does not apply). */
+function pageOrigin(): string | null {
+  const loc = (globalThis as { location?: { origin?: string } }).location;
+  return typeof loc?.origin === 'string' && loc.origin !== 'null' ? loc.origin : null;
+}
+
+/**
+ * Why a request failed before any answer. A browser reports a CORS refusal and a dead server alike (a bare
+ * TypeError), so a cross-origin failure is told apart by a no-cors probe: an opaque answer means the server
+ * is up and refused this page's origin.
+ */
+async function explainNetworkFailure(doFetch: typeof globalThis.fetch, url: string, what: string, err: unknown, headerNames: string[]): Promise<string> {
+  const detail = err instanceof Error ? ((err.cause as { code?: string } | undefined)?.code ?? err.message) : String(err);
+  const origin = pageOrigin();
+  const target = new URL(url).origin;
+  if (origin && origin !== target) {
+    const reachable = await doFetch(url, { method: 'HEAD', mode: 'no-cors', signal: AbortSignal.timeout(5_000) }).then(
+      () => true,
+      () => false,
+    );
+    if (reachable) {
+      const allow = ['range', ...headerNames.map((h) => h.toLowerCase())].join(', ');
+      return (
+        `${what} was refused by the browser (CORS): the server at ${target} answered, but not to pages of ${origin}. ` +
+        `It must send Access-Control-Allow-Origin: ${origin} (or *) with every answer, answer preflight OPTIONS requests with ` +
+        `Access-Control-Allow-Headers: ${allow}, and send Access-Control-Expose-Headers: Content-Range, Content-Length; \`tfpl serve <store>\` does all three`
+      );
+    }
+  }
+  return `${what} failed: could not reach ${url} (${detail}); check the URL and that the server is running`;
 }
 
 /**
@@ -35,14 +72,30 @@ export async function httpSource(url: string, options: HttpSourceOptions = {}): 
   const stats = options.stats ?? { bytesFetched: 0, requests: 0 };
   const fallback = options.rangeFallback ?? 'error';
   const headers = options.headers ?? {};
+  const timeoutMs = options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS;
   const fail = (why: string, cause?: unknown) => new ParquetReadError(why, { file: url }, { cause });
-  let head: Response;
-  try {
+  /**
+   * One request and its body under one deadline: a server that stops sending halfway fails as surely as one
+   * that never answers. `status` is checked before the body is read, so a refused range is not downloaded.
+   */
+  async function request<T>(what: string, init: RequestInit, read: (res: Response) => Promise<T>): Promise<T> {
+    const signal = AbortSignal.timeout(timeoutMs);
     stats.requests++;
-    head = await doFetch(url, { method: 'HEAD', headers });
-  } catch (err) {
-    throw fail(`HTTP HEAD failed (${(err as Error).message})`, err);
+    let res: Response;
+    try {
+      res = await doFetch(url, { ...init, signal });
+    } catch (err) {
+      if (signal.aborted) throw fail(`${what} got no answer within ${timeoutMs} ms; check the server, or raise fetchTimeoutMs`, err);
+      throw fail(await explainNetworkFailure(doFetch, url, what, err, Object.keys(headers)), err);
+    }
+    try {
+      return await read(res);
+    } catch (err) {
+      if (signal.aborted) throw fail(`${what} did not finish within ${timeoutMs} ms (the answer stopped halfway); check the server, or raise fetchTimeoutMs`, err);
+      throw err instanceof ParquetReadError ? err : fail(`${what} broke off while reading the answer (${(err as Error).message})`, err);
+    }
   }
+  const head = await request('HTTP HEAD', { method: 'HEAD', headers }, async (res) => res);
   if (head.status === 404 || head.status === 410) return null;
   if (!head.ok) throw fail(`HTTP HEAD answered ${head.status} ${head.statusText}`);
   const length = Number(head.headers.get('content-length'));
@@ -50,13 +103,13 @@ export async function httpSource(url: string, options: HttpSourceOptions = {}): 
   let whole: Uint8Array | null = null;
   const rangesRefused = head.headers.get('accept-ranges')?.toLowerCase() === 'none';
 
-  async function download(): Promise<Uint8Array> {
-    stats.requests++;
-    const res = await doFetch(url, { headers });
-    if (!res.ok) throw fail(`HTTP GET answered ${res.status} ${res.statusText}`);
-    const body = new Uint8Array(await res.arrayBuffer());
-    stats.bytesFetched += body.length;
-    return body;
+  function download(): Promise<Uint8Array> {
+    return request('HTTP GET', { headers }, async (res) => {
+      if (!res.ok) throw fail(`HTTP GET answered ${res.status} ${res.statusText}`);
+      const body = new Uint8Array(await res.arrayBuffer());
+      stats.bytesFetched += body.length;
+      return body;
+    });
   }
   const refuse = () =>
     fail(
@@ -75,27 +128,26 @@ export async function httpSource(url: string, options: HttpSourceOptions = {}): 
         whole = await download();
         return whole.subarray(start, end);
       }
-      let res: Response;
-      try {
-        stats.requests++;
-        res = await doFetch(url, { headers: { ...headers, range: `bytes=${start}-${end - 1}` } });
-      } catch (err) {
-        throw fail(`HTTP GET bytes ${start}-${end - 1} failed (${(err as Error).message})`, err);
-      }
-      if (res.status === 200) {
-        if (fallback === 'error') {
-          await res.body?.cancel();
-          throw refuse();
+      const what = `HTTP GET bytes ${start}-${end - 1}`;
+      return request(what, { headers: { ...headers, range: `bytes=${start}-${end - 1}` } }, async (res) => {
+        if (res.status === 200) {
+          if (fallback === 'error') {
+            await res.body?.cancel();
+            throw refuse();
+          }
+          whole = new Uint8Array(await res.arrayBuffer());
+          stats.bytesFetched += whole.length;
+          return whole.subarray(start, end);
         }
-        whole = new Uint8Array(await res.arrayBuffer());
-        stats.bytesFetched += whole.length;
-        return whole.subarray(start, end);
-      }
-      if (res.status !== 206) throw fail(`HTTP GET bytes ${start}-${end - 1} answered ${res.status} ${res.statusText}`);
-      const body = new Uint8Array(await res.arrayBuffer());
-      stats.bytesFetched += body.length;
-      if (body.length !== end - start) throw fail(`HTTP GET bytes ${start}-${end - 1} returned ${body.length} bytes, expected ${end - start}`);
-      return body;
+        if (res.status !== 206) {
+          await res.body?.cancel();
+          throw fail(`${what} answered ${res.status} ${res.statusText}`);
+        }
+        const body = new Uint8Array(await res.arrayBuffer());
+        stats.bytesFetched += body.length;
+        if (body.length !== end - start) throw fail(`${what} returned ${body.length} bytes, expected ${end - start}`);
+        return body;
+      });
     },
   };
 }

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { RANGE_FALLBACKS } from './http-source.js';
+import { DEFAULT_FETCH_TIMEOUT_MS, RANGE_FALLBACKS } from './http-source.js';
 
 /**
  * How a store's bytes are fetched. Declared once; every function that opens a store takes these and
  * forwards them unchanged (`openStore`, `makeBatchReader`, `makeReader`, `makeTfDataset`, the application
- * and the CLI's `--header`, `--files`, `--range-fallback`).
+ * and the CLI's `--header`, `--files`, `--range-fallback`, `--fetch-timeout`).
  */
 export const ioOptionsShape = {
   /** Extra HTTP request headers, e.g. `{ authorization: 'Bearer …' }`. Default: none. */
@@ -21,6 +21,12 @@ export const ioOptionsShape = {
    * `'download'` (keep whole files in memory). Default `'error'`.
    */
   rangeFallback: z.enum(RANGE_FALLBACKS).default('error'),
+  /**
+   * Milliseconds each HTTP request may take, its body included; a request still running then fails with a
+   * `ParquetReadError` naming the file and the byte range, so a dead or stalled server never hangs a read.
+   * Default 30 000.
+   */
+  fetchTimeoutMs: z.number({ error: 'must be a number of milliseconds > 0' }).int({ error: 'must be a whole number of milliseconds' }).positive({ error: 'must be a number of milliseconds > 0' }).default(DEFAULT_FETCH_TIMEOUT_MS),
   /**
    * Verify checksums before decoding: the footer CRC and the per-page CRC-32s this SDK writes, the format's
    * page CRCs of other writers, and each part's size against `_metadata`. A mismatch is a

@@ -33,7 +33,7 @@ const NOT_FOR_WINDOWS: Record<string, string> = {
 };
 
 /** Options that only a store source reads. */
-const STORE_ONLY = ['filters', 'workers', 'prefetch', 'headers', 'fetch', 'files', 'rangeFallback', 'verifyChecksums'] as const;
+const STORE_ONLY = ['filters', 'workers', 'prefetch', 'headers', 'fetch', 'files', 'rangeFallback', 'fetchTimeoutMs', 'verifyChecksums'] as const;
 
 const FN = 'makeTfDataset';
 

@@ -73,6 +73,41 @@ describe('HTTP stores', function () {
     }
   });
 
+  it('never hangs: a server that stops answering, or stops halfway through a body, fails within fetchTimeoutMs naming the file and range', async () => {
+    for (const [midBody, expected] of [
+      [false, /HTTP GET bytes \d+-\d+ got no answer within 300 ms; check the server, or raise fetchTimeoutMs/],
+      [true, /HTTP GET bytes \d+-\d+ did not finish within 300 ms \(the answer stopped halfway\)/],
+    ] as const) {
+      // HEAD and the footer reads of _metadata and _common_metadata answer; the first column chunk does not.
+      const server = await startStaticServer(store(), true, { stallAfter: { requests: 4, midBody } });
+      try {
+        const t0 = performance.now();
+        const err = await collect(await makeBatchReader(`${server.url}/`, { workers: 0, fetchTimeoutMs: 300 })).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(err).to.be.instanceOf(ParquetReadError);
+        expect((err as ParquetReadError).message, (err as Error).message).to.match(expected);
+        expect((err as ParquetReadError).message).to.include(`${server.url}/`);
+        expect(performance.now() - t0).to.be.lessThan(20_000);
+      } finally {
+        await server.close();
+      }
+    }
+  });
+
+  it('names the URL and the cause when the store is unreachable', async () => {
+    const server = await startStaticServer(store(), true);
+    const url = `${server.url}/`;
+    await server.close();
+    const err = await makeBatchReader(url, { workers: 0 }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).to.be.instanceOf(ParquetReadError);
+    expect((err as Error).message).to.match(/HTTP HEAD failed: could not reach http:\/\/127\.0\.0\.1:\d+\/_metadata \(ECONNREFUSED\); check the URL and that the server is running/);
+  });
+
   it('needs options.files for a plain Parquet folder over HTTP, and reads a single file URL', async function () {
     const data = sharedData(this, 'parquet-testing', 'data');
     const server = await startStaticServer(data, true);

@@ -3,7 +3,7 @@ import { type Command, EXIT_OK, UsageError, parseCommandArgs } from '../command.
 import { formatBytes, formatInt, formatTable, toJson } from '../format.js';
 import { ioOptionsFromFlags, STORE_FLAGS, STORE_FLAGS_USAGE } from '../store-flags.js';
 
-const usage = `Usage: tfpl inspect <store> [--json] [--header "Name: value"] [--files a,b] [--range-fallback m]
+const usage = `Usage: tfpl inspect <store> [--json] [--header "Name: value"] [--files a,b] [--range-fallback m] [--fetch-timeout s]
 
 Prints a store's fields (tensor fields with their shape), its row groups with row counts and per-column
 min/max, compression and size. <store> is a folder or file path, or an http(s):// URL; stores written by

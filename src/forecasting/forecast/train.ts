@@ -39,8 +39,8 @@ export async function openForecastSource(source: ForecastSource, read: ReadOptio
     if (given.length > 0) throw new ConfigError(`${given[0]} applies to stores; this source is a WindowSource, which delivers its own rows`);
     return { source, read };
   }
-  const { headers, fetch, files, rangeFallback, ...rest } = read;
-  return { source: await openStore(source, { headers, fetch, files, rangeFallback }), read: rest };
+  const { headers, fetch, files, rangeFallback, fetchTimeoutMs, ...rest } = read;
+  return { source: await openStore(source, { headers, fetch, files, rangeFallback, fetchTimeoutMs }), read: rest };
 }
 
 /**
