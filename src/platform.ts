@@ -1,10 +1,10 @@
 /**
  * The one seam between the platform-neutral read path (store, readers, windowing, tfjs adapter) and Node:
  * local files, decode threads, the core count and the native TensorFlow backend. Read-path modules take
- * these from here only, never from `node:*` directly, so a browser build replaces this one module (a
- * bundler's `browser` field mapping) with its own twin: `fetch`-backed locations, Web Workers.
+ * these from here only, never from `node:*` directly; the browser build (scripts/bundle-browser.ts) puts
+ * src/browser/platform.ts, its twin with the same exports, in this module's place.
  */
-export { localLocation } from './node/local-location.js';
+export { localLocation, pathLocation } from './node/local-location.js';
 export { createDecodePool, defaultWorkerCount } from './node/worker-decode-pool.js';
-export { loadNativeBackend } from './node/native-backend.js';
+export { loadNativeBackend, PREFERRED_BACKENDS } from './node/native-backend.js';
 export { crc32 } from './node/crc32.js';

@@ -17,8 +17,9 @@ type Stage = 'base' | 'schema' | 'platform' | 'store' | 'materialize' | 'readers
 /** The stage of a file, by its folder. */
 function stageOf(file: string): Stage {
   const rel = relative(root, file).split('\\').join('/');
-  if (rel === 'src/index.ts') return 'main-entry';
-  if (rel === 'src/platform.ts' || rel.startsWith('src/node/')) return 'platform';
+  if (rel === 'src/index.ts' || rel === 'src/portable.ts') return 'main-entry';
+  // The seam and its two twins: Node's (src/node/) and the browser's (src/browser/, bundled in its place).
+  if (rel === 'src/platform.ts' || rel.startsWith('src/node/') || rel.startsWith('src/browser/')) return 'platform';
   if (['src/errors.ts', 'src/options.ts', 'src/prng.ts'].includes(rel)) return 'base';
   const [top, folder] = rel.split('/');
   if (top === 'examples' || top === 'bench') return top;
@@ -27,7 +28,8 @@ function stageOf(file: string): Stage {
   throw new Error(`${rel} is in no stage: put it in a stage folder, or give it a stage in test/architecture.test.ts`);
 }
 
-const PUBLIC_ENTRIES = ['src/index.ts', 'src/ingest/index.ts', 'src/forecasting/index.ts'].map((f) => join(root, f));
+/** The package's entries, and the portable part of each that is its browser entry. */
+const PUBLIC_ENTRIES = ['src/index.ts', 'src/portable.ts', 'src/ingest/index.ts', 'src/forecasting/index.ts', 'src/forecasting/portable.ts'].map((f) => join(root, f));
 const CORE: Stage[] = ['base', 'schema', 'platform', 'store', 'materialize', 'readers', 'windowing', 'tfjs'];
 
 /**
@@ -43,7 +45,8 @@ const MAY_IMPORT: Record<Stage, Stage[] | 'public entries'> = {
   readers: ['base', 'schema', 'platform', 'store', 'readers'],
   windowing: ['base', 'schema', 'store', 'readers', 'windowing'],
   tfjs: ['base', 'schema', 'platform', 'store', 'readers', 'windowing', 'tfjs'],
-  'main-entry': CORE,
+  // Node's entry re-exports the portable one (src/index.ts → src/portable.ts).
+  'main-entry': [...CORE, 'main-entry'],
   // Part of the SDK package beside the core (it feeds the store, and reads it to resume): the core's
   // modules up to the readers, never the application.
   ingest: ['base', 'schema', 'platform', 'store', 'materialize', 'readers', 'ingest'],
@@ -153,7 +156,7 @@ describe('architecture: the imports hold the layering', () => {
       .filter((i) => CORE.includes(stageOf(i.from)) || stageOf(i.from) === 'main-entry')
       .filter((i) => {
         const target = targetOf(i);
-        if (target) return target.startsWith(join(root, 'src')) && !CORE.includes(stageOf(target));
+        if (target) return target.startsWith(join(root, 'src')) && !CORE.includes(stageOf(target)) && stageOf(target) !== 'main-entry';
         return i.specifier !== undefined && APPLICATION_PACKAGES.some((p) => i.specifier === p || i.specifier!.startsWith(`${p}/`));
       })
       .map(where);
@@ -171,5 +174,11 @@ describe('architecture: the imports hold the layering', () => {
       .filter((i) => targetOf(i)?.startsWith(join(root, 'src', 'node')))
       .map(where);
     expect(around).to.deep.equal([]);
+    // The browser's twin of the seam is all browser: no node: module, nothing of Node's twin.
+    const browser = all
+      .filter((i) => i.from.startsWith(join(root, 'src', 'browser')) && !i.typeOnly)
+      .filter((i) => isNodeBuiltin(i.specifier) || targetOf(i)?.startsWith(join(root, 'src', 'node')) || targetOf(i) === join(root, 'src', 'platform.ts'))
+      .map(where);
+    expect(browser).to.deep.equal([]);
   });
 });

@@ -56,12 +56,13 @@ describe('public entries', function () {
     const entry = await import('../src/index.js');
     const names = Object.keys(entry);
     expect(names.length).to.be.within(30, 60);
-    // Each name back to its declaration through the entry's `export { ... } from './x.js'` lines.
-    const index = readFileSync(join(root, 'src', 'index.ts'), 'utf8');
+    // Each name back to its declaration through the `export { ... } from './x.js'` lines of the entry and of
+    // the portable part it re-exports.
+    const index = ['index.ts', 'portable.ts'].map((f) => readFileSync(join(root, 'src', f), 'utf8')).join('\n');
     const undocumented: string[] = [];
     for (const name of names) {
       const line = index.split('\n').find((l) => /^export \{/.test(l) && new RegExp(`[{,]\\s*${name}\\s*[,}]`).test(l));
-      expect(line, `${name} is exported by name from src/index.ts`).to.not.equal(undefined);
+      expect(line, `${name} is exported by name from src/index.ts or src/portable.ts`).to.not.equal(undefined);
       const file = join(root, 'src', /from '\.\/(.+)\.js'/.exec(line!)![1]! + '.ts');
       const source = readFileSync(file, 'utf8');
       const decl = new RegExp(`^export (?:async function|function|class|const|abstract class) ${name}\\b`, 'm').exec(source);
@@ -73,13 +74,24 @@ describe('public entries', function () {
     expect(undocumented).to.deep.equal([]);
   });
 
-  it('package.json exports the three entries, each built to dist/ with declarations', () => {
+  it('package.json exports the three entries, each built to dist/ with declarations, and a browser build of the SDK and the application', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
     expect(Object.keys(pkg.exports)).to.deep.equal(['.', './ingest', './forecasting', './package.json']);
     for (const [sub, src] of [['.', 'index'], ['./ingest', 'ingest/index'], ['./forecasting', 'forecasting/index']] as const) {
-      expect(pkg.exports[sub]).to.deep.equal({ types: `./dist/${src}.d.ts`, import: `./dist/${src}.js` });
+      const { browser, ...node } = pkg.exports[sub];
+      expect(node).to.deep.equal({ types: `./dist/${src}.d.ts`, import: `./dist/${src}.js` });
       readFileSync(join(root, 'src', `${src}.ts`)); // the source of each entry exists
+      if (sub === './ingest') {
+        expect(browser, 'the ingest writes local stores: Node only').to.equal(undefined);
+        continue;
+      }
+      // The browser condition comes first (bundlers take the first condition that matches), built by scripts/bundle-browser.ts.
+      expect(Object.keys(pkg.exports[sub])[0]).to.equal('browser');
+      const portable = src.replace(/index$/, 'portable');
+      expect(browser).to.deep.equal({ types: `./dist/${portable}.d.ts`, default: `./dist/bundle/${sub === '.' ? 'index' : 'forecasting'}.js` });
+      readFileSync(join(root, 'src', `${portable}.ts`));
     }
+    expect(pkg.scripts.build).to.match(/tsx scripts\/bundle-browser\.ts/);
     // Charts and progress bars are the application's: optional peers, not dependencies of the SDK.
     for (const p of APPLICATION_PACKAGES) {
       expect(pkg.dependencies[p], p).to.equal(undefined);

@@ -1,5 +1,7 @@
-import CRC32 from 'crc-32';
 import * as zlib from 'node:zlib';
+import { portableCrc32 } from '../store/portable-crc32.js';
+
+export { portableCrc32 };
 
 type Crc32 = (bytes: Uint8Array, seed?: number) => number;
 
@@ -13,7 +15,4 @@ const native = (zlib as { crc32?: Crc32 }).crc32;
  * @example
  * crc32(new TextEncoder().encode('123456789')); // 0xcbf43926
  */
-export const crc32: Crc32 = native ? (bytes, seed = 0) => native(bytes, seed) : (bytes, seed = 0) => CRC32.buf(bytes, seed) >>> 0;
-
-/** The portable implementation, which a browser build uses; exported so tests compare both. */
-export const portableCrc32: Crc32 = (bytes, seed = 0) => CRC32.buf(bytes, seed) >>> 0;
+export const crc32: Crc32 = native ? (bytes, seed = 0) => native(bytes, seed) : portableCrc32;

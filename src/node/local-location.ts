@@ -3,6 +3,7 @@ import { basename, dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StoreError } from '../errors.js';
 import { bytesSource } from '../store/byte-range-source.js';
+import type { HttpSourceOptions } from '../store/http-source.js';
 import { isHiddenName, type StoreLocation } from '../store/store-location.js';
 import { fileSource } from './file-source.js';
 
@@ -55,4 +56,14 @@ export async function localLocation(pathOrUrl: string | URL): Promise<StoreLocat
       }
     },
   };
+}
+
+/**
+ * What a store path means in Node (the platform seam's `pathLocation`): a local folder or file, given as a
+ * path or a `file://` URL. A missing path's `StoreError` is led by the caller's name.
+ */
+export function pathLocation(path: string, _http: HttpSourceOptions, caller: string): Promise<StoreLocation> {
+  return localLocation(path.startsWith('file://') ? new URL(path) : path).catch((err: unknown) => {
+    throw err instanceof StoreError ? new StoreError(`${caller}: ${err.message}`, err.path, { cause: err }) : err;
+  });
 }

@@ -2,7 +2,7 @@ import type { DecodedRowGroup, DecodeTask } from './decode-row-group.js';
 
 /**
  * Decode threads that take row-group tasks (their bytes transferred, not copied) and hand back columns.
- * Node implements it with `worker_threads` (src/node/); a task whose worker dies fails with a
+ * `ThreadDecodePool` implements it over `worker_threads` (Node) or Web Workers (browsers); a task whose worker dies fails with a
  * `ParquetReadError`, never the process.
  */
 export interface DecodePool {

@@ -1,7 +1,8 @@
-import { ConfigError, StoreError } from '../errors.js';
-import { localLocation } from '../platform.js';
+import { ConfigError } from '../errors.js';
+import { pathLocation } from '../platform.js';
 import type { ByteRangeSource } from './byte-range-source.js';
-import { type FetchStats, type HttpSourceOptions, httpSource } from './http-source.js';
+import { httpLocation } from './http-location.js';
+import type { FetchStats, HttpSourceOptions } from './http-source.js';
 
 /**
  * Where a store's files live: a local folder, an HTTP(S) prefix, or anything else that can read byte
@@ -40,29 +41,9 @@ export function isHiddenName(name: string): boolean {
 }
 
 /**
- * An HTTP(S) store prefix (or one file URL ending in `.parquet`). It cannot list: the store's `_metadata`
- * (or Petastorm's file list, or `files`) names the data files.
- *
- * @example
- * const location = httpLocation('https://data.example.com/btc-store', { headers: { authorization: `Bearer ${token}` } });
+ * Resolves a store reference: `http(s)://` to an HTTP location, a `StoreLocation` as is, and a path or
+ * `file://` URL as the platform reads one (Node: a local folder; a browser: a URL relative to the page).
  */
-export function httpLocation(url: string, options: HttpSourceOptions & { files?: readonly string[] } = {}): StoreLocation {
-  const stats = options.stats ?? { bytesFetched: 0, requests: 0 };
-  const single = /\.parquet$/i.test(new URL(url).pathname);
-  const root = single ? url.slice(0, url.lastIndexOf('/') + 1) : url.endsWith('/') ? url : `${url}/`;
-  return {
-    url,
-    stats,
-    singleFile: single,
-    async list() {
-      if (single) return [url.slice(root.length)];
-      return options.files ? [...options.files] : null;
-    },
-    open: (rel) => httpSource(new URL(rel.split('/').map(encodeURIComponent).join('/'), root).href, { ...options, stats }),
-  };
-}
-
-/** Resolves a store reference: a path or `file://` URL to a local location, `http(s)://` to an HTTP one, a `StoreLocation` as is. */
 export async function resolveLocation(store: StoreRef, http: HttpSourceOptions & { files?: readonly string[] }, caller: string): Promise<StoreLocation> {
   if (typeof store === 'object' && !(store instanceof URL)) {
     if (store === null || typeof store.open !== 'function' || typeof store.list !== 'function') {
@@ -71,13 +52,10 @@ export async function resolveLocation(store: StoreRef, http: HttpSourceOptions &
     return store;
   }
   const s = String(store);
-  if (s.startsWith('file://')) return localLocation(new URL(s));
   if (/^https?:\/\//i.test(s)) return httpLocation(s, http);
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s) && !s.startsWith('file://')) {
     throw new ConfigError(`${caller}: unsupported store URL scheme in ${s}; use a path, file://, http(s)://, or pass a StoreLocation (see README: byte-range sources)`);
   }
   if (s.length === 0) throw new ConfigError(`${caller}: store must be a non-empty path or URL`);
-  return localLocation(s).catch((err: unknown) => {
-    throw err instanceof StoreError ? new StoreError(`${caller}: ${err.message}`, err.path, { cause: err }) : err;
-  });
+  return pathLocation(s, http, caller);
 }

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { loadNativeBackend } from '../platform.js';
+import { loadNativeBackend, PREFERRED_BACKENDS } from '../platform.js';
 
-/** Backends the SDK can pick, fastest first: native TensorFlow (tfjs-node), WASM, plain JS. */
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+/** Backends the SDK can pick: native TensorFlow (tfjs-node, Node only), WebGL (browsers), WASM, plain JS. */
+export type BackendName = 'tensorflow' | 'webgl' | 'wasm' | 'cpu';
 
 /** Which backend is active, and why the faster ones were not. */
 export interface BackendReport {
@@ -13,19 +13,23 @@ export interface BackendReport {
   skipped: { name: BackendName; reason: string }[];
 }
 
-const ORDER: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+/** This platform's order, fastest first: Node tries tfjs-node, then WASM; a browser tries WebGL, then WASM. */
+const ORDER: readonly BackendName[] = PREFERRED_BACKENDS;
 
 async function load(name: BackendName): Promise<void> {
   if (name === 'tensorflow') await loadNativeBackend();
   else if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+  // WebGL and CPU come with @tensorflow/tfjs.
 }
 
 /**
- * The one place the SDK chooses a TensorFlow.js backend: `preferred` first, then tfjs-node when
- * installed, else WASM, else CPU. Returns which one is active.
+ * The one place the SDK chooses a TensorFlow.js backend: `preferred` first, then, in Node, tfjs-node when
+ * installed, else WASM, else CPU; in a browser, WebGL where the browser has it, else WASM (call tfjs's
+ * `setWasmPaths` first when the page does not serve the `.wasm` files beside the bundle), else CPU. Returns
+ * which one is active.
  *
  * @example
- * const { name } = await initBackend(); // 'tensorflow', 'wasm' or 'cpu'
+ * const { name } = await initBackend(); // Node: 'tensorflow', 'wasm' or 'cpu'; a browser: 'webgl', 'wasm' or 'cpu'
  * const report = await initBackend('cpu');
  */
 export async function initBackend(preferred?: BackendName): Promise<BackendReport> {

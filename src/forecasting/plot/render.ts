@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { ConfigError } from '../../index.js';
+import { CHART_FONT } from './specs.js';
 
 /**
  * vega, vega-lite and resvg are optional peer dependencies, loaded on first use: the SDK's users need not
@@ -17,9 +18,6 @@ async function chartPackage<T>(name: string, load: () => Promise<T>): Promise<T>
     throw err;
   }
 }
-
-/** Fonts tried in order by both vega (layout) and resvg (drawing): DejaVu ships with most Linux images. */
-export const CHART_FONT = 'DejaVu Sans, Helvetica, Arial, Liberation Sans, sans-serif';
 
 /**
  * A vega-lite spec as SVG, rendered headless: vega-lite compiles it to vega, a vega `View` with the

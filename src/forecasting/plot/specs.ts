@@ -2,7 +2,6 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { SeriesAnalysis } from '../analytics/analyze.js';
 import type { ForecasterName, SeriesForecastEvaluation } from '../forecast/evaluate.js';
 import { forecasterLabel } from '../forecast/report.js';
-import { CHART_FONT } from './render.js';
 
 /** What every chart says about its data. */
 export interface ChartOptions {
@@ -20,6 +19,9 @@ export interface ChartOptions {
 }
 
 type Row = { t: number; series: string; value: number };
+
+/** Fonts tried in order by both vega (layout) and resvg (drawing): DejaVu ships with most Linux images. */
+export const CHART_FONT = 'DejaVu Sans, Helvetica, Arial, Liberation Sans, sans-serif';
 
 const BASE = {
   $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
