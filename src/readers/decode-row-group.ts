@@ -180,7 +180,7 @@ function verifyChecksums(task: DecodeTask): void {
  */
 export async function decodeRowGroup(task: DecodeTask): Promise<DecodedRowGroup> {
   const { compressors } = await loadCompressors(new Set(task.metadata.row_groups[0]?.columns.map((c) => c.meta_data?.codec ?? 'UNCOMPRESSED')));
-  // pngjs and jpeg-js load only for a store with tensor fields.
+  // The image decoders (fast-png, jpeg-js) load only for a store with tensor fields.
   const tensors = task.specs.some((s) => s.codec === 'ndarray' || s.codec === 'image') ? await import('./tensor-codecs.js') : null;
   const where = { file: task.file, rowGroup: task.rowGroup };
   if (task.verifyChecksums) verifyChecksums(task);
