@@ -47,6 +47,8 @@ export { httpSource } from './store/http-source.js';
 export type { HttpSourceOptions, FetchStats } from './store/http-source.js';
 export { fileSource } from './node/file-source.js';
 export { localLocation } from './node/local-location.js';
+export { serveStore, storeRequestHandler } from './node/store-server.js';
+export type { StoreServerOptions, ServeStoreOptions, StoreServer, StoreServerLogEntry } from './node/store-server.js';
 
 // Readers
 export { makeBatchReader } from './readers/batch-reader.js';
