@@ -23,3 +23,7 @@ export type { SummaryFilesResult } from './materialize/summary-files.js';
 // Local files
 export { fileSource } from './node/file-source.js';
 export { localLocation } from './node/local-location.js';
+
+// Serving a store over HTTP (Range, CORS), for browser pages and remote readers
+export { serveStore, storeRequestHandler } from './node/store-server.js';
+export type { StoreServerOptions, ServeStoreOptions, StoreServer, StoreServerLogEntry } from './node/store-server.js';
