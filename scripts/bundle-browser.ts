@@ -40,9 +40,8 @@ export class BrowserBundleError extends Error {
 const browserPlatform: Plugin = {
   name: 'tfpl-browser-platform',
   setup(b) {
-    // Relative imports of the Node seam and the Node entries resolve to their browser twins.
-    b.onResolve({ filter: /^\.\.?\// }, (args) => {
-      if (!args.importer.startsWith(join(root, 'src'))) return undefined;
+    // Imports of the Node seam and the Node entries (from the SDK or from a page's code) resolve to their browser twins.
+    b.onResolve({ filter: /^(\.\.?\/|\/)/ }, (args) => {
       const target = resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts'));
       return TWINS[target] ? { path: TWINS[target] } : undefined;
     });

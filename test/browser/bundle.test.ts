@@ -1,0 +1,64 @@
+import { expect } from 'chai';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { BrowserBundleError, bundleBrowser, PACKAGE_ENTRIES } from '../../scripts/bundle-browser.js';
+
+const root = resolve(import.meta.dirname, '..', '..');
+
+/** What Node's main entry has and the browser's has not: the functions that need local files or a server. */
+const NODE_ONLY = ['fileSource', 'importCsv', 'localLocation', 'materializeDataset', 'serveStore', 'storeRequestHandler', 'writeSummaryFiles'];
+const NODE_ONLY_FORECASTING = ['detectPriceCsvLayout', 'fileSystemHandler', 'importPriceCsv', 'loadForecaster', 'registerFileRouter', 'renderSvg', 'saveForecaster', 'svgToPng', 'trainingProgress', 'writeChart'];
+
+describe('the browser build (scripts/bundle-browser.ts)', function () {
+  this.timeout(120_000);
+  let dir = '';
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tfpl-bundle-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('bundles the package entries with no Node input and no node: import, TensorFlow.js left to the page', async () => {
+    const meta = await bundleBrowser({ outdir: join(dir, 'pkg') });
+    const inputs = Object.keys(meta.inputs);
+    expect(inputs.filter((f) => f.startsWith('src/node/') || f === 'src/platform.ts')).to.deep.equal([]);
+    expect(inputs).to.include.members(['src/browser/platform.ts', 'src/browser/web-worker-decode-pool.ts', 'src/portable.ts']);
+    const js = Object.keys(meta.outputs).filter((f) => f.endsWith('.js'));
+    for (const f of js) {
+      const code = readFileSync(join(root, f), 'utf8');
+      expect(/\b(?:from|import|require)\s*\(?\s*["']node:/.test(code), f).to.equal(false);
+    }
+    const externals = new Set(Object.values(meta.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path)));
+    expect([...externals].sort()).to.deep.equal(['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm']);
+    // The decode worker sits beside the entry that starts it (the pool asks for ./decode-worker.js next to its chunk).
+    expect(js.map((f) => f.slice(f.indexOf('/pkg/') + 5))).to.include.members(['index.js', 'forecasting.js', 'decode-worker.js']);
+  });
+
+  it('the browser entries export what Node\'s do, less exactly the functions that need local files or a server', async () => {
+    const meta = await bundleBrowser({ outdir: join(dir, 'exports') });
+    const exportsOf = (name: string) => Object.entries(meta.outputs).find(([f]) => f.endsWith(`/exports/${name}.js`))![1].exports.sort();
+    const node = Object.keys(await import('../../src/index.js')).sort();
+    expect(exportsOf('index')).to.deep.equal(node.filter((n) => !NODE_ONLY.includes(n)));
+    expect(node.filter((n) => NODE_ONLY.includes(n))).to.deep.equal(NODE_ONLY);
+    const app = Object.keys(await import('../../src/forecasting/index.js')).sort();
+    expect(exportsOf('forecasting')).to.deep.equal(app.filter((n) => !NODE_ONLY_FORECASTING.includes(n)));
+    expect(app.filter((n) => NODE_ONLY_FORECASTING.includes(n))).to.deep.equal(NODE_ONLY_FORECASTING);
+  });
+
+  it('fails the build, naming the module, when anything in it reaches Node', async () => {
+    const entry = join(dir, 'reaches-node.ts');
+    writeFileSync(entry, `export { fileSource } from ${JSON.stringify(join(root, 'src/node/file-source.ts'))};\n`);
+    const err = await bundleBrowser({ outdir: join(dir, 'bad'), entries: { bad: entry } }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).to.be.instanceOf(BrowserBundleError);
+    expect((err as Error).message).to.match(/node:fs\/promises/);
+    // Node's entry given to the browser build becomes its portable twin: it builds, without the Node-only names.
+    const twin = join(dir, 'twin.ts');
+    writeFileSync(twin, `export * from ${JSON.stringify(join(root, 'src/index.ts'))};\n`);
+    const meta = await bundleBrowser({ outdir: join(dir, 'twin'), entries: { twin, 'decode-worker': PACKAGE_ENTRIES['decode-worker'] } });
+    const names = Object.entries(meta.outputs).find(([f]) => f.endsWith('/twin/twin.js'))![1].exports;
+    expect(names).to.include('makeTfDataset').and.not.include('materializeDataset');
+  });
+});
