@@ -6,6 +6,7 @@ import { CASE_NAMES, type CaseMeasure, type CaseName, type CaseParams, type Case
 /** Every case, loaded on demand: one process runs one case, and loads only what that case needs. */
 const CASES: Record<CaseName, () => Promise<{ default: (p: CaseParams) => Promise<CaseMeasure> }>> = {
   sdk: () => import('./cases/sdk.js'),
+  browser: () => import('./cases/browser.js'),
   duckdb: () => import('./cases/duckdb.js'),
   'duckdb-sdk': () => import('./cases/duckdb-sdk.js'),
   'csv-parsed': () => import('./cases/csv-parsed.js'),

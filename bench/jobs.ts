@@ -18,6 +18,8 @@ export interface Job {
   repeats?: number;
   /** Runs only when named in --cases. */
   optional?: boolean;
+  /** Reads the store over HTTP (the bench serves it with `serveStore` in a process of its own). */
+  http?: boolean;
 }
 
 /**
@@ -43,6 +45,8 @@ export function allJobs(workers: number, sdkWorkers: number | undefined, sdkDefa
     { id: 'decode-w1', case: 'decode', label: 'decode only, 1 worker', data: 'main', override: { workers: 1 } },
     { id: 'sdk-rss-small', case: 'sdk', label: 'this SDK on the small RSS store', data: 'rssSmall' },
     { id: 'sdk-rss-large', case: 'sdk', label: 'this SDK on the large RSS store', data: 'rssLarge' },
+    { id: 'sdk-http', case: 'sdk', label: `this SDK in Node, the store over HTTP (serveStore, 127.0.0.1), ${sdk}`, data: 'main', http: true },
+    { id: 'browser', case: 'browser', label: "this SDK's browser build in headless Chromium (wasm, Web Workers), the same HTTP store", data: 'main', http: true },
     { id: 'fit', case: 'fit', label: 'LSTM(32)→Dense(1) fitDataset(store), wasm', data: 'main', repeats: 1 },
     { id: 'materialize', case: 'materialize', label: 'importCsv: CSV → store (validated)', data: 'main' },
     { id: 'duckdb-copy', case: 'duckdb-copy', label: "DuckDB COPY read_csv → 'x.parquet'", data: 'main' },

@@ -1,7 +1,7 @@
 // What every case shares: its parameters, what it measures, and how a window dataset is consumed.
 import type * as tf from '@tensorflow/tfjs';
 
-export const CASE_NAMES = ['sdk', 'duckdb', 'duckdb-sdk', 'csv-parsed', 'csv', 'generator', 'decode', 'memcpy', 'assembly', 'fit', 'materialize', 'duckdb-copy', 'idle'] as const;
+export const CASE_NAMES = ['sdk', 'browser', 'duckdb', 'duckdb-sdk', 'csv-parsed', 'csv', 'generator', 'decode', 'memcpy', 'assembly', 'fit', 'materialize', 'duckdb-copy', 'idle'] as const;
 export type CaseName = (typeof CASE_NAMES)[number];
 /** The case runner's one stdout line starts with this, followed by the CaseResult as JSON. */
 export const RESULT_PREFIX = 'BENCH_RESULT ';
@@ -43,6 +43,10 @@ export interface CaseParams {
   backend?: 'wasm' | 'cpu' | 'tensorflow';
   /** Series id columns of a store of many series (the series cases); absent: one series. */
   seriesColumns?: string[];
+  /** The store's URL on the bench's HTTP server (`serveStore` in a process of its own): the HTTP cases read it instead of storeDir. */
+  storeUrl?: string;
+  /** The browser case's page, bundled by bench/run.ts. */
+  browserBundleDir?: string;
 }
 
 /** What a case reports; the runner adds peak RSS. */

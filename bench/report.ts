@@ -145,6 +145,8 @@ export function ratios(s: Record<string, CaseSummary | undefined>): Ratio[] {
     { name: 'assembly/memcpy', what: 'SDK windowing over in-memory columns ÷ memcpy limit windows/s', ...ratio('assembly', windowsPerSec, 'memcpy'), target: 0.5 },
     { name: 'sdk-w2/sdk', what: 'the SDK with 2 decode workers ÷ case 1 (its default)', ...ratio('sdk-w2', windowsPerSec, 'sdk') },
     { name: 'decode-w2/decode-w1', what: 'decode with --workers ÷ with 1 worker', ...ratio('decode', rowsPerSec, 'decode-w1') },
+    { name: 'browser/node-http', what: 'windows/s of the browser build in headless Chromium ÷ of Node, both over the same HTTP store', ...ratio('browser', windowsPerSec, 'sdk-http') },
+    { name: 'node-http/local', what: 'windows/s in Node over HTTP ÷ from the local folder (case 1)', ...ratio('sdk-http', windowsPerSec, 'sdk') },
     { name: 'rss-large/rss-small', what: 'peak RSS of case 1 above the idle floor, large ÷ small store', ...rss(), target: 1.1, atMost: true },
     { name: 'first-batch', what: 'case 1: seconds from opening the store to its first batch', ...figure('sdk', extra('firstBatchSeconds')), unit: 's' },
     { name: 'fit-wait-share', what: 'share of fitDataset time waiting on data', ...figure('fit', extra('waitShare')), unit: '%', target: 0.02, atMost: true },

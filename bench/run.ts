@@ -15,6 +15,7 @@ import { ensureSeriesStore, type SeriesData, type SeriesLayout } from './series-
 import { type CaseParams, type CaseResult, RESULT_PREFIX } from './measure.js';
 import { type CaseSummary, formatReport, ratios, summarize } from './report.js';
 import { zstdDecoder } from '../src/index.js';
+import { bundleBrowser } from '../scripts/bundle-browser.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -259,6 +260,31 @@ export async function runBench(argv: string[], print: { out: (s: string) => void
     };
   };
 
+  // The HTTP cases read the main store from `serveStore` in a process of its own; the browser case's page is
+  // bundled once here (from the sources), like an application's bundler would.
+  let storeServer: ReturnType<typeof spawn> | null = null;
+  let storeUrl: string | undefined;
+  if (o.jobs.some((j) => j.http)) {
+    storeServer = spawn(process.execPath, ['--import', 'tsx', join(here, 'store-server.ts'), data.main.storeDir], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const server = storeServer;
+    process.once('exit', () => server.kill());
+    storeUrl = await new Promise<string>((ok, fail) => {
+      let out = '';
+      server.stdout!.on('data', (d: Buffer) => {
+        out += d;
+        if (out.includes('\n')) ok(out.split('\n')[0]!.trim());
+      });
+      server.once('exit', (code) => fail(new Error(`bench: the store server exited with ${code} before it served`)));
+    });
+    log(`serving ${data.main.storeDir} at ${storeUrl}`);
+  }
+  let browserBundleDir: string | undefined;
+  if (o.jobs.some((j) => j.case === 'browser')) {
+    browserBundleDir = join(o.cacheDir, 'browser-bench');
+    await bundleBrowser({ outdir: browserBundleDir, entries: { 'bench-page': join(here, 'browser-page.ts'), 'decode-worker': join(root, 'src', 'browser', 'decode-worker.ts') }, external: [] });
+  }
+  const paramsOf = (job: Job): CaseParams => ({ ...paramsFor(job), ...(job.http ? { storeUrl, browserBundleDir } : {}) });
+
   const compiled = o.tsx ? { runner: ['--import', 'tsx', join(here, 'case-runner.ts')], cleanup: () => {} } : compileCases(log);
   const results = new Map<string, CaseResult[]>(o.jobs.map((j) => [j.id, []]));
   const failures: string[] = [];
@@ -270,7 +296,7 @@ export async function runBench(argv: string[], print: { out: (s: string) => void
         if (round >= runs || failures.some((f) => f.startsWith(`${job.id}:`))) continue;
         const started = performance.now();
         try {
-          const r = await runCase(compiled.runner, job, paramsFor(job), o.timeout);
+          const r = await runCase(compiled.runner, job, paramsOf(job), o.timeout);
           results.get(job.id)!.push(r);
           const rate = r.windows > 0 ? `${Math.round(r.windows / r.seconds).toLocaleString('en-US')} windows/s` : r.rows > 0 ? `${Math.round(r.rows / r.seconds).toLocaleString('en-US')} rows/s` : '';
           log(`${job.id} ${round + 1}/${runs}: ${rate}, peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB (${((performance.now() - started) / 1000).toFixed(1)} s)`);
@@ -282,6 +308,7 @@ export async function runBench(argv: string[], print: { out: (s: string) => void
     }
   } finally {
     compiled.cleanup();
+    storeServer?.kill();
   }
 
   const summaries: Record<string, CaseSummary | undefined> = {};
