@@ -30,17 +30,37 @@ const PROBE_TEXT = 'parquet page, parquet page, parquet page, parquet page!\n';
 // fzstd sizes its output from the frame (hyparquet then checks it against the page header).
 const portableZstd: Decompress = (input) => fzstd(input);
 
+/** The parts of @foxglove/wasm-zstd's Emscripten module (facebook/zstd compiled to WebAssembly) the decoder uses. */
+interface ZstdModule {
+  HEAPU8: Uint8Array;
+  _malloc(size: number): number;
+  _free(pointer: number): void;
+  /** ZSTD_decompress: bytes written, or -1 for a frame it cannot decode. */
+  _decompress(dest: number, destSize: number, src: number, srcSize: number): number;
+}
+
 async function loadWasmZstd(): Promise<Decompress> {
-  // A CommonJS module: its exports are the default export under Node's ESM loader.
-  const zstd = (await import('@foxglove/wasm-zstd')).default;
-  await zstd.isLoaded;
-  const probe = new TextDecoder().decode(zstd.decompress(PROBE, PROBE_TEXT.length));
-  if (probe !== PROBE_TEXT) throw new Error(`decoded a known frame as ${JSON.stringify(probe)}`);
-  return (input, outputLength) => {
-    const out = zstd.decompress(input, outputLength);
-    // Small Buffers share Node's allocation pool: give the page a buffer of its own (columns may be views of it).
-    return out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? new Uint8Array(out.buffer, 0, out.byteLength) : new Uint8Array(out);
+  // The package's Emscripten module itself, not its index.js: that wrapper copies through Node's Buffer,
+  // which a browser has not. A CommonJS module: its exports are the default export under Node's ESM loader.
+  const factory = (await import('@foxglove/wasm-zstd/dist/wasm-zstd.js')).default as () => Promise<ZstdModule>;
+  const zstd = await factory();
+  const decompress: Decompress = (input, outputLength) => {
+    const src = zstd._malloc(input.length);
+    const dest = zstd._malloc(outputLength);
+    try {
+      // HEAPU8 is read after each call: the heap may grow (and be replaced) on malloc.
+      zstd.HEAPU8.set(input, src);
+      const written = zstd._decompress(dest, outputLength, src, input.length);
+      if (written < 0) throw new Error('zstd could not decompress the page (corrupt frame)');
+      return zstd.HEAPU8.slice(dest, dest + written);
+    } finally {
+      zstd._free(src);
+      zstd._free(dest);
+    }
   };
+  const probe = new TextDecoder().decode(decompress(PROBE, PROBE_TEXT.length));
+  if (probe !== PROBE_TEXT) throw new Error(`decoded a known frame as ${JSON.stringify(probe)}`);
+  return decompress;
 }
 
 /** Internal switch for differential tests: decode zstd with the portable decoder on this thread. */

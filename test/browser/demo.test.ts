@@ -188,6 +188,9 @@ describe('the browser build in headless Chromium: a page trains from a store ove
     const node = await makeTfDataset(`${server.url}store/`, mod.options);
     expect(mod.windows).to.equal(node.windowsPerEpoch);
     expect(mod.firstBatch).to.deep.equal(await firstBatchOf(node as unknown as tf.data.Dataset<tf.TensorContainer>));
+    // The page decodes zstd with the same WebAssembly build of facebook/zstd as Node, not the portable fallback.
+    const zstd = await page.evaluate(async () => (await import(new URL('sdk/index.js', document.baseURI).href)).zstdDecoder());
+    expect(zstd).to.deep.equal({ name: '@foxglove/wasm-zstd', kind: 'wasm' });
     expect(pageErrors).to.deep.equal([]);
     await page.close();
   });
