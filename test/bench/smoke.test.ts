@@ -23,7 +23,7 @@ describe('bench: smoke run of every case at tiny sizes', function () {
       ratios: { name: string; value: number | null; spread: number | null }[];
     };
     expect(doc.failures).to.deep.equal([]);
-    const ids = ['sdk', 'duckdb', 'duckdb-sdk', 'csv-parsed', 'csv', 'generator', 'decode', 'memcpy', 'assembly', 'sdk-w2', 'decode-w1', 'sdk-rss-small', 'sdk-rss-large', 'fit', 'materialize', 'duckdb-copy', 'idle', 'series-one', 'series-sorted', 'series-interleaved', 'series-rss-2', 'series-rss-12'];
+    const ids = ['sdk', 'duckdb', 'duckdb-sdk', 'csv-parsed', 'csv', 'generator', 'decode', 'memcpy', 'assembly', 'sdk-w2', 'decode-w1', 'sdk-rss-small', 'sdk-rss-large', 'sdk-http', 'browser', 'fit', 'materialize', 'duckdb-copy', 'idle', 'series-one', 'series-sorted', 'series-interleaved', 'series-rss-2', 'series-rss-12'];
     expect(Object.keys(doc.cases)).to.deep.equal(ids);
     const positive = (v: unknown, what: string) => expect(Number.isFinite(v) && (v as number) > 0, `${what} = ${v}`).to.equal(true);
     for (const id of ids) {
@@ -38,7 +38,7 @@ describe('bench: smoke run of every case at tiny sizes', function () {
     // Every ratio, with its spread when both cases ran more than once (here once: none).
     for (const ratio of doc.ratios) positive(ratio.value, `ratio ${ratio.name}`);
     expect(doc.ratios.map((r) => r.spread)).to.deep.equal(doc.ratios.map(() => null));
-    expect(doc.ratios.map((r) => r.name)).to.include.members(['series-sorted/one', 'series-interleaved/one', 'series-rss-12/2']);
+    expect(doc.ratios.map((r) => r.name)).to.include.members(['series-sorted/one', 'series-interleaved/one', 'series-rss-12/2', 'browser/node-http', 'node-http/local']);
   });
 
   it('tfpl bench runs bench/run.ts and passes a bad option through: exit 2 and the message', async function () {

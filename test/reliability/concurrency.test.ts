@@ -8,12 +8,11 @@ import { makeBatchReader } from '../../src/readers/batch-reader.js';
 import { materializeDataset } from '../../src/materialize/materialize.js';
 import { openStore } from '../../src/index.js';
 import { LOCK_FILE } from '../../src/materialize/store-layout.js';
-import { BitcoinSchema } from '../../src/forecasting/schemas.js';
 import { duck, lit } from '../duckdb.js';
 import { useTmpDir } from '../tmp-dir.js';
 import { ScriptChild } from './child-process.js';
 import { reliabilityCounts } from './counts.js';
-import { crashRows } from './fixtures/crash-rows.js';
+import { CrashSchema, crashRows } from './fixtures/crash-rows.js';
 import { expectCleanStore, verifyCrashStore } from './store-check.js';
 
 /** Rows of the store by writer (price_usd holds the writer id; 0 for the store's first rows), with distinct counts. */
@@ -43,7 +42,7 @@ describe('reliability: concurrent writers and readers', function () {
 
   it('serialises three appender processes started together: every commit sees all earlier ones, no row is lost', async () => {
     const dir = join(tmp(), 'store');
-    await materializeDataset(dir, BitcoinSchema, crashRows(0, 100), { rowGroupSize: 100 });
+    await materializeDataset(dir, CrashSchema, crashRows(0, 100), { rowGroupSize: 100 });
     const CALLS = 8;
     const ROWS = 400;
     const writers = await Promise.all([1, 2, 3].map((w) => ScriptChild.start('writer-child.ts', [dir, String(w), String(CALLS), String(ROWS)])));
@@ -83,12 +82,12 @@ describe('reliability: concurrent writers and readers', function () {
 
   it('serialises concurrent appends inside one process', async () => {
     const dir = join(tmp(), 'store');
-    await materializeDataset(dir, BitcoinSchema, crashRows(0, 10), { rowGroupSize: 10 });
+    await materializeDataset(dir, CrashSchema, crashRows(0, 10), { rowGroupSize: 10 });
     const results = await Promise.all(
       Array.from({ length: 6 }, (_, w) => {
         const batch = crashRows(0, 50);
         (batch.columns.price_usd as Float32Array).fill(w + 1);
-        return materializeDataset(dir, BitcoinSchema, batch, { mode: 'append', rowGroupSize: 25 });
+        return materializeDataset(dir, CrashSchema, batch, { mode: 'append', rowGroupSize: 25 });
       }),
     );
     expect(results.map((r) => r.storeRows).sort((a, b) => a - b)).to.deep.equal([60, 110, 160, 210, 260, 310]);
@@ -98,9 +97,9 @@ describe('reliability: concurrent writers and readers', function () {
 
   it('takes over a lock left by a dead process on this host', async () => {
     const dir = join(tmp(), 'store');
-    await materializeDataset(dir, BitcoinSchema, crashRows(0, 100), { rowGroupSize: 100 });
+    await materializeDataset(dir, CrashSchema, crashRows(0, 100), { rowGroupSize: 100 });
     writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: await deadPid(), host: hostname(), since: '2026-01-01T00:00:00.000Z' }));
-    const r = await materializeDataset(dir, BitcoinSchema, crashRows(100, 100), { mode: 'append', rowGroupSize: 100, lockTimeoutMs: 5_000 });
+    const r = await materializeDataset(dir, CrashSchema, crashRows(100, 100), { mode: 'append', rowGroupSize: 100, lockTimeoutMs: 5_000 });
     expect(r.storeRows).to.equal(200);
     expect(await verifyCrashStore(dir)).to.equal(200);
     expect(existsSync(join(dir, LOCK_FILE))).to.equal(false);
@@ -108,13 +107,13 @@ describe('reliability: concurrent writers and readers', function () {
 
   it('takes over a stale lock whose breaker file was left by a writer killed while breaking it', async () => {
     const dir = join(tmp(), 'store');
-    await materializeDataset(dir, BitcoinSchema, crashRows(0, 100), { rowGroupSize: 100 });
+    await materializeDataset(dir, CrashSchema, crashRows(0, 100), { rowGroupSize: 100 });
     writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: await deadPid(), host: hostname(), since: '2026-01-01T00:00:00.000Z' }));
     const breaker = join(dir, `${LOCK_FILE}.break`);
     writeFileSync(breaker, '');
     const longAgo = new Date(Date.now() - 60_000);
     utimesSync(breaker, longAgo, longAgo);
-    const r = await materializeDataset(dir, BitcoinSchema, crashRows(100, 100), { mode: 'append', rowGroupSize: 100, lockTimeoutMs: 10_000 });
+    const r = await materializeDataset(dir, CrashSchema, crashRows(100, 100), { mode: 'append', rowGroupSize: 100, lockTimeoutMs: 10_000 });
     expect(r.storeRows).to.equal(200);
     expect(readdirSync(dir).filter((n) => n.startsWith(LOCK_FILE))).to.deep.equal([]);
     await expectCleanStore(dir);
@@ -122,20 +121,20 @@ describe('reliability: concurrent writers and readers', function () {
 
   it('takes over an empty lock file (a writer killed between creating and filling it)', async () => {
     const dir = join(tmp(), 'store');
-    await materializeDataset(dir, BitcoinSchema, crashRows(0, 100), { rowGroupSize: 100 });
+    await materializeDataset(dir, CrashSchema, crashRows(0, 100), { rowGroupSize: 100 });
     writeFileSync(join(dir, LOCK_FILE), '');
-    const r = await materializeDataset(dir, BitcoinSchema, crashRows(100, 100), { mode: 'append', rowGroupSize: 100, lockTimeoutMs: 20_000 });
+    const r = await materializeDataset(dir, CrashSchema, crashRows(100, 100), { mode: 'append', rowGroupSize: 100, lockTimeoutMs: 20_000 });
     expect(r.storeRows).to.equal(200);
     await expectCleanStore(dir);
   });
 
   it('waits for a live holder and then fails with a StoreError naming it, leaving the store untouched', async () => {
     const dir = join(tmp(), 'store');
-    await materializeDataset(dir, BitcoinSchema, crashRows(0, 100), { rowGroupSize: 100 });
+    await materializeDataset(dir, CrashSchema, crashRows(0, 100), { rowGroupSize: 100 });
     const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
     try {
       writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: holder.pid, host: hostname(), since: '2026-01-01T00:00:00.000Z' }));
-      const err = await materializeDataset(dir, BitcoinSchema, crashRows(100, 100), { mode: 'append', lockTimeoutMs: 300 }).catch((e: unknown) => e);
+      const err = await materializeDataset(dir, CrashSchema, crashRows(100, 100), { mode: 'append', lockTimeoutMs: 300 }).catch((e: unknown) => e);
       expect(err).to.be.instanceOf(StoreError);
       expect((err as Error).message).to.contain(`is locked by pid ${holder.pid} on ${hostname()}`);
       expect(readdirSync(dir).filter((n) => n.startsWith('.'))).to.deep.equal([]);
@@ -151,7 +150,7 @@ describe('reliability: concurrent writers and readers', function () {
   // fs-faults.ts delays hold C between judging and deleting and B inside its commit, which made the race certain.
   it('two writers taking over the same stale lock are still serialised', async () => {
     const dir = join(tmp(), 'store');
-    await materializeDataset(dir, BitcoinSchema, crashRows(0, 100), { rowGroupSize: 100 });
+    await materializeDataset(dir, CrashSchema, crashRows(0, 100), { rowGroupSize: 100 });
     writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: await deadPid(), host: hostname(), since: '2026-01-01T00:00:00.000Z' }));
     const b = await ScriptChild.start('writer-child.ts', [dir, '1', '1', '300'], { TFPL_FAULT_DELAY: 'readFile _tfpl.lock|30|1;rename .tfpl-tmp-_metadata|400|1' });
     const c = await ScriptChild.start('writer-child.ts', [dir, '2', '1', '300'], { TFPL_FAULT_DELAY: 'unlink _tfpl.lock|120|1' });
@@ -165,7 +164,7 @@ describe('reliability: concurrent writers and readers', function () {
 
   it('a reader (openStore + DuckDB) opening the store while another process appends always sees a committed snapshot', async () => {
     const dir = join(tmp(), 'store');
-    await materializeDataset(dir, BitcoinSchema, crashRows(0, 300), { rowGroupSize: 100 });
+    await materializeDataset(dir, CrashSchema, crashRows(0, 300), { rowGroupSize: 100 });
     const child = await ScriptChild.start('append-child.ts', [dir, JSON.stringify({ calls: 20, rowsPerCall: 700, rowGroupSize: 100, maxRowsPerFile: 300, firstMode: 'create', mode: 'append', faultCall: -1 })]);
     await child.waitForLine((l) => l.startsWith('begin 0 '));
     const seen: number[] = [];
@@ -190,7 +189,7 @@ describe('reliability: concurrent writers and readers', function () {
   // "ParquetReadError: <store>/_metadata: not a Parquet file: footer magic is ..., expected PAR1".
   it('the loader opened while another process appends reads one committed snapshot', async () => {
     const dir = join(tmp(), 'store');
-    await materializeDataset(dir, BitcoinSchema, crashRows(0, 300), { rowGroupSize: 100 });
+    await materializeDataset(dir, CrashSchema, crashRows(0, 300), { rowGroupSize: 100 });
     const child = await ScriptChild.start('append-child.ts', [dir, JSON.stringify({ calls: 40, rowsPerCall: 700, rowGroupSize: 100, maxRowsPerFile: 300, firstMode: 'create', mode: 'append', faultCall: -1 })]);
     await child.waitForLine((l) => l.startsWith('begin 0 '));
     let running = true;

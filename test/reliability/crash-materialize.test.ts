@@ -5,9 +5,9 @@ import { basename, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { materializeDataset } from '../../src/materialize/materialize.js';
 import { mulberry32 } from '../../src/prng.js';
-import { BitcoinSchema } from '../../src/forecasting/schemas.js';
+import { CrashSchema } from '../../src/forecasting/schemas.js';
 import { ScriptChild } from './child-process.js';
-import { type AppendChildConfig, crashRows } from './fixtures/crash-rows.js';
+import { type AppendChildConfig, CrashSchema, crashRows } from './fixtures/crash-rows.js';
 import { debrisOf, expectCleanStore, phaseOf, verifyCrashStore } from './store-check.js';
 import { reliabilityCounts } from './counts.js';
 import { duck, lit } from '../duckdb.js';
@@ -63,7 +63,7 @@ describe('reliability: SIGKILL and power loss during materializeDataset', functi
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'tfpl-crash-mat-'));
     template = join(root, 'template');
-    await materializeDataset(template, BitcoinSchema, crashRows(0, SEED_ROWS), { rowGroupSize: 100 });
+    await materializeDataset(template, CrashSchema, crashRows(0, SEED_ROWS), { rowGroupSize: 100 });
     await Promise.all(
       MODES.map(async (mode) => {
         const dir = join(root, `cal-${mode}`);
@@ -134,7 +134,7 @@ describe('reliability: SIGKILL and power loss during materializeDataset', functi
     reliabilityCounts.add(powerLoss ? `crash.powerLoss.${mode}.trials` : `crash.materialize.${mode}.killPoints`, 1);
     if (!powerLoss) reliabilityCounts.add('crash.kills', 1);
 
-    await materializeDataset(dir, BitcoinSchema, crashRows(n, 100), { mode: n === 0 ? 'create' : 'append', rowGroupSize: 50, compression: 'snappy' });
+    await materializeDataset(dir, CrashSchema, crashRows(n, 100), { mode: n === 0 ? 'create' : 'append', rowGroupSize: 50, compression: 'snappy' });
     await expectCleanStore(dir);
     expect(await verifyCrashStore(dir), `after the next append (${mode} killed ${op})`).to.equal(n + 100);
     rmSync(dir, { recursive: true, force: true });
@@ -210,7 +210,7 @@ describe('reliability: SIGKILL and power loss during materializeDataset', functi
       const n = await verifyCrashStore(dir);
       expect(inFlight ? [before, before + ROWS_PER_CALL] : [before], `killed ${ms.toFixed(1)} ms after begin ${afterBegin}`).to.include(n);
       reliabilityCounts.add('crash.kills', 1);
-      await materializeDataset(dir, BitcoinSchema, crashRows(n, 100), { mode: 'append', rowGroupSize: 50, compression: 'snappy' });
+      await materializeDataset(dir, CrashSchema, crashRows(n, 100), { mode: 'append', rowGroupSize: 50, compression: 'snappy' });
       await expectCleanStore(dir);
     }, (t) => t % 2);
   });
