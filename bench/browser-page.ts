@@ -7,6 +7,8 @@ import { consume, now } from './measure.js';
 
 interface BenchPageParams {
   storeUrl: string;
+  /** The store's part files and sizes, for the fetch-only pass. */
+  files: [string, number][];
   options: MakeTfDatasetOptions;
   warmupWindows: number;
   backend: BackendName;
@@ -24,7 +26,31 @@ async function run(): Promise<void> {
   const ds = await makeTfDataset(p.storeUrl, p.options);
   const openSeconds = now() - t0;
   const r = await consume(ds, tf);
-  Object.assign(state, { windows: r.windows, seconds: now() - t0, openSeconds, firstBatchSeconds: openSeconds + r.firstBatchSeconds, workers: navigator.hardwareConcurrency, state: 'done' });
+  const seconds = now() - t0;
+  Object.assign(state, { windows: r.windows, seconds, openSeconds, firstBatchSeconds: openSeconds + r.firstBatchSeconds, fetchMBps: await fetchMBps(p.storeUrl, p.files), state: 'done' });
+}
+
+/**
+ * What the page's `fetch` alone takes in from the store's server: every part file in 1 MiB ranges, one after
+ * another, after a warm-up on the first file (the reader asks for one row group's chunks at a time, ~0.4 MiB
+ * each here). The bench case measures
+ * Node's `fetch` the same way, so the two intakes are compared beside the windows/s.
+ */
+export async function fetchMBps(storeUrl: string, files: [string, number][]): Promise<number> {
+  const pass = async (list: [string, number][]) => {
+    let bytes = 0;
+    for (const [file, size] of list) {
+      for (let start = 0; start < size; start += 2 ** 20) {
+        const res = await fetch(new URL(file, storeUrl), { headers: { range: `bytes=${start}-${Math.min(size, start + 2 ** 20) - 1}` } });
+        bytes += (await res.arrayBuffer()).byteLength;
+      }
+    }
+    return bytes;
+  };
+  await pass(files.slice(0, 1)); // warm-up: connections, JIT
+  const t0 = now();
+  const bytes = await pass(files);
+  return bytes / (now() - t0) / 1e6;
 }
 
 run().catch((err: unknown) => Object.assign(state, { state: 'failed', error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }));

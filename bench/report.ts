@@ -146,6 +146,7 @@ export function ratios(s: Record<string, CaseSummary | undefined>): Ratio[] {
     { name: 'sdk-w2/sdk', what: 'the SDK with 2 decode workers ÷ case 1 (its default)', ...ratio('sdk-w2', windowsPerSec, 'sdk') },
     { name: 'decode-w2/decode-w1', what: 'decode with --workers ÷ with 1 worker', ...ratio('decode', rowsPerSec, 'decode-w1') },
     { name: 'browser/node-http', what: 'windows/s of the browser build in headless Chromium ÷ of Node, both over the same HTTP store', ...ratio('browser', windowsPerSec, 'sdk-http') },
+    { name: 'browser-fetch/node-fetch', what: "MB/s the page's fetch alone takes in ÷ Node's fetch, the store's files in 1 MiB ranges from the same server", ...ratio('browser', extra('pageFetchMBps'), 'browser', extra('nodeFetchMBps')) },
     { name: 'node-http/local', what: 'windows/s in Node over HTTP ÷ from the local folder (case 1)', ...ratio('sdk-http', windowsPerSec, 'sdk') },
     { name: 'rss-large/rss-small', what: 'peak RSS of case 1 above the idle floor, large ÷ small store', ...rss(), target: 1.1, atMost: true },
     { name: 'first-batch', what: 'case 1: seconds from opening the store to its first batch', ...figure('sdk', extra('firstBatchSeconds')), unit: 's' },
@@ -175,6 +176,7 @@ function note(c: CaseSummary): string {
     parts.push(`wait ${(c.extra.waitShare! * 100).toFixed(2)} % of ${c.seconds.toFixed(1)} s (first batch ${c.extra.firstBatchWaitSeconds!.toFixed(2)} s), ${c.extra.msPerBatch!.toFixed(0)} ms/batch`);
   }
   if (c.extra.firstBatchSeconds !== undefined) parts.push(`first batch after ${(c.extra.firstBatchSeconds * 1000).toFixed(0)} ms`);
+  if (c.extra.pageFetchMBps !== undefined) parts.push(`fetch alone: page ${c.extra.pageFetchMBps.toFixed(0)} MB/s, Node ${c.extra.nodeFetchMBps!.toFixed(0)} MB/s`);
   if (c.case === 'sdk' && (c.id.startsWith('sdk-rss') || c.id.startsWith('series-'))) parts.push(`${si(c.rows)} rows`);
   return parts.join('; ');
 }

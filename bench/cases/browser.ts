@@ -1,11 +1,12 @@
 // The browser case: the sdk case's epoch, run by the SDK's browser build in headless Chromium (wasm backend,
 // Web Workers), reading the store over HTTP from the server the bench started. Its peak RSS is the case
 // runner's, not Chromium's: the RSS columns say nothing of this case.
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve, sep } from 'node:path';
 import { createRequire } from 'node:module';
+import { fetchMBps } from '../browser-page.js';
 import { launchChromium } from '../chromium.js';
 import type { CaseMeasure, CaseParams } from '../measure.js';
 import { sdkOptions } from './windows.js';
@@ -32,12 +33,22 @@ export default async function browser(p: CaseParams): Promise<CaseMeasure> {
     const tab = await chromium.newPage();
     const errors: string[] = [];
     tab.on('pageerror', (e) => errors.push(String(e)));
-    const params = { storeUrl: p.storeUrl, options: sdkOptions(p), warmupWindows: p.warmupBatches * p.batch, backend: p.backend ?? 'wasm' };
+    const files = readdirSync(p.storeDir).filter((f) => f.endsWith('.parquet')).sort().map((f): [string, number] => [f, statSync(resolve(p.storeDir, f)).size]);
+    const params = { storeUrl: p.storeUrl, files, options: sdkOptions(p), warmupWindows: p.warmupBatches * p.batch, backend: p.backend ?? 'wasm' };
     await tab.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/#${encodeURIComponent(JSON.stringify(params))}`);
     await tab.waitForFunction(() => (globalThis as { __tfplBench?: { state: string } }).__tfplBench?.state !== 'running', { timeout: 0, polling: 100 });
-    const r = (await tab.evaluate(() => (globalThis as { __tfplBench?: unknown }).__tfplBench)) as { state: string; error?: string; windows: number; seconds: number; openSeconds: number; firstBatchSeconds: number; backend: string };
+    const r = (await tab.evaluate(() => (globalThis as { __tfplBench?: unknown }).__tfplBench)) as { state: string; error?: string; windows: number; seconds: number; openSeconds: number; firstBatchSeconds: number; fetchMBps: number; backend: string };
     if (r.state !== 'done') throw new Error(`the bench page failed: ${r.error}${errors.length ? `; page errors: ${errors.join('; ')}` : ''}`);
-    return { windows: r.windows, rows: r.windows + p.window, bytes: r.windows * p.window * p.features * 4, seconds: r.seconds, capped: false, extra: { openSeconds: r.openSeconds, firstBatchSeconds: r.firstBatchSeconds, pageBackend: r.backend } };
+    // Node's fetch over the same files and ranges, from this (otherwise idle) process.
+    const nodeFetchMBps = await fetchMBps(p.storeUrl, files);
+    return {
+      windows: r.windows,
+      rows: r.windows + p.window,
+      bytes: r.windows * p.window * p.features * 4,
+      seconds: r.seconds,
+      capped: false,
+      extra: { openSeconds: r.openSeconds, firstBatchSeconds: r.firstBatchSeconds, pageFetchMBps: r.fetchMBps, nodeFetchMBps, pageBackend: r.backend },
+    };
   } finally {
     await chromium.close();
     server.close();

@@ -5,7 +5,6 @@ import { basename, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { materializeDataset } from '../../src/materialize/materialize.js';
 import { mulberry32 } from '../../src/prng.js';
-import { CrashSchema } from '../../src/forecasting/schemas.js';
 import { ScriptChild } from './child-process.js';
 import { type AppendChildConfig, CrashSchema, crashRows } from './fixtures/crash-rows.js';
 import { debrisOf, expectCleanStore, phaseOf, verifyCrashStore } from './store-check.js';
