@@ -61,7 +61,12 @@ function fileUnder(dir: string, rel: string): string | null {
 
 /** Builds the page and starts serving it; the URL printed is the page. */
 export async function startDemoServer(options: DemoServerOptions): Promise<DemoServer> {
-  if (!existsSync(join(options.storeDir, '_metadata'))) await writeDemoStore(options.storeDir);
+  // A page cannot list a folder over HTTP: the store it reads must have its _metadata. The demo store is
+  // written only where nothing is, never over a folder of the user's.
+  if (!existsSync(options.storeDir)) await writeDemoStore(options.storeDir);
+  else if (!existsSync(join(options.storeDir, '_metadata'))) {
+    throw new Error(`${options.storeDir} has no _metadata, which a page needs to find the data files over HTTP; write it with \`tfpl metadata ${options.storeDir}\`, or pass a store written by this SDK`);
+  }
   await openStore(options.storeDir); // a damaged store fails here, not in the page
   const app = resolve(options.buildDir, 'app');
   // The page, bundled with everything (as an application's bundler would), and the package's own browser
