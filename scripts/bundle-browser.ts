@@ -93,7 +93,8 @@ export async function bundleBrowser(options: BrowserBundleOptions): Promise<Meta
     sourcemap: true,
     legalComments: 'linked',
     logLevel: 'silent',
-    chunkNames: 'chunks/[name]-[hash]',
+    // Chunks beside the entries: the decode pool's chunk starts ./decode-worker.js relative to itself.
+    chunkNames: '[name]-[hash]',
   }).catch((err: { errors?: { text: string; location?: { file: string } | null }[] }) => {
     const why = err.errors?.map((e) => `${e.location?.file ?? ''}: ${e.text}`).join('\n') ?? String(err);
     throw new BrowserBundleError(`the browser build failed:\n${why}`);

@@ -33,12 +33,16 @@ export default async function browser(p: CaseParams): Promise<CaseMeasure> {
     const tab = await chromium.newPage();
     const errors: string[] = [];
     tab.on('pageerror', (e) => errors.push(String(e)));
+    // A page whose decode workers cannot start decodes on its main thread: not the case this measures.
+    tab.on('console', (m) => {
+      if (/decode threads could not start/.test(m.text())) errors.push(m.text());
+    });
     const files = readdirSync(p.storeDir).filter((f) => f.endsWith('.parquet')).sort().map((f): [string, number] => [f, statSync(resolve(p.storeDir, f)).size]);
     const params = { storeUrl: p.storeUrl, files, options: sdkOptions(p), warmupWindows: p.warmupBatches * p.batch, backend: p.backend ?? 'wasm' };
     await tab.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/#${encodeURIComponent(JSON.stringify(params))}`);
     await tab.waitForFunction(() => (globalThis as { __tfplBench?: { state: string } }).__tfplBench?.state !== 'running', { timeout: 0, polling: 100 });
     const r = (await tab.evaluate(() => (globalThis as { __tfplBench?: unknown }).__tfplBench)) as { state: string; error?: string; windows: number; seconds: number; openSeconds: number; firstBatchSeconds: number; fetchMBps: number; backend: string };
-    if (r.state !== 'done') throw new Error(`the bench page failed: ${r.error}${errors.length ? `; page errors: ${errors.join('; ')}` : ''}`);
+    if (r.state !== 'done' || errors.length) throw new Error(`the bench page failed: ${r.error ?? ''}${errors.length ? `; page errors: ${errors.join('; ')}` : ''}`);
     // Node's fetch over the same files and ranges, from this (otherwise idle) process.
     const nodeFetchMBps = await fetchMBps(p.storeUrl, files);
     return {

@@ -5,7 +5,8 @@
  * page shows is also in `window.__tfplDemo`, which the browser test reads.
  *
  * URL parameters: store (default 'store/'), backend (webgl | wasm | cpu; default: the fastest the browser
- * has), epochs (3), units (32), window (48), batch (64), seed (42).
+ * has), epochs (3), units (32), window (48), batch (64), seed (42), workers (decode Web Workers; default the
+ * SDK's: none for a store this small, cores − 1 otherwise).
  */
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs';
@@ -80,6 +81,7 @@ async function run(): Promise<void> {
   const windowSize = num('window', 48);
   const batchSize = num('batch', 64);
   const epochs = num('epochs', 3);
+  const readOptions = params.has('workers') ? { workers: num('workers', 1) } : {};
   // The options trainForecaster gives makeTfDataset for its train part, unshuffled: the windows Node must match.
   const options: MakeTfDatasetOptions = {
     features: [priceColumn],
@@ -92,6 +94,7 @@ async function run(): Promise<void> {
     split: { train: 0.7, validation: 0.15, test: 0.15 },
     subset: 'train',
     normalize: 'zscore',
+    ...readOptions,
   };
   const train = await makeTfDataset(store, options);
   const windows = { train: train.windowsPerEpoch, validation: 0, test: 0 };
@@ -118,7 +121,7 @@ async function run(): Promise<void> {
   let trained = 0;
   let tTrain = performance.now();
   let batchesPerEpoch = 1;
-  const forecaster = await trainForecaster(store, { priceColumn, seriesColumns, windowSize, batchSize, epochs, units: num('units', 32), seed: num('seed', 42) }, (p) => {
+  const forecaster = await trainForecaster(store, { priceColumn, seriesColumns, windowSize, batchSize, epochs, units: num('units', 32), seed: num('seed', 42), ...readOptions }, (p) => {
     if (p.kind === 'start') {
       batchesPerEpoch = p.batchesPerEpoch;
       tTrain = performance.now();
@@ -134,7 +137,7 @@ async function run(): Promise<void> {
   drawLines($('loss') as unknown as SVGSVGElement, [{ values: losses, color: '#1f77b4', label: 'loss' }]);
   demo.training = { epochs, windowsPerSecond: trained / ((performance.now() - tTrain) / 1000), ...forecaster.history };
 
-  const ev = await evaluateForecaster(forecaster, store);
+  const ev = await evaluateForecaster(forecaster, store, readOptions);
   forecaster.model.dispose();
   const pick = (m: Record<string, { mae: number; rmse: number }>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, { mae: v.mae, rmse: v.rmse }]));
   demo.metrics = pick(ev.metrics);

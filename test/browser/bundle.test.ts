@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { BrowserBundleError, bundleBrowser, PACKAGE_ENTRIES } from '../../scripts/bundle-browser.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
@@ -30,8 +30,12 @@ describe('the browser build (scripts/bundle-browser.ts)', function () {
     }
     const externals = new Set(Object.values(meta.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path)));
     expect([...externals].sort()).to.deep.equal(['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm']);
-    // The decode worker sits beside the entry that starts it (the pool asks for ./decode-worker.js next to its chunk).
     expect(js.map((f) => f.slice(f.indexOf('/pkg/') + 5))).to.include.members(['index.js', 'forecasting.js', 'decode-worker.js']);
+    // The decode worker sits beside the chunk that starts it: the pool asks for ./decode-worker.js relative to
+    // its own module, so a chunk in another folder would start no worker (and decode on the page's thread).
+    const starters = js.filter((f) => readFileSync(join(root, f), 'utf8').includes('./decode-worker.js'));
+    expect(starters).to.have.length(1);
+    expect(dirname(starters[0]!)).to.equal(dirname(js.find((f) => f.endsWith('/decode-worker.js'))!));
   });
 
   it('the browser entries export what Node\'s do, less exactly the functions that need local files or a server', async () => {

@@ -77,6 +77,7 @@ describe('the browser build in headless Chromium: a page trains from a store ove
   let storeDir: string;
   const logged: Logged[] = [];
   const pageErrors: string[] = [];
+  const workersStarted: string[] = [];
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tfpl-browser-'));
@@ -95,16 +96,18 @@ describe('the browser build in headless Chromium: a page trains from a store ove
 
   async function open(path: string, errors = pageErrors): Promise<Page> {
     const page = await browser.newPage();
+    page.on('workercreated', (w) => workersStarted.push(w.url()));
     page.on('pageerror', (err) => errors.push(String(err)));
     page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
+      // Errors, and the warning a page gets when its decode threads cannot start (it then decodes inline).
+      if (m.type() === 'error' || /decode threads could not start/.test(m.text())) errors.push(m.text());
     });
     await page.goto(new URL(path, server.url).href);
     return page;
   }
 
   it('trains an LSTM in the page: no page errors, the windows and first batch equal Node\'s, persistence MAE equals Node\'s, and only the needed column chunks are fetched', async () => {
-    const page = await open('/?backend=wasm&epochs=1&units=8&window=24&batch=32');
+    const page = await open('/?backend=wasm&epochs=1&units=8&window=24&batch=32&workers=1');
     const demo = await demoState<DemoResult>(page, '__tfplDemo', 200_000);
     const byPage = logged.filter((e) => e.path.startsWith('/store/'));
     const shot = join(tmpdir(), 'tfpl-browser-demo.png');
@@ -114,6 +117,9 @@ describe('the browser build in headless Chromium: a page trains from a store ove
     expect(demo.state).to.equal('done');
     expect(pageErrors).to.deep.equal([]);
     expect(demo.backend).to.equal('wasm');
+    // The row groups were decoded in Web Workers (started by each reader, closed with it; no fallback warning).
+    expect(workersStarted.length).to.be.greaterThan(0);
+    expect(workersStarted.every((u) => u === new URL('app/decode-worker.js', server.url).href), workersStarted.join(', ')).to.equal(true);
 
     // The same store and options in Node: the same windows, the same first batch, value for value.
     const storeUrl = `${server.url}store/`;
@@ -128,7 +134,7 @@ describe('the browser build in headless Chromium: a page trains from a store ove
     expect(demo.check.firstBatch).to.deep.equal(node);
 
     // Scored on the same test windows: persistence does not depend on the model, so its MAE is Node's exactly.
-    const trained = await trainForecaster(storeUrl, { priceColumn: 'price', seriesColumns: ['coin', 'vs'], windowSize: 24, batchSize: 32, epochs: 1, units: 8, seed: 42 });
+    const trained = await trainForecaster(storeUrl, { priceColumn: 'price', seriesColumns: ['coin', 'vs'], windowSize: 24, batchSize: 32, epochs: 1, units: 8, seed: 42, workers: 1 });
     const ev = await evaluateForecaster(trained, storeUrl);
     trained.model.dispose();
     expect(demo.metrics.persistence.mae).to.equal(ev.metrics.persistence.mae);
