@@ -90,6 +90,8 @@ export async function bundleBrowser(options: BrowserBundleOptions): Promise<Meta
     plugins: [browserPlatform],
     metafile: true,
     minify: options.minify ?? false,
+    // Error classes name themselves from their constructor (ParquetReadError, ConfigError…): minified, they must keep it.
+    keepNames: true,
     sourcemap: true,
     legalComments: 'linked',
     logLevel: 'silent',

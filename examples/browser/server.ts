@@ -73,8 +73,8 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
   // build for module.html (TensorFlow.js left to the page's import map), both from this checkout's sources.
   const sdk = resolve(options.buildDir, 'sdk');
   await Promise.all([
-    bundleBrowser({ outdir: app, entries: { page: join(here, 'page.ts'), 'decode-worker': join(root, 'src/browser/decode-worker.ts') }, external: [] }),
-    bundleBrowser({ outdir: sdk }),
+    bundleBrowser({ outdir: app, entries: { page: join(here, 'page.ts'), 'decode-worker': join(root, 'src/browser/decode-worker.ts') }, external: [], minify: true }),
+    bundleBrowser({ outdir: sdk, minify: true }),
   ]);
   const wasmDir = join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
   const tfjsDir = join(root, 'node_modules/@tensorflow/tfjs/dist');
