@@ -7,7 +7,7 @@
  */
 export { pathLocation } from './page-location.js';
 export { createDecodePool, defaultWorkerCount } from './web-worker-decode-pool.js';
-export { crc32 } from './crc32.js';
+export { portableCrc32 as crc32 } from '../store/portable-crc32.js';
 
 /** The backends `initBackend` tries in a browser, fastest first: WebGL where the browser has it, WASM, plain JS. */
 export const PREFERRED_BACKENDS = ['webgl', 'wasm', 'cpu'] as const;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { parseOptions } from '../options.js';
 import { checkReadRules, readOptionsShape } from '../readers/read-options.js';
+import { ioOptionsShape } from '../store/io-options.js';
 import { isStore, openStoreFor, type Store } from '../store/open-store.js';
 import type { StoreRef } from '../store/store-location.js';
 import { checkWindowRules, planDataset } from '../windowing/dataset-plan.js';
@@ -32,8 +33,8 @@ const NOT_FOR_WINDOWS: Record<string, string> = {
   numEpochs: 'every iterator() of the dataset is one epoch; pass epochs to model.fitDataset',
 };
 
-/** Options that only a store source reads. */
-const STORE_ONLY = ['filters', 'workers', 'prefetch', 'headers', 'fetch', 'files', 'rangeFallback', 'fetchTimeoutMs', 'verifyChecksums'] as const;
+/** Options that only a store source reads: the reader's filters and threads, and every I/O option. */
+const STORE_ONLY = ['filters', 'workers', 'prefetch', ...Object.keys(ioOptionsShape)];
 
 const FN = 'makeTfDataset';
 

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { crc32, portableCrc32 } from '../../src/node/crc32.js';
+import { crc32 } from '../../src/node/crc32.js';
+import { portableCrc32 } from '../../src/store/portable-crc32.js';
 import { checkFooterChecksum, FOOTER_CRC_KEY } from '../../src/store/footer-checksum.js';
 import { chunkRange, formatPageCrcs, PAGE_CRC_KEY, pageSpans, parsePageCrcs, verifyChunkChecksums } from '../../src/store/page-checksums.js';
 import { parseFooter } from '../../src/store/source-footer.js';
