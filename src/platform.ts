@@ -1,11 +1,18 @@
 /**
- * The one seam between the platform-neutral read path (store, readers, windowing, tfjs adapter) and Node:
- * local files, decode threads, the core count and the native TensorFlow backend. Read-path modules take
- * these from here only, never from `node:*` directly; the browser build (scripts/bundle-browser.ts) puts
- * src/browser/platform.ts in this module's place: its twin with every export the read path uses (not
- * `localLocation`, which only the writer and the ingest use).
+ * Node's platform, installed: importing this module plugs local files, `worker_threads` decode threads,
+ * zlib's CRC-32 and tfjs-node into the stages that declare them (`StorePlatform`, `DecodePlatform`,
+ * `BackendPlatform`). Every Node entry imports it first, so the platform is chosen once, by the entry; the
+ * stages never import it back. The browser build (scripts/bundle-browser.ts) puts src/browser/platform.ts,
+ * which installs the browser's twins, in this module's place.
  */
-export { localLocation, pathLocation } from './node/local-location.js';
-export { createDecodePool, defaultWorkerCount } from './node/worker-decode-pool.js';
-export { loadNativeBackend, PREFERRED_BACKENDS } from './node/native-backend.js';
-export { crc32 } from './node/crc32.js';
+import { installDecodePlatform } from './readers/decode-platform.js';
+import { installStorePlatform } from './store/store-platform.js';
+import { installBackendPlatform } from './tfjs/backend-platform.js';
+import { crc32 } from './node/crc32.js';
+import { pathLocation } from './node/local-location.js';
+import { loadNativeBackend, PREFERRED_BACKENDS } from './node/native-backend.js';
+import { createDecodePool, defaultWorkerCount } from './node/worker-decode-pool.js';
+
+installStorePlatform({ crc32, pathLocation });
+installDecodePlatform({ createDecodePool, defaultWorkerCount });
+installBackendPlatform({ preferredBackends: PREFERRED_BACKENDS, loadNativeBackend });

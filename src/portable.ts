@@ -5,6 +5,9 @@
  * needs local files: the writer, local locations and the store server.
  */
 
+// The platform (Node's, or in the browser build the browser's), installed before anything runs.
+import './platform.js';
+
 // Errors
 export { TfplError, ConfigError, SchemaError, StoreError, CsvError, isTfplError } from './errors.js';
 export type { SchemaErrorLocation } from './errors.js';

@@ -34,17 +34,19 @@ const CORE: Stage[] = ['base', 'schema', 'platform', 'store', 'materialize', 're
 
 /**
  * Which stages a stage may import from inside src/ (outside the core: only its own files and the public
- * entries). The node seam implements the platform for the store and the readers, so it sees them.
+ * entries). The read path declares what it needs of the platform (`StorePlatform`, `DecodePlatform`,
+ * `BackendPlatform`) and never imports the platform code; the platform modules import those stages to
+ * install Node's or the browser's implementation, once, when an entry is imported.
  */
 const MAY_IMPORT: Record<Stage, Stage[] | 'public entries'> = {
   base: ['base'],
   schema: ['base', 'schema'],
-  platform: ['base', 'schema', 'platform', 'store', 'readers'],
-  store: ['base', 'schema', 'platform', 'store'],
+  platform: ['base', 'schema', 'platform', 'store', 'readers', 'tfjs'],
+  store: ['base', 'schema', 'store'],
   materialize: ['base', 'schema', 'platform', 'store', 'materialize'],
-  readers: ['base', 'schema', 'platform', 'store', 'readers'],
+  readers: ['base', 'schema', 'store', 'readers'],
   windowing: ['base', 'schema', 'store', 'readers', 'windowing'],
-  tfjs: ['base', 'schema', 'platform', 'store', 'readers', 'windowing', 'tfjs'],
+  tfjs: ['base', 'schema', 'store', 'readers', 'windowing', 'tfjs'],
   // Node's entry re-exports the portable one (src/index.ts → src/portable.ts).
   'main-entry': [...CORE, 'main-entry'],
   // Part of the SDK package beside the core (it feeds the store, and reads it to resume): the core's
@@ -149,6 +151,33 @@ describe('architecture: the imports hold the layering', () => {
       if (!ok) bad.push(`${where(imp)} (${from} → ${to})`);
     }
     expect(bad).to.deep.equal([]);
+  });
+
+  it('src/ has no import cycle (runtime and type-only imports alike): the platform is installed by the entries, never imported back', () => {
+    const edges = new Map<string, Set<string>>();
+    for (const imp of all) {
+      const target = targetOf(imp);
+      if (!target || !imp.from.startsWith(join(root, 'src')) || !target.startsWith(join(root, 'src'))) continue;
+      let out = edges.get(imp.from);
+      if (!out) edges.set(imp.from, (out = new Set()));
+      out.add(target);
+    }
+    // Depth-first search; a grey node reached again closes a cycle, reported as its files in order.
+    const state = new Map<string, 'grey' | 'black'>();
+    const path: string[] = [];
+    const cycles: string[] = [];
+    const visit = (f: string) => {
+      state.set(f, 'grey');
+      path.push(f);
+      for (const t of edges.get(f) ?? []) {
+        if (state.get(t) === 'grey') cycles.push(path.slice(path.indexOf(t)).concat(t).map((x) => relative(root, x)).join(' → '));
+        else if (!state.has(t)) visit(t);
+      }
+      path.pop();
+      state.set(f, 'black');
+    };
+    for (const f of edges.keys()) if (!state.has(f)) visit(f);
+    expect(cycles).to.deep.equal([]);
   });
 
   it('the core imports no application, ingest or CLI module, and no charting or progress-bar package', () => {

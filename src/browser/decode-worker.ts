@@ -1,4 +1,5 @@
 // Web Worker entry (a module worker): decodes row groups sent by the decode pool and transfers the column buffers back.
+import './platform.js';
 import { loadCompressors } from '../readers/compressors.js';
 import { answerDecodeRequest, type DecodeRequest } from '../readers/decode-message.js';
 

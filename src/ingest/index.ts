@@ -1,4 +1,7 @@
 /** The `tfjs-parquet-loader/ingest` entry: CoinGecko client, backfill, fixed-interval collector, CSV and store sinks, a synthetic market. */
+
+// The platform (Node's), installed before the ingest modules run.
+import '../platform.js';
 export { CoinGeckoClient, COINGECKO_BASE_URLS } from './coingecko-client.js';
 export type { CoinGeckoClientOptions, SimplePriceOptions, MarketChartRangeOptions } from './coingecko-client.js';
 export { coinGeckoClientFromEnv } from './client-from-env.js';

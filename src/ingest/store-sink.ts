@@ -3,7 +3,7 @@ import { ConfigError } from '../errors.js';
 import { materializeDataset } from '../materialize/materialize.js';
 import { localStorePath } from '../materialize/store-layout.js';
 import type { Unischema } from '../schema/unischema.js';
-import { localLocation } from '../platform.js';
+import { localLocation } from '../node/local-location.js';
 import { makeBatchReader } from '../readers/batch-reader.js';
 import { readStore, type StoreRowGroup } from '../store/open-store.js';
 import type { PriceRow } from './price-row.js';

@@ -1,6 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import { deserializeTCompactProtocol } from 'hyparquet/src/thrift.js';
-import { crc32 } from '../platform.js';
+import { crc32 } from '../store/store-platform.js';
 import { formatPageCrcs, PAGE_CRC_KEY, pageSpans } from '../store/page-checksums.js';
 import type { ThriftObject } from '../store/source-footer.js';
 import { encodeFooter, inIdOrder, keyOf } from './footer-bytes.js';

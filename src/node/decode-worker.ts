@@ -1,4 +1,5 @@
 // Worker entry (worker_threads): decodes row groups sent by the decode pool and transfers the column buffers back.
+import '../platform.js';
 import { parentPort } from 'node:worker_threads';
 import { loadCompressors } from '../readers/compressors.js';
 import { answerDecodeRequest, type DecodeRequest } from '../readers/decode-message.js';

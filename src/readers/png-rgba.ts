@@ -1,6 +1,6 @@
 import { decode as decodeFastPng } from 'fast-png';
 import { unzlibSync } from 'fflate';
-import { crc32 } from '../platform.js';
+import { crc32 } from '../store/store-platform.js';
 
 /** A PNG's samples as stored (before any expansion), with what the mapping to RGBA needs. */
 interface PngSamples {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { parseOptions } from '../options.js';
-import { defaultWorkerCount } from '../platform.js';
+import { decodePlatform } from './decode-platform.js';
 import { ioOptionsShape } from '../store/io-options.js';
 import { FILTER_OPS, type FilterPredicate } from './row-filter.js';
 
@@ -103,6 +103,6 @@ export const SMALL_READ_BYTES = 8 * 2 ** 20;
  * the columns it decodes).
  */
 export function threadsFor(o: { workers?: number; prefetch?: number }, rows: number, bytes = Infinity): { workers: number; prefetch: number } {
-  const workers = o.workers ?? (rows < SMALL_READ_ROWS || bytes < SMALL_READ_BYTES ? 0 : defaultWorkerCount());
+  const workers = o.workers ?? (rows < SMALL_READ_ROWS || bytes < SMALL_READ_BYTES ? 0 : decodePlatform().defaultWorkerCount());
   return { workers, prefetch: o.prefetch ?? 2 * Math.max(1, workers) };
 }

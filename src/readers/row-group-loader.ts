@@ -1,7 +1,7 @@
 import type { FileMetaData } from 'hyparquet';
 import { parquetPlan } from 'hyparquet/src/plan.js';
 import type { Column, ColumnBatch } from '../schema/columns.js';
-import { createDecodePool } from '../platform.js';
+import { decodePlatform } from './decode-platform.js';
 import { type Store, type StoreInternals, type StoreRowGroup, storeInternals } from '../store/open-store.js';
 import { asParquetReadError } from '../store/parquet-read-error.js';
 import { checkCommittedPart } from '../store/committed-parts.js';
@@ -118,7 +118,7 @@ export class RowGroupLoader {
     else {
       // The decode threads start while the bytes are read (their start-up is most of the first batch's wait).
       if (this.#workers > 0 && !this.#pool) {
-        this.#pool = createDecodePool(this.#workers);
+        this.#pool = decodePlatform().createDecodePool(this.#workers);
         this.#pool.start();
       }
       const footer = this.#decodeFooter(rg.file);
@@ -149,7 +149,7 @@ export class RowGroupLoader {
       }
       if (generation !== this.#generation) throw new Error('reader closed');
       if (this.#workers > 0) {
-        const pool = (this.#pool ??= createDecodePool(this.#workers));
+        const pool = (this.#pool ??= decodePlatform().createDecodePool(this.#workers));
         decoded = await pool.run(task);
       } else decoded = await decodeRowGroup(task);
     }

@@ -1,4 +1,4 @@
-import { crc32 } from '../platform.js';
+import { crc32 } from './store-platform.js';
 import { PAGE_CRC_KEY } from './page-checksums.js';
 
 /**

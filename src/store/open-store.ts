@@ -11,7 +11,8 @@ import { topLevelColumns } from './parquet-schema-tree.js';
 import { PETASTORM_FILES_KEY, PETASTORM_SCHEMA_KEY, petastormSchema } from './petastorm-schema.js';
 import { readSourceFooter, type SourceFooter, type ThriftObject } from './source-footer.js';
 import { dtypeOf, type StoreField } from './store-field.js';
-import { resolveLocation, type StoreLocation, type StoreRef } from './store-location.js';
+import { resolveLocation } from './resolve-location.js';
+import type { StoreLocation, StoreRef } from './store-location.js';
 
 /** Min/max/null count of one column in one row group (timestamps and dates in epoch ms); null when unknown. */
 export interface ColumnStatistics {

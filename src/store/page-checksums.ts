@@ -1,6 +1,6 @@
 import type { ColumnMetaData } from 'hyparquet';
 import { parquetHeader } from 'hyparquet/src/column.js';
-import { crc32 } from '../platform.js';
+import { crc32 } from './store-platform.js';
 
 /**
  * Key of a column chunk's own key-value metadata (ColumnMetaData field 8) under which this SDK records the

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { loadNativeBackend, PREFERRED_BACKENDS } from '../platform.js';
+import { type BackendName, backendPlatform } from './backend-platform.js';
 
-/** Backends the SDK can pick: native TensorFlow (tfjs-node, Node only), WebGL (browsers), WASM, plain JS. */
-export type BackendName = 'tensorflow' | 'webgl' | 'wasm' | 'cpu';
+export type { BackendName } from './backend-platform.js';
 
 /** Which backend is active, and why the faster ones were not. */
 export interface BackendReport {
@@ -13,11 +12,8 @@ export interface BackendReport {
   skipped: { name: BackendName; reason: string }[];
 }
 
-/** This platform's order, fastest first: Node tries tfjs-node, then WASM; a browser tries WebGL, then WASM. */
-const ORDER: readonly BackendName[] = PREFERRED_BACKENDS;
-
 async function load(name: BackendName): Promise<void> {
-  if (name === 'tensorflow') await loadNativeBackend();
+  if (name === 'tensorflow') await backendPlatform().loadNativeBackend();
   else if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
   // WebGL and CPU come with @tensorflow/tfjs.
 }
@@ -33,7 +29,9 @@ async function load(name: BackendName): Promise<void> {
  * const report = await initBackend('cpu');
  */
 export async function initBackend(preferred?: BackendName): Promise<BackendReport> {
-  const order = preferred ? [preferred, ...ORDER.filter((b) => b !== preferred)] : ORDER;
+  // This platform's order, fastest first: Node tries tfjs-node, then WASM; a browser tries WebGL, then WASM.
+  const platformOrder = backendPlatform().preferredBackends;
+  const order = preferred ? [preferred, ...platformOrder.filter((b) => b !== preferred)] : platformOrder;
   const skipped: BackendReport['skipped'] = [];
   for (const name of order) {
     try {
