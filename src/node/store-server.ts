@@ -23,7 +23,7 @@ export interface StoreServerLogEntry {
   aborted: boolean;
 }
 
-const DEFAULT_ALLOW_HEADERS = ['Range', 'Authorization', 'If-Range', 'Content-Type'];
+const DEFAULT_ALLOW_HEADERS = ['Range', 'Authorization', 'If-Range', 'If-Match', 'If-Unmodified-Since', 'Content-Type'];
 const EXPOSE_HEADERS = 'Content-Length, Content-Range, Accept-Ranges, ETag, Last-Modified';
 const METHODS = 'GET, HEAD, OPTIONS';
 
@@ -150,6 +150,11 @@ function noneMatch(header: string, etag: string): boolean {
   return header.split(',').some((t) => t.trim() === '*' || bare(t) === bare(etag));
 }
 
+/** Whether an `If-Match` list names `etag` (strong comparison: a weak validator never matches). */
+function anyMatch(header: string, etag: string): boolean {
+  return header.split(',').some((t) => t.trim() === '*' || t.trim() === etag);
+}
+
 /** Whether an `If-Range` validator still names this file: a strong ETag, or exactly its Last-Modified date. */
 function ifRangeHolds(header: string, etag: string, mtimeMs: number): boolean {
   const v = header.trim();
@@ -164,7 +169,7 @@ const NOT_FOUND_CODES = new Set(['ENOENT', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG', '
  * A Node HTTP request handler that serves the store folder `root` read-only, for browser pages and remote
  * readers (`makeTfDataset('http://…/')`): its part files (also in Hive `key=value` folders) and its
  * `_metadata`/`_common_metadata`, with single `Range` requests (206/416; a multi-range request gets the whole
- * file, 200), `HEAD`, `ETag`/`Last-Modified` (`If-Range`, `If-None-Match`), `Cache-Control: no-cache` (summary
+ * file, 200), `HEAD`, `ETag`/`Last-Modified` (`If-Match` and `If-Unmodified-Since` answered 412 when the file changed, `If-Range`, `If-None-Match`), `Cache-Control: no-cache` (summary
  * files change at every commit) and CORS (preflights answered 204). Bodies are streamed from the file.
  * Anything but a regular file inside `root` is 404: folders, `..` in any spelling, backslashes, NUL, names
  * starting with `.`, and symlinks that lead outside `root`. Returns true when it answered the request, false
@@ -272,6 +277,12 @@ function handlerFor(root: string, o: ParsedStoreServerOptions): (req: IncomingMe
         'cache-control': 'no-cache',
         'x-content-type-options': 'nosniff',
       };
+      // A reader that pinned the file's version is told it changed, instead of being sent other bytes.
+      const im = req.headers['if-match'];
+      const ius = req.headers['if-unmodified-since'];
+      if ((im !== undefined && !anyMatch(im, etag)) || (im === undefined && ius !== undefined && Math.floor(mtimeMs / 1000) * 1000 > Date.parse(ius))) {
+        return empty(412, { etag, 'last-modified': lastModified });
+      }
       const inm = req.headers['if-none-match'];
       if (inm !== undefined && noneMatch(inm, etag)) {
         res.writeHead(304, headers).end();

@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors.js';
+import type { FetchStats } from '../store/remote-request.js';
 import type { ColumnBatch } from '../schema/columns.js';
-import { openStoreFor, type Store, type StoreRowGroup } from '../store/open-store.js';
+import { openStoreFor, type Store, type StoreRowGroup, storeInternals } from '../store/open-store.js';
 import type { StoreField } from '../store/store-field.js';
 import type { StoreRef } from '../store/store-location.js';
 import { type ParsedReaderOptions, parseReaderOptions, type ReaderOptions, threadsFor } from './read-options.js';
@@ -29,8 +30,8 @@ export interface BatchReader extends AsyncIterable<ColumnBatch> {
   /** Decode threads (0: the calling thread). */
   readonly workers: number;
   readonly stats: Readonly<ReaderStats>;
-  /** Bytes and requests fetched over HTTP so far (undefined for local stores). */
-  readonly fetchStats: Readonly<{ bytesFetched: number; requests: number }> | undefined;
+  /** Bytes, requests and retries of a remote store so far, and bytes read from its cache (undefined for local stores). */
+  readonly fetchStats: Readonly<FetchStats> | undefined;
   /** Decode workers alive right now. */
   readonly liveWorkers: number;
   close(): Promise<void>;
@@ -72,7 +73,7 @@ export function createBatchReader(store: Store, o: ParsedReaderOptions, caller: 
   }
 
   async function* rowGroupBatches(): AsyncGenerator<ColumnBatch> {
-    for await (const { batch } of rowGroupStream(loader, plannedRowGroups(), prefetch, o.filters, delivered)) yield batch;
+    for await (const { batch } of rowGroupStream(loader, plannedRowGroups(), { prefetch, readAheadBytes: storeInternals(store).readAheadBytes }, o.filters, delivered)) yield batch;
   }
 
   async function* batches(): AsyncGenerator<ColumnBatch> {

@@ -1,10 +1,11 @@
 import type { FileMetaData } from 'hyparquet';
-import { parquetPlan } from 'hyparquet/src/plan.js';
 import type { Column, ColumnBatch } from '../schema/columns.js';
 import { decodePlatform } from './decode-platform.js';
 import { type Store, type StoreInternals, type StoreRowGroup, storeInternals } from '../store/open-store.js';
 import { asParquetReadError } from '../store/parquet-read-error.js';
 import { checkCommittedPart } from '../store/committed-parts.js';
+import { chunkRange } from '../store/page-checksums.js';
+import type { ByteRange } from '../store/range-fetcher.js';
 import { readSourceFooter } from '../store/source-footer.js';
 import type { DecodePool } from './decode-pool.js';
 import { type ColumnSpec, columnSpecOf } from './column-spec.js';
@@ -26,6 +27,15 @@ function ownBuffer(b: Uint8Array): ArrayBuffer {
   return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer ? b.buffer : (b.slice().buffer as ArrayBuffer);
 }
 
+/** A row group whose bytes are fetched and not yet decoded. */
+export interface FetchedRowGroup {
+  rowGroup: StoreRowGroup;
+  /** Null when no Parquet column is read (only partition keys). */
+  task: DecodeTask | null;
+  /** The loader's generation when the fetch started: a reader closed since then does not decode it. */
+  generation: number;
+}
+
 /**
  * Fetches and decodes single row groups of one store: reads exactly the byte ranges of the projected
  * column chunks, then decodes them on a decode thread (or inline with `workers: 0`).
@@ -41,8 +51,6 @@ export class RowGroupLoader {
   /** Bumped by `close`: a load started before it must not start workers again after it. */
   #generation = 0;
   readonly #decodeFooters = new Map<string, FileMetaData>();
-  /** Parts whose own footer was checked against `_metadata` (one footer read per part and loader). */
-  readonly #checkedParts = new Map<string, Promise<void>>();
   readonly stats: ReaderStats;
 
   readonly #verifyChecksums: boolean;
@@ -99,55 +107,86 @@ export class RowGroupLoader {
   #checkPart(file: string, name: string): Promise<void> {
     const recorded = this.#internals.committedParts?.get(file);
     if (!this.#verifyChecksums || !recorded) return Promise.resolve();
-    let check = this.#checkedParts.get(file);
+    const checked = this.#internals.checkedParts;
+    let check = checked.get(file);
     if (!check) {
-      check = readSourceFooter(this.#internals.sources.get(file)!, { tailGuess: 8 }).then((own) => {
+      const source = this.#internals.fetcher.source(this.#internals.sources.get(file)!);
+      check = readSourceFooter(source, { tailGuess: 8 }).then((own) => {
         const rowGroups = this.#store.rowGroups.filter((r) => r.file === file).length;
         checkCommittedPart(name, recorded, { numRows: Number(own.metadata.num_rows), rowGroups: own.metadata.row_groups.length }, rowGroups);
       });
-      this.#checkedParts.set(file, check);
+      // A failed check (a network that gave up) is tried again by the next reader, not remembered.
+      check.catch(() => checked.delete(file));
+      checked.set(file, check);
     }
     return check;
   }
 
-  async load(rg: StoreRowGroup): Promise<ColumnBatch> {
+  /** The byte ranges of the projected column chunks of `rg`, one per chunk, in file order. */
+  chunkRanges(rg: StoreRowGroup): ByteRange[] {
+    const footer = this.#decodeFooter(rg.file);
+    const wanted = new Set(this.#parquetColumns);
+    const ranges: ByteRange[] = [];
+    for (const c of footer.row_groups[rg.index]?.columns ?? []) {
+      const md = c.meta_data;
+      if (md && wanted.has(md.path_in_schema[0]!)) ranges.push(chunkRange(md));
+    }
+    return ranges.sort((a, b) => a.start - b.start);
+  }
+
+  /** Compressed bytes `fetch` reads for `rg` (what read-ahead budgets count). */
+  byteLengthOf(rg: StoreRowGroup): number {
+    return this.chunkRanges(rg).reduce((s, r) => s + r.end - r.start, 0);
+  }
+
+  /** Fetches the bytes of `rg`'s projected column chunks (through the store's cache and request slots). */
+  async fetch(rg: StoreRowGroup, signal?: AbortSignal): Promise<FetchedRowGroup> {
+    const name = this.#nameOf(rg);
     const generation = this.#generation;
-    const name = this.#store.location.singleFile ? this.#store.url : `${this.#store.url}/${rg.file}`;
-    let decoded: DecodedRowGroup;
-    if (this.#parquetColumns.length === 0) decoded = { numRows: rg.numRows, columns: {} };
-    else {
-      // The decode threads start while the bytes are read (their start-up is most of the first batch's wait).
-      if (this.#workers > 0 && !this.#pool) {
-        this.#pool = decodePlatform().createDecodePool(this.#workers);
-        this.#pool.start();
+    if (this.#parquetColumns.length === 0) return { rowGroup: rg, task: null, generation };
+    // The decode threads start while the bytes are read (their start-up is most of the first batch's wait).
+    if (this.#workers > 0 && !this.#pool) {
+      this.#pool = decodePlatform().createDecodePool(this.#workers);
+      this.#pool.start();
+    }
+    const footer = this.#decodeFooter(rg.file);
+    const metadata: FileMetaData = { ...footer, row_groups: [footer.row_groups[rg.index]!], num_rows: BigInt(rg.numRows) };
+    try {
+      const src = this.#internals.sources.get(rg.file)!;
+      await this.#checkPart(rg.file, name);
+      const ranges = this.chunkRanges(rg);
+      for (const r of ranges) {
+        if (r.start < 0 || r.end > src.byteLength || r.end < r.start) throw new Error(`column chunk bytes ${r.start}-${r.end} lie outside the file (${src.byteLength} bytes)`);
       }
-      const footer = this.#decodeFooter(rg.file);
-      const metadata: FileMetaData = { ...footer, row_groups: [footer.row_groups[rg.index]!], num_rows: BigInt(rg.numRows) };
-      let task: DecodeTask;
-      try {
-        const src = this.#internals.sources.get(rg.file)!;
-        await this.#checkPart(rg.file, name);
-        const { fetches } = parquetPlan({ metadata, columns: this.#parquetColumns } as never) as { fetches: { startByte: number; endByte: number }[] };
-        for (const f of fetches) {
-          if (f.startByte < 0 || f.endByte > src.byteLength || f.endByte < f.startByte) throw new Error(`column chunk bytes ${f.startByte}-${f.endByte} lie outside the file (${src.byteLength} bytes)`);
-        }
-        const buffers = await Promise.all(fetches.map(async (f) => ownBuffer(await src.read(f.startByte, f.endByte))));
-        for (const b of buffers) this.stats.bytesRead += b.byteLength;
-        task = {
+      const pieces = await this.#internals.fetcher.read(src, ranges, signal);
+      for (const r of ranges) this.stats.bytesRead += r.end - r.start;
+      return {
+        rowGroup: rg,
+        generation,
+        task: {
           file: name,
           rowGroup: rg.index,
           fileByteLength: src.byteLength,
           metadata,
           columns: this.#parquetColumns,
           specs: this.#specs,
-          fetches,
-          buffers,
+          fetches: pieces.map((p) => ({ startByte: p.start, endByte: p.end })),
+          buffers: pieces.map((p) => ownBuffer(p.bytes)),
           verifyChecksums: this.#verifyChecksums,
-        };
-      } catch (err) {
-        throw asParquetReadError(err, { file: name, rowGroup: rg.index }, 'reading column chunks');
-      }
-      if (generation !== this.#generation) throw new Error('reader closed');
+        },
+      };
+    } catch (err) {
+      throw asParquetReadError(err, { file: name, rowGroup: rg.index }, 'reading column chunks');
+    }
+  }
+
+  /** Decodes fetched bytes on a decode thread (or inline with `workers: 0`); the task's buffers are transferred. */
+  async decode(fetched: FetchedRowGroup): Promise<ColumnBatch> {
+    const { rowGroup: rg, task } = fetched;
+    let decoded: DecodedRowGroup;
+    if (!task) decoded = { numRows: rg.numRows, columns: {} };
+    else {
+      if (fetched.generation !== this.#generation) throw new Error('reader closed');
       if (this.#workers > 0) {
         const pool = (this.#pool ??= decodePlatform().createDecodePool(this.#workers));
         decoded = await pool.run(task);
@@ -158,6 +197,16 @@ export class RowGroupLoader {
     const columns: Record<string, Column> = decoded.columns;
     for (const p of this.#partitionColumns) columns[p] = new Array<string>(decoded.numRows).fill(rg.partition[p]!);
     return { numRows: decoded.numRows, columns };
+  }
+
+  /** Fetches and decodes one row group. */
+  async load(rg: StoreRowGroup): Promise<ColumnBatch> {
+    return this.decode(await this.fetch(rg));
+  }
+
+  #nameOf(rg: StoreRowGroup): string {
+    const url = this.#store.url;
+    return this.#store.location.singleFile ? url : `${url.endsWith('/') ? url.slice(0, -1) : url}/${rg.file}`;
   }
 
   /** Stops the decode workers (they restart on the next `load`). */

@@ -12,6 +12,12 @@ export interface ByteRangeSource {
   readonly name: string;
   /** Size of the file in bytes. */
   readonly byteLength: number;
+  /**
+   * Which version of the file this is, pinned when it was opened (an ETag, or size and modification time);
+   * reads never mix versions, and cached bytes are keyed by it. Undefined when the source cannot tell (such
+   * a file's bytes are never cached).
+   */
+  readonly version?: string;
   /** Bytes `[start, end)`; `end <= byteLength`. The result may be a view; callers do not modify it. */
   read(start: number, end: number): Promise<Uint8Array>;
 }

@@ -1,4 +1,5 @@
 import { type HttpSourceOptions, httpSource } from './http-source.js';
+import { newFetchStats } from './remote-request.js';
 import type { StoreLocation } from './store-location.js';
 
 /**
@@ -9,7 +10,7 @@ import type { StoreLocation } from './store-location.js';
  * const location = httpLocation('https://data.example.com/btc-store', { headers: { authorization: `Bearer ${token}` } });
  */
 export function httpLocation(url: string, options: HttpSourceOptions & { files?: readonly string[] } = {}): StoreLocation {
-  const stats = options.stats ?? { bytesFetched: 0, requests: 0 };
+  const stats = options.stats ?? newFetchStats();
   const single = /\.parquet$/i.test(new URL(url).pathname);
   const root = single ? url.slice(0, url.lastIndexOf('/') + 1) : url.endsWith('/') ? url : `${url}/`;
   return {

@@ -1,5 +1,9 @@
 import { z } from 'zod';
 import { DEFAULT_FETCH_TIMEOUT_MS, RANGE_FALLBACKS } from './http-source.js';
+import { DEFAULT_RETRY } from './remote-request.js';
+
+const ms = (what: string) => z.number({ error: `must be ${what}` }).int({ error: `must be ${what}` }).min(0, { error: `must be ${what}` });
+const positiveInt = (what: string) => z.number({ error: `must be ${what}` }).int({ error: `must be ${what}` }).min(1, { error: `must be ${what}` });
 
 /**
  * How a store's bytes are fetched. Declared once; every function that opens a store takes these and
@@ -34,6 +38,48 @@ export const ioOptionsShape = {
    * damaged file). Default true.
    */
   verifyChecksums: z.boolean().default(true),
+  /**
+   * How every remote request (HEAD, ranged GET, list, PUT) is retried after a transient failure: a reset or
+   * refused connection, a request timeout, a body shorter than asked for, 408, 429 or 5xx (waiting at least
+   * what `Retry-After` asks). Waits are random in [0, ceiling] (full jitter), the ceiling doubling from
+   * `baseDelayMs` up to `maxDelayMs`; at most `attempts` tries, and none started after `maxElapsedMs`. 400,
+   * 401, 403, 404, 412 and 416 are never retried. Default `{ attempts: 5, baseDelayMs: 100, maxDelayMs: 5000,
+   * maxElapsedMs: 60000 }`; `{ attempts: 1 }` turns retries off.
+   */
+  retry: z
+    .strictObject({
+      attempts: positiveInt('an integer >= 1').default(DEFAULT_RETRY.attempts),
+      baseDelayMs: ms('a whole number of milliseconds >= 0').default(DEFAULT_RETRY.baseDelayMs),
+      maxDelayMs: ms('a whole number of milliseconds >= 0').default(DEFAULT_RETRY.maxDelayMs),
+      maxElapsedMs: ms('a whole number of milliseconds >= 0').default(DEFAULT_RETRY.maxElapsedMs),
+    })
+    .prefault({}),
+  /**
+   * A cache of the column chunks and footers fetched from a remote store (HTTP, S3), so later epochs and the
+   * other datasets of the same store (train, validation, test) read them from memory or disk instead of the
+   * network: `{ bytes }` in memory, `{ dir, bytes }` in files under `dir` (Node; several processes may share
+   * one folder). Entries are keyed by URL, version (ETag) and byte range, evicted least recently used past
+   * `bytes`, written atomically and checked (CRC-32) when reused: a damaged entry is dropped and fetched
+   * again. Local stores read their own files and ignore it. Default: no cache.
+   */
+  cache: z
+    .strictObject({
+      bytes: positiveInt('a whole number of bytes >= 1'),
+      dir: z.string({ error: 'must be a folder path' }).min(1).optional(),
+    })
+    .optional(),
+  /**
+   * How far byte reads run ahead of decoding, apart from the decode threads: at most `bytes` of column
+   * chunks fetched or being fetched and not yet decoded, in at most `requests` requests at once (adjacent
+   * chunks of a row group are one request). Over a network this hides the latency of each request. Default
+   * `{ bytes: 64 MiB, requests: 16 }` for remote stores, `{ bytes: 32 MiB, requests: 4 }` for local ones.
+   */
+  readAhead: z
+    .strictObject({
+      bytes: positiveInt('a whole number of bytes >= 1').optional(),
+      requests: positiveInt('an integer >= 1').optional(),
+    })
+    .optional(),
 };
 
 /**

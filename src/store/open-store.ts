@@ -5,7 +5,9 @@ import { SCHEMA_METADATA_KEY, Unischema } from '../schema/unischema.js';
 import type { ByteRangeSource } from './byte-range-source.js';
 import { type IoOptions, ioOptionsSchema, type ParsedIoOptions } from './io-options.js';
 import { checkCommittedPart, COMMITTED_PARTS_KEY, type CommittedPart, parseCommittedParts } from './committed-parts.js';
+import { chunkCacheFor } from './cache-option.js';
 import { mapLimit } from './map-limit.js';
+import { DEFAULT_GAP_BYTES, DEFAULT_MAX_REQUEST_BYTES, RangeFetcher } from './range-fetcher.js';
 import { ParquetReadError } from './parquet-read-error.js';
 import { topLevelColumns } from './parquet-schema-tree.js';
 import { PETASTORM_FILES_KEY, PETASTORM_SCHEMA_KEY, petastormSchema } from './petastorm-schema.js';
@@ -95,6 +97,12 @@ export interface StoreInternals {
   committedParts: Map<string, CommittedPart> | null;
   /** Whether it was opened with `verifyChecksums` (the default for readers of it that do not say). */
   verifyChecksums: boolean;
+  /** How the readers fetch byte ranges: the cache, coalescing, the store's request slots. */
+  fetcher: RangeFetcher;
+  /** Bytes of column chunks the readers may fetch ahead of decoding (`readAhead.bytes`). */
+  readAheadBytes: number;
+  /** Parts whose own footer was checked against `_metadata`: once per store, not once per reader or epoch. */
+  checkedParts: Map<string, Promise<void>>;
 }
 
 const INTERNALS = new WeakMap<Store, StoreInternals>();
@@ -156,9 +164,9 @@ function rowGroupStats(rg: RowGroup, textColumns: ReadonlySet<string>): { stats:
   return { stats, byteLength };
 }
 
-async function footerOf(location: StoreLocation, path: string, verifyChecksums: boolean): Promise<{ footer: SourceFooter; source: ByteRangeSource } | null> {
+async function footerOf(location: StoreLocation, fetcher: RangeFetcher, path: string, verifyChecksums: boolean): Promise<{ footer: SourceFooter; source: ByteRangeSource } | null> {
   const source = await location.open(path);
-  return source ? { footer: await readSourceFooter(source, { verifyChecksums }), source } : null;
+  return source ? { footer: await readSourceFooter(fetcher.source(source), { verifyChecksums }), source } : null;
 }
 
 /** Options of `readStore` for callers inside the SDK. */
@@ -167,6 +175,29 @@ export interface ReadStoreOptions {
   allowEmpty?: boolean;
   /** Verify footer checksums (and a part's size against `_metadata`). Default true. */
   verifyChecksums?: boolean;
+  /** The `cache` read option (remote stores only). */
+  cache?: { bytes: number; dir?: string };
+  /** The `readAhead` read option. */
+  readAhead?: { bytes?: number; requests?: number };
+}
+
+/** Read-ahead of a remote store by default: enough requests in flight to hide an object store's latency. */
+const REMOTE_READ_AHEAD = { bytes: 64 * 2 ** 20, requests: 16 };
+/** ...and of local files, where a request costs little and bytes ahead are only memory. */
+const LOCAL_READ_AHEAD = { bytes: 32 * 2 ** 20, requests: 4 };
+
+/** The range fetcher of a store at `location`: remote stores get the cache and more requests in flight. */
+function fetcherFor(location: StoreLocation, options: ReadStoreOptions, caller: string): { fetcher: RangeFetcher; readAheadBytes: number } {
+  const remote = location.stats !== undefined;
+  const defaults = remote ? REMOTE_READ_AHEAD : LOCAL_READ_AHEAD;
+  const fetcher = new RangeFetcher({
+    cache: remote && options.cache ? chunkCacheFor(options.cache, caller) : null,
+    maxRequests: options.readAhead?.requests ?? defaults.requests,
+    maxRequestBytes: DEFAULT_MAX_REQUEST_BYTES,
+    gapBytes: DEFAULT_GAP_BYTES,
+    stats: location.stats,
+  });
+  return { fetcher, readAheadBytes: options.readAhead?.bytes ?? defaults.bytes };
 }
 
 /**
@@ -177,10 +208,11 @@ export interface ReadStoreOptions {
 export async function readStore(location: StoreLocation, caller: string, options: ReadStoreOptions = {}): Promise<Store> {
   const url = location.url;
   const verify = options.verifyChecksums !== false;
+  const { fetcher, readAheadBytes } = fetcherFor(location, options, caller);
   // A single file stands alone: the summary files of the folder around it describe other files too.
   const summary = location.singleFile
     ? null
-    : await footerOf(location, '_metadata', verify).catch((err) => {
+    : await footerOf(location, fetcher, '_metadata', verify).catch((err) => {
         if (err instanceof ParquetReadError) throw err;
         throw new StoreError(`${caller}: ${url}/_metadata cannot be read (${(err as Error).message})`, url, { cause: err });
       });
@@ -188,7 +220,7 @@ export async function readStore(location: StoreLocation, caller: string, options
   const listed = await location.list();
   // _common_metadata matters only when _metadata lacks the schema (Petastorm and pyarrow stores).
   const needCommon = !location.singleFile && !summary?.footer.rawKeyValues.has(SCHEMA_METADATA_KEY);
-  const common = needCommon ? (await footerOf(location, '_common_metadata', verify))?.footer ?? null : null;
+  const common = needCommon ? (await footerOf(location, fetcher, '_common_metadata', verify))?.footer ?? null : null;
 
   const footers = new Map<string, FileMetaData>();
   const sources = new Map<string, ByteRangeSource>();
@@ -240,7 +272,7 @@ export async function readStore(location: StoreLocation, caller: string, options
       throw new StoreError(`${caller}: ${url} holds no Parquet data (no _metadata and no *.parquet files)`, url);
     }
     const read = await mapLimit(files, CONCURRENCY, async (file) => {
-      const f = await footerOf(location, file, verify);
+      const f = await footerOf(location, fetcher, file, verify);
       if (!f) throw new StoreError(`${caller}: data file ${file} of ${url} does not exist`, url);
       return { file, ...f };
     });
@@ -345,6 +377,9 @@ export async function readStore(location: StoreLocation, caller: string, options
     hasMetadataFile: summary !== null,
     committedParts,
     verifyChecksums: verify,
+    fetcher,
+    readAheadBytes,
+    checkedParts: new Map(),
   });
   return store;
 }
@@ -374,5 +409,5 @@ export async function openStore(store: StoreRef | Store, options: IoOptions = {}
 export async function openStoreFor(caller: string, store: StoreRef | Store, io: ParsedIoOptions): Promise<Store> {
   if (isStore(store)) return store;
   const location = await resolveLocation(store, io, caller);
-  return readStore(location, caller, { verifyChecksums: io.verifyChecksums });
+  return readStore(location, caller, { verifyChecksums: io.verifyChecksums, cache: io.cache, readAhead: io.readAhead });
 }

@@ -12,11 +12,13 @@ export interface FetchStats {
   requests: number;
   /** Requests sent again after a transient failure (each retry counts once; also counted in `requests`). */
   retries: number;
+  /** Bytes read from the `cache` instead of the network. */
+  bytesFromCache: number;
 }
 
 /** An empty `FetchStats`. */
 export function newFetchStats(): FetchStats {
-  return { bytesFetched: 0, requests: 0, retries: 0 };
+  return { bytesFetched: 0, requests: 0, retries: 0, bytesFromCache: 0 };
 }
 
 /** How transient failures are retried; see `retryOptionsShape` for the defaults. */

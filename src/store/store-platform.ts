@@ -1,3 +1,4 @@
+import type { ChunkCache } from './chunk-cache.js';
 import type { HttpSourceOptions } from './http-source.js';
 import type { StoreLocation } from './store-location.js';
 
@@ -15,6 +16,8 @@ export interface StorePlatform {
    * page resolves the path against its own URL. A missing store's error is led by `caller`.
    */
   pathLocation(path: string, http: HttpSourceOptions & { files?: readonly string[] }, caller: string): Promise<StoreLocation>;
+  /** A cache of remote bytes in files under `dir`, shared by every process that opens the same folder (Node). */
+  openDiskCache?(dir: string, bytes: number): ChunkCache;
 }
 
 let installed: StorePlatform | null = null;

@@ -84,7 +84,7 @@ export function windowSourceOf(caller: string, store: Store, o: z.output<typeof 
     const loader = new RowGroupLoader(store, decoded, workers, stats, { verifyChecksums: o.verifyChecksums });
     const unitOf = new Map(kept.map((rg, u) => [rg, u]));
     try {
-      for await (const { rowGroup, batch } of rowGroupStream(loader, units.map((u) => kept[u]!)[Symbol.iterator](), prefetch, filters, requested)) {
+      for await (const { rowGroup, batch } of rowGroupStream(loader, units.map((u) => kept[u]!)[Symbol.iterator](), { prefetch, readAheadBytes: storeInternals(store).readAheadBytes }, filters, requested)) {
         const out: Record<string, Column> = {};
         for (const c of requested) out[c] = batch.columns[c]!;
         yield { unit: unitOf.get(rowGroup)!, batch: { numRows: batch.numRows, columns: out } };

@@ -329,7 +329,7 @@ describe('store server: a store over HTTP with Range and CORS', function () {
         'access-control-allow-methods': 'GET, HEAD, OPTIONS',
         'access-control-max-age': '600',
       });
-      expect(pre.headers['access-control-allow-headers']).to.equal('Range, Authorization, If-Range, Content-Type, x-trace-id');
+      expect(pre.headers['access-control-allow-headers']).to.equal('Range, Authorization, If-Range, If-Match, If-Unmodified-Since, Content-Type, x-trace-id');
       expect(pre.headers['access-control-allow-private-network']).to.equal(undefined);
       const pna = await get(served.url, `/${part}`, { method: 'OPTIONS', headers: { origin: 'https://app.example.com', 'access-control-request-method': 'GET', 'access-control-request-private-network': 'true' } });
       expect(pna.headers['access-control-allow-private-network']).to.equal('true');
@@ -374,7 +374,7 @@ describe('store server: a store over HTTP with Range and CORS', function () {
         expect((await get(s.url, `/${part}`, { headers: { ...auth, range: 'bytes=0-3' } })).status).to.equal(206);
         const pre = await get(s.url, `/${part}`, { method: 'OPTIONS', headers: { origin: 'https://a.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization, x-api-key, range' } });
         expect(pre.status).to.equal(204);
-        expect(pre.headers['access-control-allow-headers']).to.equal('Range, Authorization, If-Range, Content-Type, x-api-key');
+        expect(pre.headers['access-control-allow-headers']).to.equal('Range, Authorization, If-Range, If-Match, If-Unmodified-Since, Content-Type, x-api-key');
         const reader = await makeBatchReader(s.url, { workers: 0, columns: ['x'], headers: auth });
         let rows = 0;
         for await (const b of reader) rows += b.numRows;
