@@ -19,6 +19,7 @@ const CASES: Record<CaseName, () => Promise<{ default: (p: CaseParams) => Promis
   materialize: () => import('./cases/materialize.js'),
   'duckdb-copy': () => import('./cases/duckdb-copy.js'),
   idle: () => import('./cases/idle.js'),
+  remote: () => import('./cases/remote.js'),
 };
 
 async function main(): Promise<void> {

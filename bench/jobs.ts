@@ -5,7 +5,7 @@ import type { CaseName, CaseParams } from './measure.js';
  * Which dataset a job reads: the main one, the small/large store of the RSS comparison, or a store of many
  * series (`series:<layout>:<series count>`, --series-rows rows in all).
  */
-export type DataKey = 'main' | 'rssSmall' | 'rssLarge' | `series:${'sorted' | 'interleaved'}:${number}`;
+export type DataKey = 'main' | 'rssSmall' | 'rssLarge' | 'remote' | `series:${'sorted' | 'interleaved'}:${number}`;
 
 export interface Job {
   /** Key in the table and the JSON; `--cases` selects by it. */
@@ -22,12 +22,24 @@ export interface Job {
   http?: boolean;
 }
 
+/** The remote cases' store and servers: --remote-rows rows in row groups of 16,384, served plain and --latency ms late. */
+export interface RemoteSetup {
+  latencyMs: number;
+  rows: number;
+}
+
 /**
  * Every job, in table order. `workers` is --workers (DuckDB threads, decode-only workers); `sdkWorkers` is
  * --sdk-workers (undefined: the SDK's default, `sdkDefault` workers on this machine); `series` the series
  * counts of the many-series cases.
  */
-export function allJobs(workers: number, sdkWorkers: number | undefined, sdkDefault: number, series: { count: number; rss: number[] } = { count: 100, rss: [10, 1000] }): Job[] {
+export function allJobs(
+  workers: number,
+  sdkWorkers: number | undefined,
+  sdkDefault: number,
+  series: { count: number; rss: number[] } = { count: 100, rss: [10, 1000] },
+  remote: RemoteSetup = { latencyMs: 40, rows: 1_000_000 },
+): Job[] {
   const sdk = sdkWorkers === undefined ? `${sdkDefault} decode worker(s), the SDK's default` : `${sdkWorkers} decode worker(s)`;
   const S = series.count;
   const bySeries = { seriesColumns: ['sid'] };
@@ -46,6 +58,9 @@ export function allJobs(workers: number, sdkWorkers: number | undefined, sdkDefa
     { id: 'sdk-rss-small', case: 'sdk', label: 'this SDK on the small RSS store', data: 'rssSmall' },
     { id: 'sdk-rss-large', case: 'sdk', label: 'this SDK on the large RSS store', data: 'rssLarge' },
     { id: 'sdk-http', case: 'sdk', label: `this SDK in Node, the store over HTTP (serveStore, 127.0.0.1), ${sdk}`, data: 'main', http: true },
+    { id: 'remote', case: 'remote', label: `this SDK over HTTP: ${remote.rows.toLocaleString('en-US')} rows in row groups of 16,384, one epoch, open included`, data: 'remote', http: true, override: { server: 'remote' } },
+    { id: 'remote-latency', case: 'remote', label: `the same, every answer ${remote.latencyMs} ms late (an object store's first-byte latency)`, data: 'remote', http: true, override: { server: 'remote-latency' } },
+    { id: 'remote-cache', case: 'remote', label: `the same ${remote.latencyMs} ms server, 3 epochs with cache: { bytes: 256 MiB } (epoch 1's time)`, data: 'remote', http: true, repeats: 1, override: { server: 'remote-latency', epochs: 3, cacheBytes: 256 * 2 ** 20 } },
     { id: 'browser', case: 'browser', label: "this SDK's browser build in headless Chromium (wasm, Web Workers), the same HTTP store", data: 'main', http: true },
     { id: 'fit', case: 'fit', label: 'LSTM(32)→Dense(1) fitDataset(store), wasm', data: 'main', repeats: 1 },
     { id: 'materialize', case: 'materialize', label: 'importCsv: CSV → store (validated)', data: 'main' },

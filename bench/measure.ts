@@ -1,7 +1,8 @@
 // What every case shares: its parameters, what it measures, and how a window dataset is consumed.
 import type * as tf from '@tensorflow/tfjs';
 
-export const CASE_NAMES = ['sdk', 'browser', 'duckdb', 'duckdb-sdk', 'csv-parsed', 'csv', 'generator', 'decode', 'memcpy', 'assembly', 'fit', 'materialize', 'duckdb-copy', 'idle'] as const;
+export const CASE_NAMES = [
+  'sdk', 'browser', 'duckdb', 'duckdb-sdk', 'csv-parsed', 'csv', 'generator', 'decode', 'memcpy', 'assembly', 'fit', 'materialize', 'duckdb-copy', 'idle', 'remote'] as const;
 export type CaseName = (typeof CASE_NAMES)[number];
 /** The case runner's one stdout line starts with this, followed by the CaseResult as JSON. */
 export const RESULT_PREFIX = 'BENCH_RESULT ';
@@ -47,6 +48,12 @@ export interface CaseParams {
   storeUrl?: string;
   /** The browser case's page, bundled by bench/run.ts. */
   browserBundleDir?: string;
+  /** Epochs the remote cases read (default 1). */
+  epochs?: number;
+  /** The remote cases' `cache: { bytes }` (absent: no cache). */
+  cacheBytes?: number;
+  /** Which of the bench's HTTP servers a case reads: the main store's, or the remote store's, plain or delayed. */
+  server?: 'main' | 'remote' | 'remote-latency';
 }
 
 /** What a case reports; the runner adds peak RSS. */

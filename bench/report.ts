@@ -67,7 +67,7 @@ export interface Ratio {
    */
   spread: number | null;
   /** How `value` prints: a ratio (×, the default), a share (%) or seconds. */
-  unit?: 'x' | '%' | 's';
+  unit?: 'x' | '%' | 's' | 'B';
   /** The issue's target, when it sets one; `atMost` flips the comparison. */
   target?: number;
   atMost?: boolean;
@@ -154,6 +154,8 @@ export function ratios(s: Record<string, CaseSummary | undefined>): Ratio[] {
     { name: 'materialize/duckdb-copy', what: 'importCsv rows/s ÷ DuckDB COPY rows/s, same CSV', ...ratio('materialize', rowsPerSec, 'duckdb-copy'), target: 0.5 },
     { name: 'series-sorted/one', what: 'windows/s with seriesColumns, sorted ÷ the same rows read as one series', ...ratio('series-sorted', windowsPerSec, 'series-one'), target: 0.8 },
     { name: 'series-interleaved/one', what: 'windows/s with seriesColumns, interleaved ÷ the same rows read as one series', ...ratio('series-interleaved', windowsPerSec, 'series-one'), target: 0.8 },
+    { name: 'remote-latency/remote', what: 'epoch time (open included) over a server that answers every request late ÷ over the same server without the delay', ...ratio('remote', windowsPerSec, 'remote-latency'), target: 1.15, atMost: true },
+    { name: 'cache-epoch2+3-bytes', what: 'bytes fetched in epochs 2 and 3 of the delayed remote store with cache: { bytes }', ...figure('remote-cache', (r) => (r.extra?.epoch2Bytes as number) + (r.extra?.epoch3Bytes as number)), unit: 'B', target: 0, atMost: true },
     ...seriesRssRatios(s),
   ];
   for (const r of list) if (r.target !== undefined) r.met = r.value === null ? null : r.atMost ? r.value <= r.target : r.value >= r.target;
@@ -176,6 +178,12 @@ function note(c: CaseSummary): string {
     parts.push(`wait ${(c.extra.waitShare! * 100).toFixed(2)} % of ${c.seconds.toFixed(1)} s (first batch ${c.extra.firstBatchWaitSeconds!.toFixed(2)} s), ${c.extra.msPerBatch!.toFixed(0)} ms/batch`);
   }
   if (c.extra.firstBatchSeconds !== undefined) parts.push(`first batch after ${(c.extra.firstBatchSeconds * 1000).toFixed(0)} ms`);
+  if (c.case === 'remote') {
+    for (let e = 1; c.extra[`epoch${e}Seconds`] !== undefined; e++) {
+      parts.push(`epoch ${e}: ${c.extra[`epoch${e}Seconds`]!.toFixed(2)} s, ${si(c.extra[`epoch${e}Bytes`]!)}B in ${c.extra[`epoch${e}Requests`]} requests`);
+    }
+    parts.push(`open ${c.extra.openSeconds!.toFixed(2)} s`);
+  }
   if (c.extra.pageFetchMBps !== undefined) parts.push(`fetch alone: page ${c.extra.pageFetchMBps.toFixed(0)} MB/s, Node ${c.extra.nodeFetchMBps!.toFixed(0)} MB/s`);
   if (c.case === 'sdk' && (c.id.startsWith('sdk-rss') || c.id.startsWith('series-'))) parts.push(`${si(c.rows)} rows`);
   return parts.join('; ');
@@ -193,7 +201,7 @@ export function formatReport(cases: CaseSummary[], rs: Ratio[]): string {
     note(c),
   ]);
   const table = formatTable(['case', 'what', 'windows/s', 'rows/s', 'MB/s', 'RSS MiB', 'runs', 'note'], rows, [false, false, true, true, true, true, true, false]);
-  const show = (v: number, unit: Ratio['unit']) => (unit === '%' ? `${(v * 100).toFixed(2)} %` : unit === 's' ? `${v.toFixed(2)} s` : `${v.toFixed(2)}×`);
+  const show = (v: number, unit: Ratio['unit']) => (unit === '%' ? `${(v * 100).toFixed(2)} %` : unit === 's' ? `${v.toFixed(2)} s` : unit === 'B' ? `${si(v)} B` : `${v.toFixed(2)}×`);
   const ratioRows = rs.map((r) => [
     r.name,
     r.value === null ? '-' : show(r.value, r.unit),

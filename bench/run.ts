@@ -18,6 +18,8 @@ import { zstdDecoder } from '../src/index.js';
 import { bundleBrowser } from '../scripts/bundle-browser.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
+/** Row groups of the remote cases' store: small, so an epoch makes many requests (as the issue measured). */
+const REMOTE_ROW_GROUP = 16_384;
 const root = resolve(here, '..');
 
 export const USAGE = `Usage: npm run bench -- [options]      (or: tfpl bench [options], from a source checkout)
@@ -42,6 +44,8 @@ Options:
   --series N            series of the many-series cases (default 100)
   --series-rows N       rows of every many-series store, all series together (default 10000000)
   --series-rss A,B,...  series counts of the many-series RSS cases, interleaved (default 10,1000)
+  --remote-rows N       rows of the remote cases' store, in row groups of 16,384 (default 1000000)
+  --latency MS          ms the remote-latency server adds to every answer (default 40)
   --cases a,b,...       run only these cases (ids in the table; default all but the optional sdk-w0 and
                         decode-w0, which decode on the calling thread)
   --backend NAME        tfjs backend of the data cases: wasm, cpu (default: initBackend's choice)
@@ -79,6 +83,8 @@ function parse(argv: string[]) {
       series: { type: 'string', default: '100' },
       'series-rows': { type: 'string', default: '10000000' },
       'series-rss': { type: 'string', default: '10,1000' },
+      'remote-rows': { type: 'string', default: '1000000' },
+      latency: { type: 'string', default: '40' },
       compression: { type: 'string', default: 'zstd' },
       cases: { type: 'string' },
       backend: { type: 'string' },
@@ -110,7 +116,8 @@ function parse(argv: string[]) {
     if (seriesRows % n !== 0) throw new Error(`bench: --series-rows (${seriesRows}) must be a multiple of every series count; ${n} does not divide it`);
   }
   // The SDK's default decode workers (defaultWorkerCount), for the labels.
-  const jobs = allJobs(workers, sdkWorkers, Math.max(1, Math.min(4, availableParallelism() - 1)), { count: series, rss: seriesRss });
+  const remote = { rows: int('remote-rows', values['remote-rows']), latencyMs: int('latency', values.latency, 0) };
+  const jobs = allJobs(workers, sdkWorkers, Math.max(1, Math.min(4, availableParallelism() - 1)), { count: series, rss: seriesRss }, remote);
   const ids = values.cases?.split(',').map((s) => s.trim()).filter(Boolean);
   const unknown = ids?.filter((id) => !jobs.some((j) => j.id === id));
   if (unknown?.length) throw new Error(`bench: unknown case(s) ${unknown.join(', ')}; cases: ${jobs.map((j) => j.id).join(', ')}`);
@@ -131,6 +138,7 @@ function parse(argv: string[]) {
     series,
     seriesRows,
     seriesRss,
+    remote,
     compression,
     jobs: ids ? jobs.filter((j) => ids.includes(j.id)) : jobs.filter((j) => !j.optional),
     backend: values.backend as CaseParams['backend'],
@@ -217,6 +225,7 @@ export async function runBench(argv: string[], print: { out: (s: string) => void
   data.main = await ensureData(o.cacheDir, dataParams(o.rows), { withCsv: needCsv, log });
   if (needs.has('rssSmall')) data.rssSmall = await ensureData(o.cacheDir, dataParams(o.rssRows[0]), { withCsv: false, log });
   if (needs.has('rssLarge')) data.rssLarge = await ensureData(o.cacheDir, dataParams(o.rssRows[1]), { withCsv: false, log });
+  if (needs.has('remote')) data.remote = await ensureData(o.cacheDir, { ...dataParams(o.remote.rows), rowGroupSize: REMOTE_ROW_GROUP }, { withCsv: false, log });
   const seriesData = new Map<DataKey, SeriesData>();
   for (const key of needs) {
     if (!key.startsWith('series:')) continue;
@@ -235,7 +244,7 @@ export async function runBench(argv: string[], print: { out: (s: string) => void
   const paramsFor = (job: Job): CaseParams => {
     const series = seriesData.get(job.data);
     const d = series ? { storeDir: series.storeDir, csvPath: '' } : data[job.data]!;
-    const rows = series ? o.seriesRows : job.data === 'main' ? o.rows : job.data === 'rssSmall' ? o.rssRows[0] : o.rssRows[1];
+    const rows = series ? o.seriesRows : job.data === 'main' ? o.rows : job.data === 'remote' ? o.remote.rows : job.data === 'rssSmall' ? o.rssRows[0] : o.rssRows[1];
     return {
       rows,
       window: o.window,
@@ -244,7 +253,7 @@ export async function runBench(argv: string[], print: { out: (s: string) => void
       workers: o.workers,
       sdkWorkers: o.sdkWorkers,
       seed: 1,
-      rowGroupSize: 65_536,
+      rowGroupSize: job.data === 'remote' ? REMOTE_ROW_GROUP : 65_536,
       storeDir: d.storeDir,
       csvPath: d.csvPath,
       budgetSeconds: o.budget,
@@ -260,30 +269,36 @@ export async function runBench(argv: string[], print: { out: (s: string) => void
     };
   };
 
-  // The HTTP cases read the main store from `serveStore` in a process of its own; the browser case's page is
+  // The HTTP cases read their store from a server in a process of its own (bench/store-server.ts): the main
+  // store as is, the remote store as is and with every answer --latency ms late. The browser case's page is
   // bundled once here (from the sources), like an application's bundler would.
-  let storeServer: ReturnType<typeof spawn> | null = null;
-  let storeUrl: string | undefined;
-  if (o.jobs.some((j) => j.http)) {
-    storeServer = spawn(process.execPath, ['--import', 'tsx', join(here, 'store-server.ts'), data.main.storeDir], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-    const server = storeServer;
-    process.once('exit', () => server.kill());
-    storeUrl = await new Promise<string>((ok, fail) => {
+  const servers: ReturnType<typeof spawn>[] = [];
+  const startServer = async (dir: string, latencyMs: number): Promise<string> => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'store-server.ts'), dir, String(latencyMs)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    servers.push(child);
+    process.once('exit', () => child.kill());
+    const url = await new Promise<string>((ok, fail) => {
       let out = '';
-      server.stdout!.on('data', (d: Buffer) => {
+      child.stdout!.on('data', (d: Buffer) => {
         out += d;
         if (out.includes('\n')) ok(out.split('\n')[0]!.trim());
       });
-      server.once('exit', (code) => fail(new Error(`bench: the store server exited with ${code} before it served`)));
+      child.once('exit', (code) => fail(new Error(`bench: the store server exited with ${code} before it served`)));
     });
-    log(`serving ${data.main.storeDir} at ${storeUrl}`);
-  }
+    log(`serving ${dir} at ${url}${latencyMs ? `, every answer ${latencyMs} ms late` : ''}`);
+    return url;
+  };
+  const urls: Partial<Record<NonNullable<CaseParams['server']>, string>> = {};
+  const served = new Set(o.jobs.filter((j) => j.http).map((j) => j.override?.server ?? 'main'));
+  if (served.has('main')) urls.main = await startServer(data.main.storeDir, 0);
+  if (served.has('remote')) urls.remote = await startServer(data.remote!.storeDir, 0);
+  if (served.has('remote-latency')) urls['remote-latency'] = await startServer(data.remote!.storeDir, o.remote.latencyMs);
   let browserBundleDir: string | undefined;
   if (o.jobs.some((j) => j.case === 'browser')) {
     browserBundleDir = join(o.cacheDir, 'browser-bench');
     await bundleBrowser({ outdir: browserBundleDir, entries: { 'bench-page': join(here, 'browser-page.ts'), 'decode-worker': join(root, 'src', 'browser', 'decode-worker.ts') }, external: [] });
   }
-  const paramsOf = (job: Job): CaseParams => ({ ...paramsFor(job), ...(job.http ? { storeUrl, browserBundleDir } : {}) });
+  const paramsOf = (job: Job): CaseParams => ({ ...paramsFor(job), ...(job.http ? { storeUrl: urls[job.override?.server ?? 'main'], browserBundleDir } : {}) });
 
   const compiled = o.tsx ? { runner: ['--import', 'tsx', join(here, 'case-runner.ts')], cleanup: () => {} } : compileCases(log);
   const results = new Map<string, CaseResult[]>(o.jobs.map((j) => [j.id, []]));
@@ -308,7 +323,7 @@ export async function runBench(argv: string[], print: { out: (s: string) => void
     }
   } finally {
     compiled.cleanup();
-    storeServer?.kill();
+    for (const server of servers) server.kill();
   }
 
   const summaries: Record<string, CaseSummary | undefined> = {};
@@ -322,7 +337,7 @@ export async function runBench(argv: string[], print: { out: (s: string) => void
     command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
     machine: { ...machine(list[0]?.results[0]?.backend), zstd: await zstdDecoder(), loadavgBefore: load1Before, loadavgAfter: loadavg() },
     mode: o.tsx ? 'tsx (TypeScript sources)' : 'compiled JS (tsc, no tsx in the case processes)',
-    params: { rows: o.rows, window: o.window, features: o.features, batch: o.batch, repeats: o.repeats, workers: o.workers, sdkWorkers: o.sdkWorkers ?? 'default', budgetSeconds: o.budget, warmupBatches: o.warmupBatches, fitBatches: o.fitBatches, materializeRows: o.materializeRows, rssRows: o.rssRows, series: o.series, seriesRows: o.seriesRows, seriesRss: o.seriesRss, compression: o.compression },
+    params: { rows: o.rows, remoteRows: o.remote.rows, latencyMs: o.remote.latencyMs, window: o.window, features: o.features, batch: o.batch, repeats: o.repeats, workers: o.workers, sdkWorkers: o.sdkWorkers ?? 'default', budgetSeconds: o.budget, warmupBatches: o.warmupBatches, fitBatches: o.fitBatches, materializeRows: o.materializeRows, rssRows: o.rssRows, series: o.series, seriesRows: o.seriesRows, seriesRss: o.seriesRss, compression: o.compression },
     // materializeRowsPerSec: materializeDataset from typed-array batches when the store was generated (maybe an earlier run).
     data: {
       ...Object.fromEntries((Object.entries(data) as [string, BenchData][]).map(([k, d]) => [k, { dir: d.dir, storeBytes: d.storeBytes, csvBytes: d.csvBytes, reused: d.reused, generatedSeconds: d.generatedSeconds, materializeRowsPerSec: d.materializeRowsPerSec }])),

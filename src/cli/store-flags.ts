@@ -7,16 +7,35 @@ export const STORE_FLAGS = {
   files: { type: 'string' },
   'range-fallback': { type: 'string' },
   'fetch-timeout': { type: 'string' },
+  retries: { type: 'string' },
+  'cache-size': { type: 'string' },
+  'cache-dir': { type: 'string' },
 } as const;
 
 export const STORE_FLAGS_USAGE = `  --header "Name: value"  HTTP request header for a remote store, repeatable (e.g. "Authorization: Bearer …";
                           note that command lines are visible to other users of the machine)
   --files <a,b,...>       data files of an HTTP store that has no _metadata (paths relative to the store URL)
   --range-fallback <m>    error (default) | download: what to do when a server ignores HTTP Range requests
-  --fetch-timeout <s>     seconds each HTTP request of a remote store may take (default 30)`;
+  --fetch-timeout <s>     seconds each HTTP request of a remote store may take (default 30)
+  --retries <n>           tries of a remote request that fails transiently (5xx, 429, reset, timeout, cut
+                          body) before giving up (default 5; 1: no retry)
+  --cache-size <size>     keep fetched column chunks of a remote store in a cache of this size (e.g. 512MB,
+                          2GiB), in memory, or in files under --cache-dir (shared with other processes)
+  --cache-dir <dir>       folder of the cache (needs --cache-size)`;
 
-/** `--header`, `--files`, `--range-fallback` and `--fetch-timeout` as the SDK's `IoOptions`. */
-export function ioOptionsFromFlags(values: { header?: string[]; files?: string; 'range-fallback'?: string; 'fetch-timeout'?: string }): IoOptions {
+const UNITS: Record<string, number> = { '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 };
+
+/** `512MB`, `2GiB`, `1e9`: a byte count. */
+export function parseByteSize(flag: string, text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?(?:e\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  const unit = UNITS[(m?.[2] ?? '').toLowerCase()];
+  const bytes = m && unit !== undefined ? Math.floor(Number(m[1]) * unit) : NaN;
+  if (!(bytes >= 1) || !Number.isSafeInteger(bytes)) throw new UsageError(`${flag} must be a size such as 512MB or 2GiB; received ${JSON.stringify(text)}`);
+  return bytes;
+}
+
+/** The store flags (`--header`, `--files`, `--range-fallback`, `--fetch-timeout`, `--retries`, `--cache-*`) as the SDK's `IoOptions`. */
+export function ioOptionsFromFlags(values: { header?: string[]; files?: string; 'range-fallback'?: string; 'fetch-timeout'?: string; retries?: string; 'cache-size'?: string; 'cache-dir'?: string }): IoOptions {
   const io: IoOptions = {};
   if (values.header?.length) {
     const headers: Record<string, string> = {};
@@ -39,5 +58,12 @@ export function ioOptionsFromFlags(values: { header?: string[]; files?: string; 
     if (!(seconds > 0) || !Number.isFinite(seconds)) throw new UsageError(`--fetch-timeout must be a number of seconds > 0; received ${JSON.stringify(timeout)}`);
     io.fetchTimeoutMs = Math.round(seconds * 1000);
   }
+  if (values.retries !== undefined) {
+    const attempts = Number(values.retries);
+    if (!Number.isInteger(attempts) || attempts < 1) throw new UsageError(`--retries must be an integer >= 1 (tries of each request); received ${JSON.stringify(values.retries)}`);
+    io.retry = { attempts };
+  }
+  if (values['cache-dir'] !== undefined && values['cache-size'] === undefined) throw new UsageError('--cache-dir needs --cache-size (how large the cache may grow)');
+  if (values['cache-size'] !== undefined) io.cache = { bytes: parseByteSize('--cache-size', values['cache-size']), ...(values['cache-dir'] ? { dir: values['cache-dir'] } : {}) };
   return io;
 }

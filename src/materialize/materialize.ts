@@ -1,10 +1,7 @@
 import * as arrow from 'apache-arrow';
 import * as pw from 'parquet-wasm';
-import { access, mkdir, readdir, rename, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, SchemaError, StoreError } from '../errors.js';
-import { localLocation } from '../node/local-location.js';
 import { parseOptions } from '../options.js';
 import type { ColumnBatch } from '../schema/columns.js';
 import { SCHEMA_METADATA_KEY, type Unischema, schemaDifferences } from '../schema/unischema.js';
@@ -13,12 +10,11 @@ import { bytesSource } from '../store/byte-range-source.js';
 import { COMMITTED_PARTS_KEY, type CommittedPart, formatCommittedParts } from '../store/committed-parts.js';
 import { readStore, storeInternals, withFilePath } from '../store/open-store.js';
 import { readSourceFooter, type ThriftObject } from '../store/source-footer.js';
-import { fsyncDir, writeFileAtomic } from './atomic-file.js';
-import { COMPRESSIONS, type PartWriteOptions, writePartFile } from './part-writer.js';
+import { COMPRESSIONS, type PartWriteOptions } from './part-writer.js';
 import { RowGroupBuilder } from './row-group-builder.js';
 import { arrowBatchToColumns, type ColumnChunk, isColumnBatch, type Row, type RowsInput } from './row-input.js';
-import { acquireStoreLock } from './store-lock.js';
-import { COMMON_METADATA_FILE, METADATA_FILE, TEMP_PREFIX, localStorePath, partFileName, partSequence, tempFileName } from './store-layout.js';
+import { COMMON_METADATA_FILE, partFileName, partSequence } from './store-layout.js';
+import { writeTargetFor } from './write-target-for.js';
 import { encodeSummaryFile } from './summary-file.js';
 
 export const WRITE_MODES = ['create', 'append', 'overwrite'] as const;
@@ -187,26 +183,29 @@ export async function materializeDataset(
   rows: RowsInput | AsyncIterable<ColumnChunk>,
   options: MaterializeOptions = {},
 ): Promise<MaterializeResult> {
-  const o = parseOptions('materializeDataset', materializeOptionsSchema, options);
+  const fn = 'materializeDataset';
+  const o = parseOptions(fn, materializeOptionsSchema, options);
   checkMaterializeRules(schema, o);
-  const dir = localStorePath(storeUrl, 'materializeDataset');
-  await mkdir(dir, { recursive: true });
-  const lock = await acquireStoreLock(dir, o.lockTimeoutMs);
+  const target = writeTargetFor(storeUrl, fn);
+  const url = target.url;
+  const lock = await target.lock(o.lockTimeoutMs);
   const written: string[] = [];
+  let committed = false;
   try {
-    const state = await readStore(await localLocation(dir), 'materializeDataset', { allowEmpty: true });
+    const location = await target.location();
+    const state = await readStore(location, fn, { allowEmpty: true });
     const internals = storeInternals(state);
     const committedFiles = state.files.map((f) => f.path);
-    await removeLeftovers(dir, state.uncommittedFiles.filter((f) => partSequence(f) >= 0));
+    await target.cleanBefore(state.uncommittedFiles);
     if (committedFiles.length > 0 || internals.hasMetadataFile) {
       // An empty committed store (a create that crashed after its baseline commit) may be created again.
       if (o.mode === 'create' && committedFiles.length > 0) {
-        throw new StoreError(`materializeDataset: store ${dir} already holds ${state.numRows} rows in ${committedFiles.length} files; pass mode 'append' to add rows or 'overwrite' to replace them`, dir);
+        throw new StoreError(`${fn}: store ${url} already holds ${state.numRows} rows in ${committedFiles.length} files; pass mode 'append' to add rows or 'overwrite' to replace them`, url);
       }
       if (o.mode === 'append') {
-        if (!state.schema) throw new SchemaError(`materializeDataset: store ${dir} has no ${SCHEMA_METADATA_KEY} schema (written by another tool); append needs a store written by this SDK, or use mode 'overwrite'`);
+        if (!state.schema) throw new SchemaError(`${fn}: store ${url} has no ${SCHEMA_METADATA_KEY} schema (written by another tool); append needs a store written by this SDK, or use mode 'overwrite'`);
         const diffs = schemaDifferences(state.schema, schema);
-        if (diffs.length) throw new SchemaError(`materializeDataset: cannot append to ${dir}: schema ${schema.name} differs from the store's ${state.schema.name}:\n  - ${diffs.join('\n  - ')}`);
+        if (diffs.length) throw new SchemaError(`${fn}: cannot append to ${url}: schema ${schema.name} differs from the store's ${state.schema.name}:\n  - ${diffs.join('\n  - ')}`);
       }
     }
     const partOptions: PartWriteOptions = {
@@ -223,25 +222,25 @@ export async function materializeDataset(
     // Numbering continues after the live parts in every mode, so an overwrite never reuses a live name.
     let sequence = Math.max(-1, ...committedFiles.map(partSequence)) + 1;
     const newRowGroups: ThriftObject[] = [];
-    const newFiles: string[] = [];
     const newParts = new Map<string, CommittedPart>();
     let numRows = 0;
     let pending = await batches.next();
     const template = await templateFooter(schema, partOptions);
+    let expected = internals.metadataVersion;
     if (!pending.done && !internals.hasMetadataFile && committedFiles.length === 0) {
       // A new store gets an empty commit before its first part: with _metadata present, readers never fall
       // back to listing part files, so parts of a create killed before its commit stay invisible.
-      await writeFileAtomic(join(dir, COMMON_METADATA_FILE), encodeSummaryFile(template, []));
-      await writeFileAtomic(join(dir, METADATA_FILE), encodeSummaryFile(template, [], { [COMMITTED_PARTS_KEY]: formatCommittedParts(new Map()) }));
+      await target.writeSummary(COMMON_METADATA_FILE, encodeSummaryFile(template, []));
+      await target.commit(encodeSummaryFile(template, [], { [COMMITTED_PARTS_KEY]: formatCommittedParts(new Map()) }), null, lock);
+      // The next commit replaces this one: a conditional target needs its version.
+      if (target.concurrency === 'conditional') expected = storeInternals(await readStore(await target.location(), fn, { allowEmpty: true })).metadataVersion;
     }
     while (!pending.done) {
       const fileName = partFileName(sequence++);
-      const tmp = join(dir, tempFileName(fileName));
-      written.push(tmp);
-      newFiles.push(fileName);
+      written.push(fileName);
       let rowsInFile = 0;
-      const { byteLength, footer } = await writePartFile(
-        tmp,
+      const { byteLength, footer } = await target.writePart(
+        fileName,
         async () => {
           if (pending.done || rowsInFile >= o.maxRowsPerFile) return null;
           const batch = pending.value;
@@ -255,43 +254,23 @@ export async function materializeDataset(
       numRows += rowsInFile;
       newParts.set(fileName, { byteLength, numRows: rowsInFile });
     }
-    for (let i = 0; i < written.length; i++) {
-      await rename(written[i]!, join(dir, newFiles[i]!));
-      written[i] = join(dir, newFiles[i]!);
-    }
-    // The parts' names must be durable before the commit that lists them: a power loss may otherwise keep the
-    // _metadata rename and lose a part rename.
-    if (written.length > 0) await fsyncDir(dir);
+    await target.publishParts(written);
     const keep = o.mode === 'append' ? internals.rawRowGroups : [];
     const allRowGroups = [...keep, ...newRowGroups];
     const parts = new Map<string, CommittedPart>(o.mode === 'append' ? state.files.map((f) => [f.path, { byteLength: f.byteLength, numRows: f.numRows }]) : []);
     for (const [f, p] of newParts) parts.set(f, p);
-    if (o.mode !== 'append' || !(await exists(dir, COMMON_METADATA_FILE))) {
-      await writeFileAtomic(join(dir, COMMON_METADATA_FILE), encodeSummaryFile(template, []));
+    if (o.mode !== 'append' || (await location.open(COMMON_METADATA_FILE)) === null) {
+      await target.writeSummary(COMMON_METADATA_FILE, encodeSummaryFile(template, []));
     }
-    // The commit point: until this rename, readers of _metadata see the previous state.
-    await lock.assertHeld();
-    await writeFileAtomic(join(dir, METADATA_FILE), encodeSummaryFile(template, allRowGroups, { [COMMITTED_PARTS_KEY]: formatCommittedParts(parts) }));
-    written.length = 0;
-    await fsyncDir(dir);
-    if (o.mode === 'overwrite') await removeLeftovers(dir, committedFiles);
-    return { numRows, files: newFiles, rowGroups: newRowGroups.length, storeRows: allRowGroups.reduce((s, rg) => s + Number(rg.field_3 as bigint), 0) };
+    // The commit point: until it, readers of _metadata see the previous state.
+    await target.commit(encodeSummaryFile(template, allRowGroups, { [COMMITTED_PARTS_KEY]: formatCommittedParts(parts) }), expected, lock);
+    committed = true;
+    const listed = new Set(parts.keys());
+    const leftovers = state.uncommittedFiles.filter((f) => partSequence(f) >= 0 && !listed.has(f));
+    await target.removeAfterCommit([...(o.mode === 'overwrite' ? committedFiles : []), ...leftovers]);
+    return { numRows, files: [...newParts.keys()], rowGroups: newRowGroups.length, storeRows: allRowGroups.reduce((s, rg) => s + Number(rg.field_3 as bigint), 0) };
   } finally {
-    // Parts of a failed call are never listed in _metadata; delete them so glob readers don't see them either.
-    await Promise.all(written.map((p) => unlink(p).catch(() => {})));
+    if (!committed) await target.abandon(written);
     await lock.release();
   }
-}
-
-async function exists(dir: string, name: string): Promise<boolean> {
-  return access(join(dir, name)).then(
-    () => true,
-    () => false,
-  );
-}
-
-/** Deletes temporary files and the given uncommitted/replaced data files. Only called under the store lock. */
-async function removeLeftovers(dir: string, dataFiles: string[]): Promise<void> {
-  const temps = (await readdir(dir)).filter((n) => n.startsWith(TEMP_PREFIX));
-  await Promise.all([...temps, ...dataFiles].map((n) => unlink(join(dir, n)).catch(() => {})));
 }

@@ -6,15 +6,46 @@ import type { ThriftObject } from '../store/source-footer.js';
 import { encodeFooter, inIdOrder, keyOf } from './footer-bytes.js';
 import { serialisableRowGroup } from './summary-file.js';
 
-async function readAt(fh: FileHandle, start: number, length: number): Promise<Uint8Array> {
-  const out = new Uint8Array(length);
-  let done = 0;
-  while (done < length) {
-    const { bytesRead } = await fh.read(out, done, length - done, start + done);
-    if (bytesRead === 0) throw new Error(`part ended at byte ${start + done} while ${start + length} were written`);
-    done += bytesRead;
-  }
-  return out;
+/** A part just written, as the sealer reads and rewrites it: a file, or bytes held in memory. */
+export interface PartBytes {
+  readAt(start: number, length: number): Promise<Uint8Array>;
+  /** Writes the sealed footer at `position` and ends the part right after it. */
+  endWith(bytes: Uint8Array, position: number): Promise<void>;
+}
+
+/** A part file open for reading and writing. */
+export function filePartBytes(fh: FileHandle): PartBytes {
+  return {
+    async readAt(start, length) {
+      const out = new Uint8Array(length);
+      let done = 0;
+      while (done < length) {
+        const { bytesRead } = await fh.read(out, done, length - done, start + done);
+        if (bytesRead === 0) throw new Error(`part ended at byte ${start + done} while ${start + length} were written`);
+        done += bytesRead;
+      }
+      return out;
+    },
+    async endWith(bytes, position) {
+      await fh.write(bytes, 0, bytes.length, position);
+      await fh.truncate(position + bytes.length);
+    },
+  };
+}
+
+/** A part held in memory (to upload to an object store); `bytes()` is the sealed part afterwards. */
+export function memoryPartBytes(initial: Uint8Array): PartBytes & { bytes(): Uint8Array } {
+  let current = initial;
+  return {
+    readAt: async (start, length) => current.subarray(start, start + length),
+    async endWith(bytes, position) {
+      const out = new Uint8Array(position + bytes.length);
+      out.set(current.subarray(0, position));
+      out.set(bytes, position);
+      current = out;
+    },
+    bytes: () => current,
+  };
 }
 
 /** A column chunk's raw metadata with the CRC-32 of each of its pages recorded under `PAGE_CRC_KEY`. */
@@ -32,14 +63,15 @@ function withPageCrcs(meta: ThriftObject, chunk: Uint8Array): ThriftObject {
  * written but for the footer CRC entry).
  *
  * @example
- * const { byteLength, footer } = await sealPartFile(fh, written); await fh.sync();
+ * const { byteLength, footer } = await sealPart(filePartBytes(fh), written); await fh.sync();
  */
-export async function sealPartFile(fh: FileHandle, byteLength: number): Promise<{ byteLength: number; footer: ThriftObject }> {
-  const tail = await readAt(fh, byteLength - 8, 8);
-  const metaLen = new DataView(tail.buffer).getUint32(0, true);
+export async function sealPart(part: PartBytes, byteLength: number): Promise<{ byteLength: number; footer: ThriftObject }> {
+  const readAt = (start: number, length: number) => part.readAt(start, length);
+  const tail = await readAt(byteLength - 8, 8);
+  const metaLen = new DataView(tail.buffer, tail.byteOffset, tail.byteLength).getUint32(0, true);
   const footerStart = byteLength - 8 - metaLen;
-  const footer = await readAt(fh, footerStart, metaLen);
-  const raw = deserializeTCompactProtocol({ view: new DataView(footer.buffer), offset: 0 }) as ThriftObject;
+  const footer = await readAt(footerStart, metaLen);
+  const raw = deserializeTCompactProtocol({ view: new DataView(footer.buffer, footer.byteOffset, footer.byteLength), offset: 0 }) as ThriftObject;
   const rowGroups: ThriftObject[] = [];
   for (const rg of (raw.field_4 as ThriftObject[] | undefined) ?? []) {
     const ranges = (rg.field_1 as ThriftObject[]).map((c) => {
@@ -49,13 +81,12 @@ export async function sealPartFile(fh: FileHandle, byteLength: number): Promise<
     });
     // One read per row group: its chunks are adjacent, written one after the other.
     const from = Math.min(...ranges.map((r) => r.start));
-    const bytes = await readAt(fh, from, Math.max(...ranges.map((r) => r.end)) - from);
+    const bytes = await readAt(from, Math.max(...ranges.map((r) => r.end)) - from);
     const chunks = (rg.field_1 as ThriftObject[]).map((c, k) => ({ ...c, field_3: withPageCrcs(c.field_3 as ThriftObject, bytes.subarray(ranges[k]!.start - from, ranges[k]!.end - from)) }));
     rowGroups.push(serialisableRowGroup({ ...rg, field_1: chunks }, false));
   }
   const footerOut: ThriftObject = { ...raw, field_4: rowGroups };
   const sealed = encodeFooter(footerOut);
-  await fh.write(sealed, 0, sealed.length, footerStart);
-  await fh.truncate(footerStart + sealed.length);
+  await part.endWith(sealed, footerStart);
   return { byteLength: footerStart + sealed.length, footer: footerOut };
 }

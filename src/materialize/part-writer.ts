@@ -2,7 +2,7 @@ import * as arrow from 'apache-arrow';
 import * as pw from 'parquet-wasm';
 import { open } from 'node:fs/promises';
 import type { UnischemaField } from '../schema/unischema.js';
-import { sealPartFile } from './part-checksums.js';
+import { filePartBytes, memoryPartBytes, sealPart } from './part-checksums.js';
 import type { ThriftObject } from '../store/source-footer.js';
 
 export const COMPRESSIONS = ['zstd', 'snappy', 'none'] as const;
@@ -51,13 +51,12 @@ function toWasmBatch(batch: arrow.RecordBatch): pw.RecordBatch {
 }
 
 /**
- * Streams record batches into one Parquet file at `path`, gives it page and footer checksums
- * (`sealPartFile`), and fsyncs it before returning. `nextBatch` is pulled
- * only when the writer wants more, so at most one row group of input is buffered; parquet-wasm 0.8 itself
- * returns the part's bytes only when the part is finished (its whole compressed output is held until then).
- * Errors thrown by `nextBatch` (bad rows) are rethrown as they are.
+ * The bytes of one Parquet part, chunk by chunk as parquet-wasm writes them (about one row group at a time),
+ * from record batches pulled from `nextBatch` only when the writer wants more, so at most one row group of
+ * input is buffered. `rows()` counts the rows consumed. Errors thrown by `nextBatch` (bad rows) are rethrown
+ * as they are.
  */
-export async function writePartFile(path: string, nextBatch: () => Promise<arrow.RecordBatch | null>, options: PartWriteOptions): Promise<{ numRows: number; byteLength: number; footer: ThriftObject }> {
+async function partChunks(nextBatch: () => Promise<arrow.RecordBatch | null>, options: PartWriteOptions): Promise<{ chunks: AsyncIterable<Uint8Array>; rows(): number; sourceError(): unknown }> {
   let sourceError: unknown;
   let numRows = 0;
   const source = new ReadableStream<pw.RecordBatch>({
@@ -75,22 +74,69 @@ export async function writePartFile(path: string, nextBatch: () => Promise<arrow
       }
     },
   });
+  const bytes = await pw.transformParquetStream(source, writerProperties(options));
+  return { chunks: bytes as unknown as AsyncIterable<Uint8Array>, rows: () => numRows, sourceError: () => sourceError };
+}
+
+/** A sealed part: its rows, its size and its footer (raw Thrift, as written but for the footer CRC entry). */
+export interface WrittenPart {
+  numRows: number;
+  byteLength: number;
+  footer: ThriftObject;
+}
+
+/**
+ * Streams record batches into one Parquet file at `path`, gives it page and footer checksums (`sealPart`),
+ * and fsyncs it before returning. Memory holds one row group of input and what parquet-wasm has not written
+ * out yet, not the part.
+ */
+export async function writePartFile(path: string, nextBatch: () => Promise<arrow.RecordBatch | null>, options: PartWriteOptions): Promise<WrittenPart> {
   const fh = await open(path, 'w+');
-  let byteLength = 0;
-  let footer: ThriftObject = {};
+  let stream: Awaited<ReturnType<typeof partChunks>> | undefined;
   try {
-    const bytes = await pw.transformParquetStream(source, writerProperties(options));
-    for await (const chunk of bytes as unknown as AsyncIterable<Uint8Array>) {
+    stream = await partChunks(nextBatch, options);
+    let byteLength = 0;
+    for await (const chunk of stream.chunks) {
       await fh.write(chunk);
       byteLength += chunk.byteLength;
     }
-    ({ byteLength, footer } = await sealPartFile(fh, byteLength));
+    const sealed = await sealPart(filePartBytes(fh), byteLength);
     await fh.sync();
+    if (stream.sourceError()) throw stream.sourceError();
+    return { numRows: stream.rows(), ...sealed };
   } catch (err) {
-    throw sourceError ?? err;
+    throw stream?.sourceError() ?? err;
   } finally {
     await fh.close();
   }
-  if (sourceError) throw sourceError;
-  return { numRows, byteLength, footer };
+}
+
+/**
+ * The same part as `writePartFile`, sealed in memory: for object stores, whose objects are written whole
+ * (or in multipart pieces) and cannot be rewritten in place. Holds the whole part (one part file, at most
+ * `maxRowsPerFile` rows, compressed).
+ */
+export async function writePartBytes(nextBatch: () => Promise<arrow.RecordBatch | null>, options: PartWriteOptions): Promise<WrittenPart & { bytes: Uint8Array }> {
+  let stream: Awaited<ReturnType<typeof partChunks>> | undefined;
+  try {
+    stream = await partChunks(nextBatch, options);
+    const chunks: Uint8Array[] = [];
+    let byteLength = 0;
+    for await (const chunk of stream.chunks) {
+      chunks.push(chunk);
+      byteLength += chunk.byteLength;
+    }
+    const whole = new Uint8Array(byteLength);
+    let at = 0;
+    for (const c of chunks) {
+      whole.set(c, at);
+      at += c.byteLength;
+    }
+    const part = memoryPartBytes(whole);
+    const sealed = await sealPart(part, byteLength);
+    if (stream.sourceError()) throw stream.sourceError();
+    return { numRows: stream.rows(), ...sealed, bytes: part.bytes() };
+  } catch (err) {
+    throw stream?.sourceError() ?? err;
+  }
 }

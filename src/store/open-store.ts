@@ -103,6 +103,8 @@ export interface StoreInternals {
   readAheadBytes: number;
   /** Parts whose own footer was checked against `_metadata`: once per store, not once per reader or epoch. */
   checkedParts: Map<string, Promise<void>>;
+  /** The version (ETag) of the `_metadata` read, which a writer's conditional commit expects to replace; null without one. */
+  metadataVersion: string | null;
 }
 
 const INTERNALS = new WeakMap<Store, StoreInternals>();
@@ -380,6 +382,7 @@ export async function readStore(location: StoreLocation, caller: string, options
     fetcher,
     readAheadBytes,
     checkedParts: new Map(),
+    metadataVersion: summary?.source.version ?? null,
   });
   return store;
 }

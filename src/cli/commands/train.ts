@@ -118,7 +118,7 @@ const command: Command = {
     if (seriesColumns.length) log.write(`series:  one model across the series of ${seriesColumns.join(', ')}, each scaled and scored on its own\n`);
     const backend = await initBackend(backendName);
     log.write(`backend: ${backend.name}${backend.skipped.length ? ` (skipped: ${backend.skipped.map((s) => s.name).join(', ')})` : ''}\n`);
-    const progress = await trainingProgress(log, { bar: !values.json && io.stdout.isTTY === true });
+    const progress = await trainingProgress(log, { bar: !values.json && io.stdout.isTTY === true, fetchStats: opened.location.stats });
     const t0 = performance.now();
     const trained = await trainForecaster(opened, clean, (p) => progress.update(p)).finally(() => progress.stop());
     try {
