@@ -12,6 +12,11 @@ export interface ByteRangeSource {
   readonly name: string;
   /** Size of the file in bytes. */
   readonly byteLength: number;
+  /**
+   * Which version of the file was opened, when the location can tell (an object store's ETag, or its size and
+   * Last-Modified): a cache keyed by it never serves bytes of a replaced file, and a change is detected.
+   */
+  readonly version?: string;
   /** Bytes `[start, end)`; `end <= byteLength`. The result may be a view; callers do not modify it. */
   read(start: number, end: number): Promise<Uint8Array>;
 }
