@@ -19,6 +19,9 @@ const ARTICLE: Record<string, string> = {
   date: 'a Date',
 };
 
+/** Option keys whose values are secrets, wherever they sit (e.g. `s3.credentials.secretAccessKey`). */
+const SECRET_KEY = /credential|secret|token|password/i;
+
 /**
  * Zod's default messages ("Invalid input: expected number, received string") reworded as the rule the option
  * breaks, with the valid values where there is a list. A message set on the schema itself wins over these.
@@ -62,7 +65,8 @@ function keysOf(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
 /**
  * The one parse of every options family: validates `input` with its zod schema (types, defaults) and turns the
  * first problem into a `ConfigError` that names the function, the option, the rule with the valid values,
- * and the value received, before any I/O. Fields listed in `secret` are never echoed.
+ * and the value received, before any I/O. Fields listed in `secret`, and any field under a key that names a
+ * secret (credentials, a secret key, a token, a password), are never echoed.
  *
  * @example
  * const o = parseOptions('makeTfDataset', makeTfDatasetSchema, options);
@@ -82,6 +86,6 @@ export function parseOptions<S extends z.ZodType>(fn: string, schema: S, input: 
   let value: unknown = input;
   for (const key of issue.path) value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key as PropertyKey] : undefined;
   const where = issue.path.length ? issue.path.join('.') : 'options';
-  const shown = secret.includes(issue.path.join('.')) ? '(hidden)' : describeValue(value);
+  const shown = secret.includes(issue.path.join('.')) || issue.path.some((k) => SECRET_KEY.test(String(k))) ? '(hidden)' : describeValue(value);
   throw new ConfigError(`${fn}: ${where} ${issue.message}; received ${shown}`);
 }

@@ -8,12 +8,13 @@
 import { installDecodePlatform } from './readers/decode-platform.js';
 import { installStorePlatform } from './store/store-platform.js';
 import { installBackendPlatform } from './tfjs/backend-platform.js';
+import { awsSharedConfig } from './node/aws-shared-config.js';
 import { crc32 } from './node/crc32.js';
 import { diskChunkCache } from './node/disk-chunk-cache.js';
 import { pathLocation } from './node/local-location.js';
 import { loadNativeBackend, PREFERRED_BACKENDS } from './node/native-backend.js';
 import { createDecodePool, defaultWorkerCount } from './node/worker-decode-pool.js';
 
-installStorePlatform({ crc32, pathLocation, openDiskCache: diskChunkCache });
+installStorePlatform({ crc32, pathLocation, openDiskCache: diskChunkCache, awsSharedConfig });
 installDecodePlatform({ createDecodePool, defaultWorkerCount });
 installBackendPlatform({ preferredBackends: PREFERRED_BACKENDS, loadNativeBackend });

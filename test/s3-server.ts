@@ -205,7 +205,15 @@ function currentEtag(target: URL, path: string): Promise<string | null> {
  * @example
  * const proxy = await startS3Proxy(s3.endpoint, { conditional: true });
  */
-export async function startS3Proxy(targetEndpoint: string, options: { conditional?: boolean; intercept?: (req: IncomingMessage, index: number) => CannedAnswer | undefined } = {}): Promise<S3TestProxy> {
+export async function startS3Proxy(
+  targetEndpoint: string,
+  options: {
+    conditional?: boolean;
+    intercept?: (req: IncomingMessage, index: number) => CannedAnswer | undefined;
+    /** Called once the answer of request `index` (forwarded, or refused by the condition) has been sent whole. */
+    answered?: (index: number, entry: SeenRequest) => void;
+  } = {},
+): Promise<S3TestProxy> {
   const target = new URL(targetEndpoint);
   const seen: SeenRequest[] = [];
   const locks = new Map<string, Promise<void>>();
@@ -256,6 +264,7 @@ export async function startS3Proxy(targetEndpoint: string, options: { conditiona
   const { server, endpoint } = await listen((req, res) => {
     const entry: SeenRequest = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, status: 0 };
     const index = seen.push(entry) - 1;
+    if (options.answered) res.once('finish', () => options.answered!(index, entry));
     const canned = options.intercept?.(req, index);
     if (canned) {
       entry.status = canned.status;

@@ -1,6 +1,28 @@
 import type { IoOptions } from '../index.js';
 import { UsageError } from './command.js';
 
+/** The flags of every command that reads or writes an `s3://` store (the AWS CLI's names). */
+export const S3_FLAGS = {
+  'endpoint-url': { type: 'string' },
+  region: { type: 'string' },
+  profile: { type: 'string' },
+} as const;
+
+export const S3_FLAGS_USAGE = `  --endpoint-url <url>    an S3-compatible service for s3:// stores (MinIO, R2, GCS; default AWS_ENDPOINT_URL,
+                          else AWS); credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the profile
+  --region <name>         the bucket's region (default AWS_REGION, the profile's region, else us-east-1)
+  --profile <name>        the profile of ~/.aws/credentials and ~/.aws/config (default AWS_PROFILE, else default)`;
+
+/** `--endpoint-url`, `--region` and `--profile` as the `s3` option (undefined when none is given). */
+export function s3OptionsFromFlags(values: { 'endpoint-url'?: string; region?: string; profile?: string }): IoOptions['s3'] {
+  const s3 = {
+    ...(values['endpoint-url'] !== undefined ? { endpoint: values['endpoint-url'] } : {}),
+    ...(values.region !== undefined ? { region: values.region } : {}),
+    ...(values.profile !== undefined ? { profile: values.profile } : {}),
+  };
+  return Object.keys(s3).length ? s3 : undefined;
+}
+
 /** The flags of every command that reads a store: the SDK's I/O options on the command line. */
 export const STORE_FLAGS = {
   header: { type: 'string', multiple: true },
@@ -10,6 +32,7 @@ export const STORE_FLAGS = {
   retries: { type: 'string' },
   'cache-size': { type: 'string' },
   'cache-dir': { type: 'string' },
+  ...S3_FLAGS,
 } as const;
 
 export const STORE_FLAGS_USAGE = `  --header "Name: value"  HTTP request header for a remote store, repeatable (e.g. "Authorization: Bearer …";
@@ -21,7 +44,8 @@ export const STORE_FLAGS_USAGE = `  --header "Name: value"  HTTP request header 
                           body) before giving up (default 5; 1: no retry)
   --cache-size <size>     keep fetched column chunks of a remote store in a cache of this size (e.g. 512MB,
                           2GiB), in memory, or in files under --cache-dir (shared with other processes)
-  --cache-dir <dir>       folder of the cache (needs --cache-size)`;
+  --cache-dir <dir>       folder of the cache (needs --cache-size)
+${S3_FLAGS_USAGE}`;
 
 const UNITS: Record<string, number> = { '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 };
 
@@ -35,8 +59,10 @@ export function parseByteSize(flag: string, text: string): number {
 }
 
 /** The store flags (`--header`, `--files`, `--range-fallback`, `--fetch-timeout`, `--retries`, `--cache-*`) as the SDK's `IoOptions`. */
-export function ioOptionsFromFlags(values: { header?: string[]; files?: string; 'range-fallback'?: string; 'fetch-timeout'?: string; retries?: string; 'cache-size'?: string; 'cache-dir'?: string }): IoOptions {
+export function ioOptionsFromFlags(values: { header?: string[]; files?: string; 'range-fallback'?: string; 'fetch-timeout'?: string; retries?: string; 'cache-size'?: string; 'cache-dir'?: string; 'endpoint-url'?: string; region?: string; profile?: string }): IoOptions {
   const io: IoOptions = {};
+  const s3 = s3OptionsFromFlags(values);
+  if (s3) io.s3 = s3;
   if (values.header?.length) {
     const headers: Record<string, string> = {};
     for (const h of values.header) {

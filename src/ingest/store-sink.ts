@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
 import { materializeDataset } from '../materialize/materialize.js';
-import { localStorePath } from '../materialize/store-layout.js';
+import { writeTargetFor, type WriteIoOptions } from '../materialize/write-target-for.js';
 import type { Unischema } from '../schema/unischema.js';
-import { localLocation } from '../node/local-location.js';
 import { makeBatchReader } from '../readers/batch-reader.js';
 import { readStore, type StoreRowGroup } from '../store/open-store.js';
 import type { PriceRow } from './price-row.js';
@@ -21,6 +20,8 @@ export interface StoreRowSinkOptions {
   series?: Record<string, string | number>;
   /** The schema field that receives `PriceRow.price_usd` (the price in the requested currency). Default 'price_usd'. */
   priceColumn?: string;
+  /** An `s3://` store: how to reach it (`s3`, `retry`, `fetch`, `fetchTimeoutMs`; see the read options). */
+  io?: WriteIoOptions;
 }
 
 /** Whether a row group's statistics say every row is of `series`, none is, or it cannot tell. */
@@ -48,7 +49,8 @@ function seriesIn(rg: StoreRowGroup, series: Record<string, string | number>): '
  */
 export async function storeRowSink(storeUrl: string, schema: Unischema, options: StoreRowSinkOptions = {}): Promise<RowSink> {
   const fn = 'storeRowSink';
-  const dir = localStorePath(storeUrl, fn);
+  const target = await writeTargetFor(storeUrl, fn, options.io);
+  const local = !/^s3:\/\//i.test(storeUrl);
   const series = options.series ?? {};
   const priceColumn = options.priceColumn ?? 'price_usd';
   for (const name of [...Object.keys(series), priceColumn, 'timestamp']) {
@@ -57,9 +59,9 @@ export async function storeRowSink(storeUrl: string, schema: Unischema, options:
   const seriesColumns = Object.keys(series);
   return {
     async lastTimestamp(): Promise<number | null> {
-      if (!existsSync(dir)) return null;
-      // An empty folder is an empty store; anything unreadable is an error, never "start from scratch".
-      const store = await readStore(await localLocation(dir), fn, { allowEmpty: true });
+      if (local && !existsSync(target.url)) return null;
+      // An empty folder (or bucket prefix) is an empty store; anything unreadable is an error, never "start from scratch".
+      const store = await readStore(await target.location(), fn, { allowEmpty: true });
       let last: number | null = null;
       let mixed = false;
       for (const rg of store.rowGroups) {
@@ -85,7 +87,7 @@ export async function storeRowSink(storeUrl: string, schema: Unischema, options:
         const { price_usd, ...rest } = r;
         return { ...series, ...rest, [priceColumn]: price_usd };
       });
-      await materializeDataset(dir, schema, records, { mode: 'append', rowGroupSize: options.rowGroupSize ?? 65_536 });
+      await materializeDataset(storeUrl, schema, records, { mode: 'append', rowGroupSize: options.rowGroupSize ?? 65_536, ...options.io });
     },
   };
 }

@@ -20,7 +20,7 @@ export function localWriteTarget(dir: string): StoreWriteTarget {
   const unlinkQuiet = (path: string) => unlink(path).catch(() => {});
   return {
     url: dir,
-    concurrency: 'lock',
+    commitGuard: async () => 'lock',
     location: () => localLocation(dir),
     async lock(timeoutMs) {
       await mkdir(dir, { recursive: true });
@@ -45,7 +45,11 @@ export function localWriteTarget(dir: string): StoreWriteTarget {
       await writeFileAtomic(join(dir, METADATA_FILE), bytes);
       await fsyncDir(dir);
     },
-    async removeAfterCommit(names) {
+    async removeReplaced(names) {
+      await Promise.all(names.map((n) => unlinkQuiet(join(dir, n))));
+    },
+    async removeLeftovers(names) {
+      // Under the lock no other writer has parts in progress here: all of them are a killed writer's.
       await Promise.all(names.map((n) => unlinkQuiet(join(dir, n))));
     },
     async abandon(names) {

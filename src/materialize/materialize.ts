@@ -8,12 +8,14 @@ import { SCHEMA_METADATA_KEY, type Unischema, schemaDifferences } from '../schem
 import { compileRowValidator, validateColumns } from '../schema/validate.js';
 import { bytesSource } from '../store/byte-range-source.js';
 import { COMMITTED_PARTS_KEY, type CommittedPart, formatCommittedParts } from '../store/committed-parts.js';
+import { ioOptionsShape } from '../store/io-options.js';
 import { readStore, storeInternals, withFilePath } from '../store/open-store.js';
 import { readSourceFooter, type ThriftObject } from '../store/source-footer.js';
 import { COMPRESSIONS, type PartWriteOptions } from './part-writer.js';
 import { RowGroupBuilder } from './row-group-builder.js';
 import { arrowBatchToColumns, type ColumnChunk, isColumnBatch, type Row, type RowsInput } from './row-input.js';
 import { COMMON_METADATA_FILE, partFileName, partSequence } from './store-layout.js';
+import type { CommitGuard } from './write-target.js';
 import { writeTargetFor } from './write-target-for.js';
 import { encodeSummaryFile } from './summary-file.js';
 
@@ -35,8 +37,13 @@ export const materializeOptionsShape = {
    * the whole input in memory. Default: none.
    */
   sortBy: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
-  /** How long to wait for another writer's lock on the store, in ms. Default 60,000. */
+  /** How long to wait for another writer's lock on a local store, in ms. Default 60,000. */
   lockTimeoutMs: z.number().int().min(0).default(60_000),
+  /** An `s3://` store: how to reach it (see the read options). */
+  s3: ioOptionsShape.s3,
+  fetch: ioOptionsShape.fetch,
+  retry: ioOptionsShape.retry,
+  fetchTimeoutMs: ioOptionsShape.fetchTimeoutMs,
 };
 export const materializeOptionsSchema: z.ZodObject<typeof materializeOptionsShape, z.core.$strict> = z.strictObject(materializeOptionsShape);
 
@@ -52,6 +59,12 @@ export interface MaterializeResult {
   rowGroups: number;
   /** Rows in the store after the commit. */
   storeRows: number;
+  /**
+   * What kept other writers from committing over this one: `'lock'` (a local store's lock file),
+   * `'conditional'` (an object store that honours `If-Match`), `'none'` (one that ignores it: two writers at
+   * once can lose one commit; run one writer per store).
+   */
+  commitGuard: CommitGuard;
 }
 
 /** Checks the rules between options and the schema, before any I/O (types are checked by the parse). */
@@ -186,14 +199,14 @@ export async function materializeDataset(
   const fn = 'materializeDataset';
   const o = parseOptions(fn, materializeOptionsSchema, options);
   checkMaterializeRules(schema, o);
-  const target = writeTargetFor(storeUrl, fn);
+  const target = await writeTargetFor(storeUrl, fn, o);
   const url = target.url;
   const lock = await target.lock(o.lockTimeoutMs);
   const written: string[] = [];
   let committed = false;
   try {
     const location = await target.location();
-    const state = await readStore(location, fn, { allowEmpty: true });
+    const state = await readStore(location, fn, { allowEmpty: true, listUncommitted: true });
     const internals = storeInternals(state);
     const committedFiles = state.files.map((f) => f.path);
     await target.cleanBefore(state.uncommittedFiles);
@@ -233,7 +246,7 @@ export async function materializeDataset(
       await target.writeSummary(COMMON_METADATA_FILE, encodeSummaryFile(template, []));
       await target.commit(encodeSummaryFile(template, [], { [COMMITTED_PARTS_KEY]: formatCommittedParts(new Map()) }), null, lock);
       // The next commit replaces this one: a conditional target needs its version.
-      if (target.concurrency === 'conditional') expected = storeInternals(await readStore(await target.location(), fn, { allowEmpty: true })).metadataVersion;
+      if ((await target.commitGuard()) !== 'lock') expected = storeInternals(await readStore(await target.location(), fn, { allowEmpty: true })).metadataVersion;
     }
     while (!pending.done) {
       const fileName = partFileName(sequence++);
@@ -265,10 +278,16 @@ export async function materializeDataset(
     // The commit point: until it, readers of _metadata see the previous state.
     await target.commit(encodeSummaryFile(template, allRowGroups, { [COMMITTED_PARTS_KEY]: formatCommittedParts(parts) }), expected, lock);
     committed = true;
+    if (o.mode === 'overwrite') await target.removeReplaced(committedFiles);
     const listed = new Set(parts.keys());
-    const leftovers = state.uncommittedFiles.filter((f) => partSequence(f) >= 0 && !listed.has(f));
-    await target.removeAfterCommit([...(o.mode === 'overwrite' ? committedFiles : []), ...leftovers]);
-    return { numRows, files: [...newParts.keys()], rowGroups: newRowGroups.length, storeRows: allRowGroups.reduce((s, rg) => s + Number(rg.field_3 as bigint), 0) };
+    await target.removeLeftovers(state.uncommittedFiles.filter((f) => partSequence(f) >= 0 && !listed.has(f)));
+    return {
+      numRows,
+      files: [...newParts.keys()],
+      rowGroups: newRowGroups.length,
+      storeRows: allRowGroups.reduce((s, rg) => s + Number(rg.field_3 as bigint), 0),
+      commitGuard: await target.commitGuard(),
+    };
   } finally {
     if (!committed) await target.abandon(written);
     await lock.release();

@@ -39,11 +39,11 @@ export function isDataFileName(name: string): boolean {
   return name.endsWith('.parquet') && !name.startsWith('_') && !name.startsWith('.');
 }
 
-/** A local store path from a path or `file://` URL; other schemes are the loader's business. */
+/** A local store path from a path or `file://` URL (`s3://` stores have their own target; other schemes cannot be written). */
 export function localStorePath(storeUrl: string | URL, caller: string): string {
   const s = String(storeUrl);
   if (s.startsWith('file://')) return fileURLToPath(s);
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) throw new ConfigError(`${caller}: only local stores (a path or file:// URL) can be written; received ${s}`);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) throw new ConfigError(`${caller}: stores can be written to a path, a file:// URL or an s3:// URL; received ${s}`);
   if (s.length === 0) throw new ConfigError(`${caller}: storeUrl must be a non-empty path`);
   return s;
 }

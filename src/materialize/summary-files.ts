@@ -1,13 +1,19 @@
-import { join } from 'node:path';
+import { z } from 'zod';
 import { StoreError } from '../errors.js';
-import { localLocation } from '../node/local-location.js';
+import { parseOptions } from '../options.js';
 import { SCHEMA_METADATA_KEY } from '../schema/unischema.js';
 import { mapLimit } from '../store/map-limit.js';
 import { withFilePath } from '../store/open-store.js';
 import { readSourceFooter, type SourceFooter, type ThriftObject } from '../store/source-footer.js';
-import { fsyncDir, writeFileAtomic } from './atomic-file.js';
-import { COMMON_METADATA_FILE, METADATA_FILE, localStorePath } from './store-layout.js';
+import { materializeOptionsShape } from './materialize.js';
+import { COMMON_METADATA_FILE, METADATA_FILE } from './store-layout.js';
 import { encodeSummaryFile } from './summary-file.js';
+import { writeTargetFor } from './write-target-for.js';
+
+const { s3, fetch, retry, fetchTimeoutMs, lockTimeoutMs } = materializeOptionsShape;
+/** Options of `writeSummaryFiles`: how to reach an `s3://` dataset, and how long to wait for a local store's lock. */
+export const summaryFilesOptionsSchema = z.strictObject({ s3, fetch, retry, fetchTimeoutMs, lockTimeoutMs });
+export type SummaryFilesOptions = z.input<typeof summaryFilesOptionsSchema>;
 
 /** What `writeSummaryFiles` wrote. */
 export interface SummaryFilesResult {
@@ -39,17 +45,21 @@ function schemaName(e: SchemaElementRaw): string {
  * and over HTTP without a file list. Row groups are copied from the footers byte for byte (statistics
  * included); every file must have the same Parquet schema. Key-value metadata of an existing
  * `_common_metadata` (a Petastorm Unischema) is kept. Each file is replaced atomically; data files are not
- * touched. A store written by this SDK is refused: its writer maintains its summary files.
+ * touched. A store written by this SDK is refused: its writer maintains its summary files. `dataset` may be a
+ * folder or an `s3://bucket/prefix` (a dataset Spark or DuckDB wrote to an object store), where `_metadata`
+ * is written with `If-Match` on the one it replaces (`If-None-Match: *` where there was none).
  *
  * @example
  * // DuckDB: COPY prices TO 'prices' (FORMAT PARQUET, PARTITION_BY (coin));
  * const { files, numRows } = await writeSummaryFiles('./prices');
  * const ds = await makeTfDataset('https://data.example.com/prices', { ... }); // no file list needed
  */
-export async function writeSummaryFiles(dataset: string | URL): Promise<SummaryFilesResult> {
+export async function writeSummaryFiles(dataset: string | URL, options: SummaryFilesOptions = {}): Promise<SummaryFilesResult> {
   const fn = 'writeSummaryFiles';
-  const dir = localStorePath(dataset, fn);
-  const location = await localLocation(dir);
+  const o = parseOptions(fn, summaryFilesOptionsSchema, options);
+  const target = await writeTargetFor(dataset, fn, o);
+  const dir = target.url;
+  const location = await target.location();
   if (location.singleFile) throw new StoreError(`${fn}: ${dir} is a file; pass the dataset's folder`, dir);
   const files = (await location.list())!;
   if (files.length === 0) throw new StoreError(`${fn}: ${dir} holds no Parquet data files (*.parquet, outside folders starting with _ or .)`, dir);
@@ -83,8 +93,13 @@ export async function writeSummaryFiles(dataset: string | URL): Promise<SummaryF
   const template: ThriftObject = { ...footers[0]!.raw, field_5: keyValues.size ? [...keyValues.values()] : undefined };
   const rowGroups = footers.flatMap((f, i) => ((f.raw.field_4 as ThriftObject[] | undefined) ?? []).map((rg) => withFilePath(rg, files[i]!)));
 
-  await writeFileAtomic(join(dir, COMMON_METADATA_FILE), encodeSummaryFile(template, []));
-  await writeFileAtomic(join(dir, METADATA_FILE), encodeSummaryFile(template, rowGroups));
-  await fsyncDir(dir);
+  const lock = await target.lock(o.lockTimeoutMs);
+  try {
+    const previous = (await location.open(METADATA_FILE))?.version ?? null;
+    await target.writeSummary(COMMON_METADATA_FILE, encodeSummaryFile(template, []));
+    await target.commit(encodeSummaryFile(template, rowGroups), previous, lock);
+  } finally {
+    await lock.release();
+  }
   return { files, rowGroups: rowGroups.length, numRows: footers.reduce((s, f) => s + Number(f.metadata.num_rows), 0) };
 }

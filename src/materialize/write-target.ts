@@ -9,6 +9,9 @@ export interface StoreLock {
   release(): Promise<void>;
 }
 
+/** What stops two writers from both committing: see `StoreWriteTarget.commitGuard`. */
+export type CommitGuard = 'lock' | 'conditional' | 'none';
+
 /** Pulls the next row group of a part, or null when the part is complete. */
 export type NextBatch = () => Promise<arrow.RecordBatch | null>;
 
@@ -20,8 +23,11 @@ export type NextBatch = () => Promise<arrow.RecordBatch | null>;
 export interface StoreWriteTarget {
   /** Path or URL, for messages. */
   readonly url: string;
-  /** What the commit guarantees against a second writer, for messages and results. */
-  readonly concurrency: 'lock' | 'conditional' | 'none';
+  /**
+   * What keeps a second writer from committing over this one: a lock file (local), a conditional commit the
+   * service honours, or nothing (a service that ignores conditional writes). Asked once per target.
+   */
+  commitGuard(): Promise<CommitGuard>;
   /** The store as readers see it now (to read its state before writing). */
   location(): Promise<StoreLocation>;
   /**
@@ -42,8 +48,13 @@ export interface StoreWriteTarget {
    * (`expected`; null when there was none), where the target can check that.
    */
   commit(bytes: Uint8Array, expected: string | null, lock: StoreLock): Promise<void>;
-  /** After a commit: deletes files it no longer lists (replaced parts, parts of killed writers). */
-  removeAfterCommit(names: readonly string[]): Promise<void>;
+  /** After a commit: deletes the parts it replaced (an overwrite's). */
+  removeReplaced(names: readonly string[]): Promise<void>;
+  /**
+   * After a commit: deletes parts that no commit lists (left by killed writers), where that cannot be a
+   * part another writer is about to commit.
+   */
+  removeLeftovers(names: readonly string[]): Promise<void>;
   /** After a failure: deletes what this call wrote and never committed. */
   abandon(names: readonly string[]): Promise<void>;
 }

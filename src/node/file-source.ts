@@ -1,6 +1,6 @@
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import type { ByteRangeSource } from '../store/byte-range-source.js';
-import { ParquetReadError } from '../store/parquet-read-error.js';
+import { FileChangedError } from '../store/parquet-read-error.js';
 
 /**
  * A local file as a `ByteRangeSource`. Reads in flight at the same time share one descriptor, closed when
@@ -25,7 +25,7 @@ export async function fileSource(path: string): Promise<ByteRangeSource> {
     if (now.size !== byteLength || now.mtimeMs !== mtimeMs) {
       await fh.close();
       const seen = `${now.size} bytes modified ${new Date(now.mtimeMs).toISOString()}, opened as ${byteLength} bytes modified ${new Date(mtimeMs).toISOString()}`;
-      throw new ParquetReadError(`the file changed after the store was opened (${seen}); nothing of the new bytes was used: reopen the store to read its new state`, { file: path });
+      throw new FileChangedError(`the file changed after the store was opened (${seen}); nothing of the new bytes was used: reopen the store to read its new state`, { file: path });
     }
     return fh;
   };

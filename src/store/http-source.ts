@@ -1,5 +1,5 @@
 import type { ByteRangeSource } from './byte-range-source.js';
-import { ParquetReadError } from './parquet-read-error.js';
+import { FileChangedError, ParquetReadError } from './parquet-read-error.js';
 import { DEFAULT_RETRY, type FetchStats, newFetchStats, networkDetail, readBody, type RemoteContext, remoteRequest, type RetryPolicy } from './remote-request.js';
 
 export type { FetchStats } from './remote-request.js';
@@ -94,7 +94,7 @@ export async function httpSource(url: string, options: HttpSourceOptions = {}): 
   const lastModified = head.headers.get('last-modified');
   const condition: Record<string, string> = strongEtag ? { 'if-match': strongEtag } : lastModified ? { 'if-unmodified-since': lastModified } : {};
   const changed = (now: string) =>
-    fail(`the file changed after the store was opened (${now}); nothing of the new bytes was used: reopen the store to read its new state`);
+    new FileChangedError(`the file changed after the store was opened (${now}); nothing of the new bytes was used: reopen the store to read its new state`, { file: url });
   let whole: Uint8Array | null = null;
   const rangesRefused = head.headers.get('accept-ranges')?.toLowerCase() === 'none';
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_FETCH_TIMEOUT_MS, RANGE_FALLBACKS } from './http-source.js';
 import { DEFAULT_RETRY } from './remote-request.js';
+import { s3OptionsSchema } from './s3/s3-config.js';
 
 const ms = (what: string) => z.number({ error: `must be ${what}` }).int({ error: `must be ${what}` }).min(0, { error: `must be ${what}` });
 const positiveInt = (what: string) => z.number({ error: `must be ${what}` }).int({ error: `must be ${what}` }).min(1, { error: `must be ${what}` });
@@ -80,6 +81,14 @@ export const ioOptionsShape = {
       requests: positiveInt('an integer >= 1').optional(),
     })
     .optional(),
+  /**
+   * How `s3://bucket/prefix` stores are reached: `{ region, endpoint, credentials: { accessKeyId,
+   * secretAccessKey, sessionToken? }, forcePathStyle, profile }`. Each defaults to what the AWS tools find:
+   * `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`, the `AWS_PROFILE` profile of
+   * `~/.aws/credentials` and `~/.aws/config`, `AWS_REGION`, `AWS_ENDPOINT_URL` (MinIO, R2, GCS: path-style);
+   * without credentials, requests go unsigned (public buckets). In a browser only this option applies.
+   */
+  s3: s3OptionsSchema.optional(),
 };
 
 /**

@@ -8,7 +8,7 @@ import { checkCommittedPart, COMMITTED_PARTS_KEY, type CommittedPart, parseCommi
 import { chunkCacheFor } from './cache-option.js';
 import { mapLimit } from './map-limit.js';
 import { DEFAULT_GAP_BYTES, DEFAULT_MAX_REQUEST_BYTES, RangeFetcher } from './range-fetcher.js';
-import { ParquetReadError } from './parquet-read-error.js';
+import { FileChangedError, ParquetReadError } from './parquet-read-error.js';
 import { topLevelColumns } from './parquet-schema-tree.js';
 import { PETASTORM_FILES_KEY, PETASTORM_SCHEMA_KEY, petastormSchema } from './petastorm-schema.js';
 import { readSourceFooter, type SourceFooter, type ThriftObject } from './source-footer.js';
@@ -74,7 +74,10 @@ export interface Store {
   readonly compression: readonly string[];
   /** Where the row groups came from: `_metadata` (one read) or every data file's footer. */
   readonly summary: 'metadata' | 'footers';
-  /** Data files present but not listed in `_metadata` (left by a writer that died before its commit). */
+  /**
+   * Data files present but not listed in `_metadata` (left by a writer that died before its commit, or being
+   * written right now). Remote stores are listed for this only when a writer opens them.
+   */
   readonly uncommittedFiles: readonly string[];
 }
 
@@ -181,6 +184,11 @@ export interface ReadStoreOptions {
   cache?: { bytes: number; dir?: string };
   /** The `readAhead` read option. */
   readAhead?: { bytes?: number; requests?: number };
+  /**
+   * List the files of a store that has `_metadata`, to report `uncommittedFiles`. Default: for local
+   * folders (a directory read), not for object stores (a listing per open; a writer asks for it).
+   */
+  listUncommitted?: boolean;
 }
 
 /** Read-ahead of a remote store by default: enough requests in flight to hide an object store's latency. */
@@ -219,7 +227,8 @@ export async function readStore(location: StoreLocation, caller: string, options
         throw new StoreError(`${caller}: ${url}/_metadata cannot be read (${(err as Error).message})`, url, { cause: err });
       });
   // Listed after _metadata was read: a part committed in between is then listed and counted as committed.
-  const listed = await location.list();
+  const listUncommitted = options.listUncommitted ?? location.stats === undefined;
+  const listed = summary && !listUncommitted ? null : await location.list();
   // _common_metadata matters only when _metadata lacks the schema (Petastorm and pyarrow stores).
   const needCommon = !location.singleFile && !summary?.footer.rawKeyValues.has(SCHEMA_METADATA_KEY);
   const common = needCommon ? (await footerOf(location, fetcher, '_common_metadata', verify))?.footer ?? null : null;
@@ -249,7 +258,9 @@ export async function readStore(location: StoreLocation, caller: string, options
     }
     const opened = await mapLimit([...byFile.keys()], CONCURRENCY, async (file) => {
       const src = await location.open(file);
-      if (!src) throw new StoreError(`${caller}: ${url}/${file} is listed in _metadata but does not exist; the store was changed outside this SDK (regenerate _metadata, or restore the file)`, url);
+      // Gone since _metadata was read: an overwrite committed meanwhile (opening again reads its state), or
+      // a store changed outside this SDK (which opening again reports as such).
+      if (!src) throw new FileChangedError(`listed in _metadata but does not exist: a commit replaced it since _metadata was read, or the store was changed outside this SDK (regenerate _metadata, or restore the file)`, { file: `${url}/${file}` });
       return [file, src] as const;
     });
     for (const [file, src] of opened) sources.set(file, src);
@@ -412,5 +423,16 @@ export async function openStore(store: StoreRef | Store, options: IoOptions = {}
 export async function openStoreFor(caller: string, store: StoreRef | Store, io: ParsedIoOptions): Promise<Store> {
   if (isStore(store)) return store;
   const location = await resolveLocation(store, io, caller);
-  return readStore(location, caller, { verifyChecksums: io.verifyChecksums, cache: io.cache, readAhead: io.readAhead });
+  // A commit landing while the store is opened (its _metadata replaced, or an overwrite's parts deleted
+  // between reading _metadata and opening them) is met by opening again: a reader sees one commit whole.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await readStore(location, caller, { verifyChecksums: io.verifyChecksums, cache: io.cache, readAhead: io.readAhead });
+    } catch (err) {
+      if (!(err instanceof FileChangedError) || attempt >= OPEN_ATTEMPTS) throw err;
+    }
+  }
 }
+
+/** Opens tried while commits keep landing, before the change is reported. */
+const OPEN_ATTEMPTS = 5;

@@ -1,4 +1,4 @@
-import { TfplError } from '../errors.js';
+import { isTfplError, TfplError } from '../errors.js';
 
 /** Where a Parquet read failed: the file (path or URL) and, when known, the row group, column and page inside it. */
 export interface ParquetReadLocation {
@@ -35,9 +35,22 @@ export class ParquetReadError extends TfplError {
   }
 }
 
-/** Wraps any failure while reading `where` as a ParquetReadError (kept as is when it already is one). */
-export function asParquetReadError(err: unknown, where: ParquetReadLocation, doing: string): ParquetReadError {
-  if (err instanceof ParquetReadError) return err;
+/**
+ * A file that changed (or went away) after the store was opened: replaced by another commit, rewritten,
+ * deleted. Nothing of its new bytes was used; reopening the store reads its new state.
+ *
+ * @example
+ * catch (err) { if (err instanceof FileChangedError) store = await openStore(url); }
+ */
+export class FileChangedError extends ParquetReadError {}
+
+/**
+ * Wraps any failure while reading `where` as a ParquetReadError. The SDK's own errors are kept as they are:
+ * a ParquetReadError, and an object store's refusal (access denied, no such key), which says more than
+ * "corrupt" would.
+ */
+export function asParquetReadError(err: unknown, where: ParquetReadLocation, doing: string): TfplError {
+  if (isTfplError(err)) return err;
   const why = err instanceof Error ? err.message : String(err);
   return new ParquetReadError(`${doing} failed: ${why}; the file is corrupt, truncated or not a Parquet file this reader supports`, where, { cause: err });
 }

@@ -1,5 +1,6 @@
 import type { ChunkCache } from './chunk-cache.js';
 import type { HttpSourceOptions } from './http-source.js';
+import type { AwsSharedConfig } from './s3/s3-shared-config.js';
 import type { StoreLocation } from './store-location.js';
 
 /**
@@ -18,6 +19,11 @@ export interface StorePlatform {
   pathLocation(path: string, http: HttpSourceOptions & { files?: readonly string[] }, caller: string): Promise<StoreLocation>;
   /** A cache of remote bytes in files under `dir`, shared by every process that opens the same folder (Node). */
   openDiskCache?(dir: string, bytes: number): ChunkCache;
+  /**
+   * What the AWS tools would find here for `s3://` stores: the environment and `~/.aws` (Node). A page has
+   * neither: only the `s3` option applies there.
+   */
+  awsSharedConfig?(env?: Readonly<Record<string, string | undefined>>, options?: { profile?: string }): Promise<AwsSharedConfig>;
 }
 
 let installed: StorePlatform | null = null;

@@ -2,6 +2,7 @@ import { BitcoinSchema, MarketSchema } from '../../forecasting/index.js';
 import { type BackfillProgress, backfill, coinGeckoClientFromEnv, storeRowSink } from '../../ingest/index.js';
 import { type CliIO, type Command, EXIT_FAILURE, EXIT_OK, UsageError, intFlag, optionalProgressBars, parseCommandArgs } from '../command.js';
 import { cliLogger } from './ingest.js';
+import { S3_FLAGS, S3_FLAGS_USAGE, s3OptionsFromFlags } from '../store-flags.js';
 
 const usage = `Usage: tfpl backfill --from <date> --to <date> (--csv <file> | --store <dir>) [--id bitcoin | --ids a,b,...] [--vs usd[,eur...]] [--chunk-days N] [--calls-per-minute N] [--base-url URL]
 
@@ -14,13 +15,14 @@ Options:
   --from <date>           start, UTC: 2025-01-01, 2025-01-01T06:00 or any ISO-8601 time with offset
   --to <date>             end (inclusive), same forms, or "now"
   --csv <file>            CSV to create or append to
-  --store <dir>           Parquet store to append to (instead of --csv)
+  --store <dir>           Parquet store to append to (instead of --csv): a folder or s3://bucket/prefix
   --id <coin>             CoinGecko coin id (default bitcoin), into a BitcoinSchema CSV or store
   --ids <a,b,...>         several coin ids into one MarketSchema store (needs --store)
   --vs <c[,d...]>         quote currencies (default usd; several need --ids and --store)
   --chunk-days <N>        request window in days, 2-90 (default 90)
   --calls-per-minute <N>  client-side rate limit (default 30 for demo, 250 for pro)
   --base-url <URL>        API root (default by plan)
+${S3_FLAGS_USAGE}
 
 Environment:
   COINGECKO_API_KEY       API key, sent only in the x-cg-demo-api-key / x-cg-pro-api-key header
@@ -82,6 +84,7 @@ const backfillCommand: Command = {
         vs: { type: 'string' },
         'chunk-days': { type: 'string' },
         'base-url': { type: 'string' }, 'calls-per-minute': { type: 'string' },
+        ...S3_FLAGS,
       },
       false,
     );
@@ -113,7 +116,9 @@ const backfillCommand: Command = {
     const lines: string[] = [];
     try {
       for (const { coin, vs } of series) {
-        const sink = values.store === undefined ? undefined : market ? await storeRowSink(values.store, MarketSchema, { series: { coin, vs }, priceColumn: 'price' }) : await storeRowSink(values.store, BitcoinSchema);
+        const s3 = s3OptionsFromFlags(values);
+        const storeIo = s3 ? { io: { s3 } } : {};
+        const sink = values.store === undefined ? undefined : market ? await storeRowSink(values.store, MarketSchema, { series: { coin, vs }, priceColumn: 'price', ...storeIo }) : await storeRowSink(values.store, BitcoinSchema, storeIo);
         const target = sink ? { sink } : { csvPath: values.csv! };
         let result;
         try {

@@ -2,15 +2,16 @@ import { COINGECKO_EXPORT_LAYOUT, BitcoinSchema } from '../../forecasting/index.
 import { importCsv } from '../../index.js';
 import { type Command, EXIT_OK, UsageError, intFlag, parseCommandArgs } from '../command.js';
 import { formatInt, toJson } from '../format.js';
+import { S3_FLAGS, S3_FLAGS_USAGE, s3OptionsFromFlags } from '../store-flags.js';
 
-const usage = `Usage: tfpl materialize <csv> --store <dir> [options]
+const usage = `Usage: tfpl materialize <csv> --store <dir | s3://bucket/prefix> [options]
 
 Imports a price CSV into a schema-checked Parquet store (BitcoinSchema). The layout is detected from the
 header: the collector's CSV (timestamp,price_usd,market_cap,price_change_24h,total_volume) or CoinGecko's
 website export (snapped_at,price,market_cap,total_volume).
 
 Options:
-  --store <dir>              store directory (required)
+  --store <dir>              store directory or s3://bucket/prefix (required)
   --mode <m>                 create (default: fails if the store has data) | append | overwrite
   --row-group-size <n>       rows per Parquet row group (default 65536)
   --max-rows-per-file <n>    rows per part file (default 1048576)
@@ -18,6 +19,7 @@ Options:
   --sort-by <field>          sort the rows by a field first (e.g. timestamp; holds the file in memory)
   --skip-invalid             write the good rows and report bad lines instead of stopping at the first
   --json                     print the result as JSON
+${S3_FLAGS_USAGE}
   -h, --help                 show this help`;
 
 const command: Command = {
@@ -34,6 +36,7 @@ const command: Command = {
       'sort-by': { type: 'string' },
       'skip-invalid': { type: 'boolean' },
       json: { type: 'boolean' },
+      ...S3_FLAGS,
     });
     if (positionals.length !== 1) throw new UsageError(`expected exactly one CSV file; received ${positionals.length}`);
     if (!values.store) throw new UsageError('--store <dir> is required');
@@ -49,6 +52,7 @@ const command: Command = {
       compression: values.compression as 'zstd' | undefined,
       sortBy: values['sort-by']?.split(','),
       skipInvalid: values['skip-invalid'] ?? false,
+      ...(s3OptionsFromFlags(values) ? { s3: s3OptionsFromFlags(values) } : {}),
     });
     if (values.json) {
       io.stdout.write(`${toJson({ store: values.store, ...result })}\n`);

@@ -1,5 +1,7 @@
 import type { ByteRangeSource } from '../byte-range-source.js';
 import { DEFAULT_FETCH_TIMEOUT_MS } from '../http-source.js';
+import { FileChangedError } from '../parquet-read-error.js';
+import { ObjectStoreError } from './s3-errors.js';
 import { DEFAULT_RETRY, newFetchStats, type FetchStats, type RetryPolicy } from '../remote-request.js';
 import { isHiddenName, type StoreLocation } from '../store-location.js';
 import { S3Client, type WriteCondition } from './s3-client.js';
@@ -121,7 +123,14 @@ export function s3Location(url: string, options: S3LocationOptions = {}): S3Loca
         name: client.nameOf(key),
         byteLength: head.byteLength,
         version,
-        read: (start, end) => client.getRange(key, start, end, etag === undefined ? {} : { ifMatch: etag }),
+        read: (start, end) =>
+          client.getRange(key, start, end, etag === undefined ? {} : { ifMatch: etag }).catch((err: unknown) => {
+            // The same error a changed local or HTTP file gives: reopening the store reads its new state.
+            if (err instanceof ObjectStoreError && err.reason === 'precondition-failed') {
+              throw new FileChangedError(`the object changed after the store was opened (ETag ${etag} no longer matches); nothing of the new bytes was used: reopen the store to read its new state`, { file: client.nameOf(key) }, { cause: err });
+            }
+            throw err;
+          }),
       };
     },
     putFile: (path, bytes, condition) => client.putObject(keyOf(path), bytes, condition),

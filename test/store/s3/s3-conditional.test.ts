@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { FileChangedError } from '../../../src/store/parquet-read-error.js';
 import { ObjectStoreError } from '../../../src/store/s3/s3-errors.js';
 import { s3Location, type S3Location } from '../../../src/store/s3/s3-location.js';
 import { S3RVER_KEY, startS3Proxy, startS3rver, type S3TestProxy, type S3TestServer } from '../../s3-server.js';
@@ -75,9 +76,18 @@ describe('s3 conditional writes: If-None-Match and If-Match, honoured (a proxy d
     const src = (await strict.open('part-00001.parquet'))!;
     expect(await src.read(0, 3)).to.deep.equal(text('old'));
     await strict.putFile('part-00001.parquet', text('new bytes'));
-    const err = await caught(src.read(4, 9));
-    expect([err.reason, err.status, err.operation]).to.deep.equal(['precondition-failed', 412, 'GetObject']);
-    expect(err.message).to.equal(
+    const err = await src.read(4, 9).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    // The error every changed file gives (local, HTTP, S3), with S3's answer as its cause.
+    expect(err).to.be.instanceOf(FileChangedError);
+    expect((err as FileChangedError).message).to.equal(
+      `s3://data/strict/part-00001.parquet: the object changed after the store was opened (ETag ${src.version} no longer matches); nothing of the new bytes was used: reopen the store to read its new state`,
+    );
+    const cause = (err as Error).cause as ObjectStoreError;
+    expect([cause.reason, cause.status, cause.operation]).to.deep.equal(['precondition-failed', 412, 'GetObject']);
+    expect(cause.message).to.equal(
       `GetObject s3://data/strict/part-00001.parquet was answered 412 PreconditionFailed: s3://data/strict/part-00001.parquet changed since it was opened (its ETag was ${src.version}); open the store again to read the new version (request id 4442587FB7D0A2F9)`,
     );
   });

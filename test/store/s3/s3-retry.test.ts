@@ -45,7 +45,7 @@ describe('s3 retries: transient failures are sent again (signed afresh), refusal
     const from = proxy.seen.length;
     script = (i) => (i < from + 2 ? SLOW_DOWN : undefined);
     expect(await location.client.getRange('r/a.parquet', 2, 6)).to.deep.equal(text('2345'));
-    expect(location.stats).to.deep.equal({ requests: 3, retries: 2, bytesFetched: 4 });
+    expect(location.stats).to.deep.equal({ requests: 3, retries: 2, bytesFetched: 4, bytesFromCache: 0 });
     const seen = proxy.seen.slice(from);
     expect(seen.map((r) => r.status)).to.deep.equal([503, 503, 206]);
     expect(seen.every((r) => /^AWS4-HMAC-SHA256 Credential=S3RVER\/\d{8}\/us-east-1\/s3\/aws4_request, /.test(String(r.headers.authorization)) && /^\d{8}T\d{6}Z$/.test(String(r.headers['x-amz-date'])))).to.equal(true);
