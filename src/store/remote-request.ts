@@ -143,8 +143,10 @@ async function once<T>(ctx: RemoteContext, what: string, url: string, init: Requ
   const signal = ctx.signal ? AbortSignal.any([timeout, ctx.signal]) : timeout;
   ctx.stats.requests++;
   let res: Response;
+  // Called as a plain function: a browser's fetch refuses any other `this` than the window ("Illegal invocation").
+  const send = ctx.fetch;
   try {
-    res = await ctx.fetch(url, { ...init, signal });
+    res = await send(url, { ...init, signal });
   } catch (err) {
     if (ctx.signal?.aborted) return { ok: false, transient: false, reason: `${what} was cancelled`, cause: err };
     if (timeout.aborted) return { ok: false, transient: true, reason: `${what} got no answer within ${ctx.timeoutMs} ms (fetchTimeoutMs)`, cause: err };

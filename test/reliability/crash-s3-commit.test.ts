@@ -92,7 +92,7 @@ describe('reliability: an object-store commit killed before and after each of it
     await materializeDataset(URL_, CrashSchema, crashRows(rows, CALL_ROWS), { mode: 'append', rowGroupSize: 100, compression: 'snappy', ...io });
     expect(await rowsOf(io)).to.equal(rows + CALL_ROWS);
     const store = await openStore(URL_, io);
-    const parts = (await s3Location(URL_, io).listAll()).map((o) => o.path).filter((p) => p.endsWith('.parquet'));
+    const parts = (await s3Location(URL_, { s3: io.s3 }).listAll()).map((o) => o.path).filter((p) => p.endsWith('.parquet'));
     expect(parts.sort()).to.deep.equal(store.files.map((f) => f.path).sort());
   });
 });
