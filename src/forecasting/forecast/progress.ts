@@ -14,7 +14,7 @@ async function progressBars(): Promise<typeof import('cli-progress') | null> {
   }
 }
 
-const MB = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+const MB = (bytes: number) => (bytes < 1e6 ? `${(bytes / 1e3).toFixed(1)} kB` : `${(bytes / 1e6).toFixed(1)} MB`);
 
 /** What a remote store has fetched, for a progress line: bytes, cache and retries. Empty for a local store. */
 function fetchedText(stats: FetchStats | undefined): string {
