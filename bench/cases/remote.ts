@@ -28,5 +28,6 @@ export default async function remote(p: CaseParams): Promise<CaseMeasure> {
     extra[`epoch${e}Retries`] = stats.retries - retries;
   }
   // The first epoch's time, open included, is the figure compared across servers; later epochs show the cache.
-  return { windows: extra.epoch1Seconds === undefined ? 0 : windows / (p.epochs ?? 1), rows: 0, bytes: xsBytes(windows / (p.epochs ?? 1), p), seconds: openSeconds + extra.epoch1Seconds!, capped: false, extra };
+  const perEpoch = windows / (p.epochs ?? 1);
+  return { windows: perEpoch, rows: perEpoch + p.window, bytes: xsBytes(perEpoch, p), seconds: openSeconds + extra.epoch1Seconds!, capped: false, extra };
 }

@@ -9,6 +9,7 @@ import { Rebatcher } from './rebatch.js';
 import { mayMatch } from './row-filter.js';
 import { RowGroupLoader, type ReaderStats } from './row-group-loader.js';
 import { RowGroupPlan } from './row-group-plan.js';
+import { type ReadUnit, unitsOf } from './read-unit.js';
 import { rowGroupStream } from './row-group-stream.js';
 
 /**
@@ -23,7 +24,7 @@ export interface BatchReader extends AsyncIterable<ColumnBatch> {
   readonly fields: readonly StoreField[];
   /** Rows per epoch in this shard after row-group pruning (row filters may deliver fewer). */
   readonly numRows: number;
-  /** Row groups per epoch in this shard after pruning. */
+  /** Row groups per epoch in this shard after pruning (a large one counts once per slice read: see `maxBatchBytes`). */
   readonly numRowGroups: number;
   /** The shuffle seed in use (random unless given). */
   readonly seed: number;
@@ -60,12 +61,13 @@ export function createBatchReader(store: Store, o: ParsedReaderOptions, caller: 
   const stats: ReaderStats = { rowGroupsRead: 0, rowGroupsPruned: 0, rowsDecoded: 0, bytesRead: 0 };
   const kept = prunedRowGroups(store, o);
   stats.rowGroupsPruned = store.rowGroups.length - kept.length;
-  const plan = new RowGroupPlan(kept, { shardIndex: o.shardIndex, shardCount: o.shardCount, shuffleRowGroups: o.shuffleRowGroups, seed: o.seed });
+  // Shards and shuffles split units: a large row group's slices can go to different shards.
+  const plan = new RowGroupPlan(unitsOf(kept, o.maxBatchBytes), { shardIndex: o.shardIndex, shardCount: o.shardCount, shuffleRowGroups: o.shuffleRowGroups, seed: o.seed });
   const { workers, prefetch } = threadsFor(o, plan.numRows);
-  const loader = new RowGroupLoader(store, [...delivered, ...filterOnly], workers, stats, { verifyChecksums: o.verifyChecksums });
+  const loader = new RowGroupLoader(store, [...delivered, ...filterOnly], workers, stats, { verifyChecksums: o.verifyChecksums, maxBatchBytes: o.maxBatchBytes });
   const fields = delivered.map((n) => store.fields.find((f) => f.name === n)!);
 
-  function* plannedRowGroups(): Generator<StoreRowGroup> {
+  function* plannedUnits(): Generator<ReadUnit> {
     for (let epoch = 0; o.numEpochs === null || epoch < o.numEpochs; epoch++) {
       if (plan.shard.length === 0) return;
       yield* plan.epoch(epoch);
@@ -73,7 +75,7 @@ export function createBatchReader(store: Store, o: ParsedReaderOptions, caller: 
   }
 
   async function* rowGroupBatches(): AsyncGenerator<ColumnBatch> {
-    for await (const { batch } of rowGroupStream(loader, plannedRowGroups(), { prefetch, readAheadBytes: storeInternals(store).readAheadBytes }, o.filters, delivered)) yield batch;
+    for await (const { batch } of rowGroupStream(loader, plannedUnits(), { prefetch, readAheadBytes: storeInternals(store).readAheadBytes }, o.filters, delivered)) yield batch;
   }
 
   async function* batches(): AsyncGenerator<ColumnBatch> {

@@ -4,6 +4,7 @@ import { parseOptions } from '../options.js';
 import { decodePlatform } from './decode-platform.js';
 import { ioOptionsShape } from '../store/io-options.js';
 import { FILTER_OPS, type FilterPredicate } from './row-filter.js';
+import { DEFAULT_MAX_BATCH_BYTES } from './read-unit.js';
 
 const scalar = z.union([z.number(), z.bigint(), z.string(), z.boolean(), z.date()]);
 
@@ -34,8 +35,16 @@ export const readOptionsShape = {
    * thread's start-up costs more than it saves), else cores − 1, between 1 and 4.
    */
   workers: z.number().int().min(0).max(64).optional(),
-  /** Row groups being fetched or decoded at once (bounds memory). Default: 2 × max(1, workers). */
+  /** Units (row groups, or slices of large ones) being decoded at once (bounds memory). Default: 2 × max(1, workers). */
   prefetch: z.number().int().min(1).max(1024).optional(),
+  /**
+   * Bytes one column's decoded values of one unit may take, and one page may declare: a row group of more than
+   * `maxBatchBytes / 8` rows is read and decoded in slices of that many rows (only the pages a slice needs
+   * are fetched), so any row group reads in bounded memory, over a network too. A page or dictionary
+   * declaring more than this is refused with a `ParquetReadError` naming it. Default 16 MiB (slices of
+   * 2,097,152 rows); the SDK's own row groups (65,536 rows) are never cut.
+   */
+  maxBatchBytes: z.number({ error: 'must be a whole number of bytes >= 1024' }).int({ error: 'must be a whole number of bytes >= 1024' }).min(1024, { error: 'must be a whole number of bytes >= 1024' }).default(DEFAULT_MAX_BATCH_BYTES),
 };
 
 /** Options of `makeBatchReader` and `makeReader`: `readOptionsShape` plus projection, order, epochs and batch size. */

@@ -1,11 +1,16 @@
-import type { FileMetaData } from 'hyparquet';
+import type { Compressors, FileMetaData, SchemaElement } from 'hyparquet';
 import type { Column, ColumnBatch } from '../schema/columns.js';
 import { decodePlatform } from './decode-platform.js';
 import { type Store, type StoreInternals, type StoreRowGroup, storeInternals } from '../store/open-store.js';
 import { asParquetReadError } from '../store/parquet-read-error.js';
 import { checkCommittedPart } from '../store/committed-parts.js';
 import { chunkRange } from '../store/page-checksums.js';
+import { ParquetReadError } from '../store/parquet-read-error.js';
 import type { ByteRange } from '../store/range-fetcher.js';
+import { ChunkPages } from './chunk-pages.js';
+import { ColumnCursor } from './column-cursor.js';
+import { loadCompressors } from './compressors.js';
+import { DEFAULT_MAX_BATCH_BYTES, isWhole, type ReadUnit } from './read-unit.js';
 import { readSourceFooter } from '../store/source-footer.js';
 import type { DecodePool } from './decode-pool.js';
 import { type ColumnSpec, columnSpecOf } from './column-spec.js';
@@ -27,18 +32,26 @@ function ownBuffer(b: Uint8Array): ArrayBuffer {
   return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer ? b.buffer : (b.slice().buffer as ArrayBuffer);
 }
 
-/** A row group whose bytes are fetched and not yet decoded. */
-export interface FetchedRowGroup {
-  rowGroup: StoreRowGroup;
+/** A top-level column whose rows are its values (not a list, map or struct): its pages say their rows. */
+function isFlat(element: SchemaElement | null): boolean {
+  return element !== null && !element.num_children && element.repetition_type !== 'REPEATED';
+}
+
+/** A unit whose bytes are fetched and not yet decoded. */
+export interface FetchedUnit {
+  unit: ReadUnit;
   /** Null when no Parquet column is read (only partition keys). */
   task: DecodeTask | null;
   /** The loader's generation when the fetch started: a reader closed since then does not decode it. */
   generation: number;
+  /** Read column by column on the calling thread when it is decoded (see `RowGroupLoader`). */
+  byCursor?: boolean;
 }
 
 /**
- * Fetches and decodes single row groups of one store: reads exactly the byte ranges of the projected
- * column chunks, then decodes them on a decode thread (or inline with `workers: 0`).
+ * Fetches and decodes single units of one store (row groups, or slices of large ones): reads exactly the
+ * byte ranges of the projected column chunks (of a slice: its pages), then decodes them on a decode thread
+ * (or inline with `workers: 0`).
  */
 export class RowGroupLoader {
   readonly #store: Store;
@@ -51,12 +64,17 @@ export class RowGroupLoader {
   /** Bumped by `close`: a load started before it must not start workers again after it. */
   #generation = 0;
   readonly #decodeFooters = new Map<string, FileMetaData>();
+  /** Per column chunk read by cursor: its place (one reader's pass; the pages found are the store's). */
+  readonly #cursors = new Map<string, ColumnCursor>();
+  /** Nested columns of the row group read by cursor, decoded whole. */
+  readonly #nested = new Map<string, Promise<Column>>();
   readonly stats: ReaderStats;
 
   readonly #verifyChecksums: boolean;
+  readonly #maxBatchBytes: number;
 
-  /** `verifyChecksums` defaults to the setting the store was opened with. */
-  constructor(store: Store, columns: readonly string[], workers: number, stats: ReaderStats, options: { verifyChecksums?: boolean } = {}) {
+  /** `verifyChecksums` defaults to the setting the store was opened with; `maxBatchBytes` to `DEFAULT_MAX_BATCH_BYTES`. */
+  constructor(store: Store, columns: readonly string[], workers: number, stats: ReaderStats, options: { verifyChecksums?: boolean; maxBatchBytes?: number } = {}) {
     this.#store = store;
     this.#internals = storeInternals(store);
     const partition = new Set(store.fields.filter((f) => f.partition).map((f) => f.name));
@@ -65,6 +83,7 @@ export class RowGroupLoader {
     this.#specs = this.#parquetColumns.map((c) => columnSpecOf(c, this.#internals.columns.get(c) ?? null, store.fields.find((f) => f.name === c), this.#internals.imageFormats.get(c)));
     this.#workers = workers;
     this.#verifyChecksums = options.verifyChecksums ?? this.#internals.verifyChecksums;
+    this.#maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
     this.stats = stats;
   }
 
@@ -134,16 +153,37 @@ export class RowGroupLoader {
     return ranges.sort((a, b) => a.start - b.start);
   }
 
-  /** Compressed bytes `fetch` reads for `rg` (what read-ahead budgets count). */
-  byteLengthOf(rg: StoreRowGroup): number {
-    return this.chunkRanges(rg).reduce((s, r) => s + r.end - r.start, 0);
+  /** Compressed bytes `fetch` reads for `unit` (a slice: its share of the chunks), what read-ahead budgets count. */
+  byteLengthOf(unit: ReadUnit): number {
+    const bytes = this.chunkRanges(unit.rowGroup).reduce((s, r) => s + r.end - r.start, 0);
+    return isWhole(unit) ? bytes : Math.ceil((bytes * unit.numRows) / Math.max(1, unit.rowGroup.numRows));
   }
 
-  /** Fetches the bytes of `rg`'s projected column chunks (through the store's cache and request slots). */
-  async fetch(rg: StoreRowGroup, signal?: AbortSignal): Promise<FetchedRowGroup> {
+  /**
+   * Whether `unit` is read column by column on the calling thread, keeping each column's place between
+   * slices: a slice of a row group, or a row group with a column chunk larger than `maxBatchBytes`
+   * uncompressed (its pages may be too: they are streamed). Other units go whole to a decode thread.
+   */
+  #byCursor(unit: ReadUnit): boolean {
+    if (!isWhole(unit)) return true;
+    const wanted = new Set(this.#parquetColumns);
+    return (this.#decodeFooter(unit.rowGroup.file).row_groups[unit.rowGroup.index]?.columns ?? []).some((c) => c.meta_data && wanted.has(c.meta_data.path_in_schema[0]!) && Number(c.meta_data.total_uncompressed_size) > this.#maxBatchBytes);
+  }
+
+  /** Fetches the bytes `unit` needs (through the store's cache and request slots); units read by cursor fetch as they decode. */
+  async fetch(unit: ReadUnit, signal?: AbortSignal): Promise<FetchedUnit> {
+    const rg = unit.rowGroup;
     const name = this.#nameOf(rg);
     const generation = this.#generation;
-    if (this.#parquetColumns.length === 0) return { rowGroup: rg, task: null, generation };
+    if (this.#parquetColumns.length === 0) return { unit, task: null, generation };
+    if (this.#byCursor(unit)) {
+      try {
+        await this.#checkPart(rg.file, name);
+      } catch (err) {
+        throw asParquetReadError(err, { file: name, rowGroup: rg.index }, 'reading column chunks');
+      }
+      return { unit, task: null, generation, byCursor: true };
+    }
     // The decode threads start while the bytes are read (their start-up is most of the first batch's wait).
     if (this.#workers > 0 && !this.#pool) {
       this.#pool = decodePlatform().createDecodePool(this.#workers);
@@ -161,7 +201,7 @@ export class RowGroupLoader {
       const pieces = await this.#internals.fetcher.read(src, ranges, signal);
       for (const r of ranges) this.stats.bytesRead += r.end - r.start;
       return {
-        rowGroup: rg,
+        unit,
         generation,
         task: {
           file: name,
@@ -173,6 +213,7 @@ export class RowGroupLoader {
           fetches: pieces.map((p) => ({ startByte: p.start, endByte: p.end })),
           buffers: pieces.map((p) => ownBuffer(p.bytes)),
           verifyChecksums: this.#verifyChecksums,
+          maxPageBytes: this.#maxBatchBytes,
         },
       };
     } catch (err) {
@@ -180,11 +221,106 @@ export class RowGroupLoader {
     }
   }
 
+  /** Rows of `unit`, column by column on the calling thread, each column's cursor keeping its place. */
+  async #readByCursor(unit: ReadUnit): Promise<DecodedRowGroup> {
+    const rg = unit.rowGroup;
+    const name = this.#nameOf(rg);
+    const footer = this.#decodeFooter(rg.file);
+    const metadata: FileMetaData = { ...footer, row_groups: [footer.row_groups[rg.index]!], num_rows: BigInt(rg.numRows) };
+    const codecs = new Set(metadata.row_groups[0]!.columns.map((c) => c.meta_data?.codec ?? 'UNCOMPRESSED'));
+    const { compressors } = await loadCompressors(codecs);
+    const tensors = this.#specs.some((sp) => sp.codec === 'ndarray' || sp.codec === 'image') ? await import('./tensor-codecs.js') : null;
+    const columns: Record<string, Column> = {};
+    await Promise.all(
+      this.#specs.map(async (spec) => {
+        const element = this.#internals.columns.get(spec.name) ?? null;
+        const where = { file: name, rowGroup: rg.index, column: spec.name };
+        if (!isFlat(element)) {
+          columns[spec.name] = await this.#nestedRows(unit, spec, metadata, compressors, tensors);
+          return;
+        }
+        const key = `${rg.file}\n${rg.index}\n${spec.name}`;
+        let cursor = this.#cursors.get(key);
+        if (!cursor) {
+          // Cursors of the two row groups read last are kept (a unit's neighbours may be decoding); older ones go.
+          const groups = [...new Set([...this.#cursors.keys()].map((k) => k.slice(0, k.lastIndexOf('\n'))))];
+          const current = `${rg.file}\n${rg.index}`;
+          for (const g of groups.filter((g) => g !== current).slice(0, -1)) for (const k of [...this.#cursors.keys()]) if (k.startsWith(`${g}\n`)) this.#cursors.delete(k);
+          const chunk = metadata.row_groups[0]!.columns.find((c) => c.meta_data?.path_in_schema.length === 1 && c.meta_data.path_in_schema[0] === spec.name);
+          if (!chunk?.meta_data) throw new ParquetReadError(`row group has no column chunk of ${spec.name}`, where);
+          const pages = this.#pagesOf(rg, spec.name, name);
+          cursor = new ColumnCursor({ pages, metadata, chunk, element, spec, compressors, tensors, limits: { maxPageBytes: this.#maxBatchBytes }, verifyChecksums: this.#verifyChecksums, where });
+          this.#cursors.set(key, cursor);
+        }
+        columns[spec.name] = await cursor.read(unit.rowStart, unit.rowEnd);
+      }),
+    );
+    return { numRows: unit.numRows, columns };
+  }
+
+  /** The pages of one column chunk, found once per store (later epochs and readers find them known). */
+  #pagesOf(rg: StoreRowGroup, column: string, name: string): ChunkPages {
+    const key = `${rg.file}\n${rg.index}\n${column}\n${this.#maxBatchBytes}`;
+    let pages = this.#internals.chunkPages.get(key) as ChunkPages | undefined;
+    if (!pages) {
+      const chunk = this.#internals.footers.get(rg.file)!.row_groups[rg.index]!.columns.find((c) => c.meta_data?.path_in_schema.length === 1 && c.meta_data.path_in_schema[0] === column);
+      if (!chunk?.meta_data) throw new ParquetReadError(`row group has no column chunk of ${column}`, { file: name, rowGroup: rg.index, column });
+      const required = this.#internals.columns.get(column)?.repetition_type === 'REQUIRED';
+      pages = new ChunkPages(this.#internals.sources.get(rg.file)!, this.#internals.fetcher, chunk, rg.numRows, required, { maxPageBytes: this.#maxBatchBytes }, { file: name, rowGroup: rg.index, column });
+      this.#internals.chunkPages.set(key, pages);
+    }
+    return pages;
+  }
+
+  /**
+   * A nested column (lists, maps, structs) of a unit read by cursor: its rows are known only once its chunk
+   * is decoded, so the chunk is decoded whole (once per row group: the next slices cut it too) and cut.
+   */
+  async #nestedRows(unit: ReadUnit, spec: ColumnSpec, metadata: FileMetaData, compressors: Compressors, tensors: typeof import('./tensor-codecs.js') | null): Promise<Column> {
+    const rg = unit.rowGroup;
+    const key = `${rg.file}\n${rg.index}\n${spec.name}`;
+    let whole = this.#nested.get(key);
+    if (!whole) {
+      // Only the row group being read is kept.
+      for (const k of this.#nested.keys()) if (!k.startsWith(`${rg.file}\n${rg.index}\n`)) this.#nested.delete(k);
+      whole = (async () => {
+        const src = this.#internals.sources.get(rg.file)!;
+        const ranges = (metadata.row_groups[0]!.columns ?? []).flatMap((c) => (c.meta_data?.path_in_schema[0] === spec.name ? [chunkRange(c.meta_data)] : []));
+        const pieces = await this.#internals.fetcher.read(src, ranges);
+        for (const r of ranges) this.stats.bytesRead += r.end - r.start;
+        const decoded = await decodeRowGroup({
+          file: this.#nameOf(rg),
+          rowGroup: rg.index,
+          fileByteLength: src.byteLength,
+          metadata,
+          columns: [spec.name],
+          specs: [spec],
+          fetches: pieces.map((p) => ({ startByte: p.start, endByte: p.end })),
+          buffers: pieces.map((p) => ownBuffer(p.bytes)),
+          verifyChecksums: this.#verifyChecksums,
+          // Decoded whole by necessity: the bound does not apply to its pages.
+          maxPageBytes: Number.MAX_SAFE_INTEGER,
+        });
+        return decoded.columns[spec.name]!;
+      })();
+      this.#nested.set(key, whole);
+    }
+    const all = await whole;
+    return ArrayBuffer.isView(all) ? (all as unknown as { subarray(a: number, b: number): Column }).subarray(unit.rowStart, unit.rowEnd) : ((all as unknown[]).slice(unit.rowStart, unit.rowEnd) as Column);
+  }
+
   /** Decodes fetched bytes on a decode thread (or inline with `workers: 0`); the task's buffers are transferred. */
-  async decode(fetched: FetchedRowGroup): Promise<ColumnBatch> {
-    const { rowGroup: rg, task } = fetched;
+  async decode(fetched: FetchedUnit): Promise<ColumnBatch> {
+    const { unit, task } = fetched;
     let decoded: DecodedRowGroup;
-    if (!task) decoded = { numRows: rg.numRows, columns: {} };
+    if (fetched.byCursor) {
+      if (fetched.generation !== this.#generation) throw new Error('reader closed');
+      try {
+        decoded = await this.#readByCursor(unit);
+      } catch (err) {
+        throw asParquetReadError(err, { file: this.#nameOf(unit.rowGroup), rowGroup: unit.rowGroup.index }, 'decoding rows');
+      }
+    } else if (!task) decoded = { numRows: unit.numRows, columns: {} };
     else {
       if (fetched.generation !== this.#generation) throw new Error('reader closed');
       if (this.#workers > 0) {
@@ -195,13 +331,13 @@ export class RowGroupLoader {
     this.stats.rowGroupsRead++;
     this.stats.rowsDecoded += decoded.numRows;
     const columns: Record<string, Column> = decoded.columns;
-    for (const p of this.#partitionColumns) columns[p] = new Array<string>(decoded.numRows).fill(rg.partition[p]!);
+    for (const p of this.#partitionColumns) columns[p] = new Array<string>(decoded.numRows).fill(unit.rowGroup.partition[p]!);
     return { numRows: decoded.numRows, columns };
   }
 
-  /** Fetches and decodes one row group. */
-  async load(rg: StoreRowGroup): Promise<ColumnBatch> {
-    return this.decode(await this.fetch(rg));
+  /** Fetches and decodes one unit. */
+  async load(unit: ReadUnit): Promise<ColumnBatch> {
+    return this.decode(await this.fetch(unit));
   }
 
   #nameOf(rg: StoreRowGroup): string {

@@ -4,6 +4,7 @@ import { parseOptions } from '../options.js';
 import { checkColumns, prunedRowGroups } from '../readers/batch-reader.js';
 import { checkReadRules, readOptionsShape, threadsFor } from '../readers/read-options.js';
 import type { FilterPredicate } from '../readers/row-filter.js';
+import { unitsOf } from '../readers/read-unit.js';
 import { type ReaderStats, RowGroupLoader } from '../readers/row-group-loader.js';
 import { rowGroupStream } from '../readers/row-group-stream.js';
 import type { Column } from '../schema/columns.js';
@@ -57,18 +58,20 @@ export function windowSourceOf(caller: string, store: Store, o: z.output<typeof 
   const scalar = store.fields.filter((f) => f.codec === 'scalar');
   const numeric = new Set(scalar.filter((f) => NUMERIC.has(f.dtype)).map((f) => f.name));
   const columns = scalar.filter((f) => numeric.has(f.name) || f.dtype === 'string').map((f) => f.name);
-  const kept = prunedRowGroups(store, { filters });
-  const keptRows = kept.reduce((s, rg) => s + rg.numRows, 0);
+  // The units: row groups, or slices of large ones (`maxBatchBytes`), cut by row counts alone so that every
+  // pass (the first one over series and time, the epochs over features) sees the same units.
+  const kept = unitsOf(prunedRowGroups(store, { filters }), o.maxBatchBytes);
+  const keptRows = kept.reduce((s, u) => s + u.numRows, 0);
   const footers = storeInternals(store).footers;
   /** Compressed bytes of `names` in the units read: a pass over a few light columns decodes on the calling thread. */
   const bytesOf = (names: readonly string[], units: readonly number[]): number => {
     const wanted = new Set(names);
     let bytes = 0;
     for (const u of units) {
-      const rg = kept[u]!;
+      const { rowGroup: rg, numRows } = kept[u]!;
       for (const c of footers.get(rg.file)?.row_groups[rg.index]?.columns ?? []) {
         const md = c.meta_data;
-        if (md && wanted.has(md.path_in_schema[0]!)) bytes += Number(md.total_compressed_size);
+        if (md && wanted.has(md.path_in_schema[0]!)) bytes += (Number(md.total_compressed_size) * numRows) / Math.max(1, rg.numRows);
       }
     }
     return bytes;
@@ -81,13 +84,12 @@ export function windowSourceOf(caller: string, store: Store, o: z.output<typeof 
     const decoded = [...requested, ...filterOnly];
     const { workers, prefetch } = threadsFor(o, keptRows, bytesOf(decoded, units));
     const stats: ReaderStats = { rowGroupsRead: 0, rowGroupsPruned: 0, rowsDecoded: 0, bytesRead: 0 };
-    const loader = new RowGroupLoader(store, decoded, workers, stats, { verifyChecksums: o.verifyChecksums });
-    const unitOf = new Map(kept.map((rg, u) => [rg, u]));
+    const loader = new RowGroupLoader(store, decoded, workers, stats, { verifyChecksums: o.verifyChecksums, maxBatchBytes: o.maxBatchBytes });
     try {
-      for await (const { rowGroup, batch } of rowGroupStream(loader, units.map((u) => kept[u]!)[Symbol.iterator](), { prefetch, readAheadBytes: storeInternals(store).readAheadBytes }, filters, requested)) {
+      for await (const { unit, batch } of rowGroupStream(loader, units.map((u) => kept[u]!)[Symbol.iterator](), { prefetch, readAheadBytes: storeInternals(store).readAheadBytes }, filters, requested)) {
         const out: Record<string, Column> = {};
         for (const c of requested) out[c] = batch.columns[c]!;
-        yield { unit: unitOf.get(rowGroup)!, batch: { numRows: batch.numRows, columns: out } };
+        yield { unit: unit.ordinal, batch: { numRows: batch.numRows, columns: out } };
       }
     } finally {
       await loader.close();
@@ -100,7 +102,7 @@ export function windowSourceOf(caller: string, store: Store, o: z.output<typeof 
     columns,
     numRows: filters.length === 0 ? keptRows : undefined,
     unitCount: kept.length,
-    unitRows: filters.length === 0 ? kept.map((rg) => rg.numRows) : undefined,
+    unitRows: filters.length === 0 ? kept.map((u) => u.numRows) : undefined,
     async *open(requested) {
       for await (const { batch } of read(requested, all)) yield batch;
     },

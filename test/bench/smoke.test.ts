@@ -14,7 +14,7 @@ describe('bench: smoke run of every case at tiny sizes', function () {
   const tmp = useTmpDir();
 
   it('prints JSON with every case, positive finite rates and RSS, and every ratio', function () {
-    const args = ['--rows', '12000', '--repeats', '1', '--rss-rows', '4000,12000', '--fit-batches', '3', '--materialize-rows', '3000', '--budget', '0.3', '--warmup-batches', '2', '--series', '4', '--series-rows', '6000', '--series-rss', '2,12'];
+    const args = ['--rows', '12000', '--repeats', '1', '--rss-rows', '4000,12000', '--fit-batches', '3', '--materialize-rows', '3000', '--budget', '0.3', '--warmup-batches', '2', '--series', '4', '--series-rows', '6000', '--series-rss', '2,12', '--remote-rows', '20000', '--latency', '5'];
     const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench', 'run.ts'), ...args, '--json', '--cache-dir', tmp()], { cwd: root, encoding: 'utf8' });
     expect(r.status, r.stderr).to.equal(0);
     const doc = JSON.parse(r.stdout) as {
@@ -23,7 +23,7 @@ describe('bench: smoke run of every case at tiny sizes', function () {
       ratios: { name: string; value: number | null; spread: number | null }[];
     };
     expect(doc.failures).to.deep.equal([]);
-    const ids = ['sdk', 'duckdb', 'duckdb-sdk', 'csv-parsed', 'csv', 'generator', 'decode', 'memcpy', 'assembly', 'sdk-w2', 'decode-w1', 'sdk-rss-small', 'sdk-rss-large', 'sdk-http', 'browser', 'fit', 'materialize', 'duckdb-copy', 'idle', 'series-one', 'series-sorted', 'series-interleaved', 'series-rss-2', 'series-rss-12'];
+    const ids = ['sdk', 'duckdb', 'duckdb-sdk', 'csv-parsed', 'csv', 'generator', 'decode', 'memcpy', 'assembly', 'sdk-w2', 'decode-w1', 'sdk-rss-small', 'sdk-rss-large', 'sdk-http', 'remote', 'remote-latency', 'remote-cache', 'browser', 'fit', 'materialize', 'duckdb-copy', 'idle', 'series-one', 'series-sorted', 'series-interleaved', 'series-rss-2', 'series-rss-12'];
     expect(Object.keys(doc.cases)).to.deep.equal(ids);
     const positive = (v: unknown, what: string) => expect(Number.isFinite(v) && (v as number) > 0, `${what} = ${v}`).to.equal(true);
     for (const id of ids) {
@@ -36,9 +36,13 @@ describe('bench: smoke run of every case at tiny sizes', function () {
       if (!['decode', 'decode-w1', 'materialize', 'duckdb-copy'].includes(id)) positive(c.windowsPerSec, `${id}.windowsPerSec`);
     }
     // Every ratio, with its spread when both cases ran more than once (here once: none).
-    for (const ratio of doc.ratios) positive(ratio.value, `ratio ${ratio.name}`);
+    for (const ratio of doc.ratios) {
+      // Bytes fetched from a warm cache: none.
+      if (ratio.name === 'cache-epoch2+3-bytes') expect(ratio.value, ratio.name).to.equal(0);
+      else positive(ratio.value, `ratio ${ratio.name}`);
+    }
     expect(doc.ratios.map((r) => r.spread)).to.deep.equal(doc.ratios.map(() => null));
-    expect(doc.ratios.map((r) => r.name)).to.include.members(['series-sorted/one', 'series-interleaved/one', 'series-rss-12/2', 'browser/node-http', 'node-http/local']);
+    expect(doc.ratios.map((r) => r.name)).to.include.members(['series-sorted/one', 'series-interleaved/one', 'series-rss-12/2', 'browser/node-http', 'node-http/local', 'remote-latency/remote', 'cache-epoch2+3-bytes']);
   });
 
   it('tfpl bench runs bench/run.ts and passes a bad option through: exit 2 and the message', async function () {

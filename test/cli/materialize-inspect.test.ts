@@ -78,7 +78,7 @@ describe('tfpl materialize / inspect', () => {
   it('exits 2 with the usage on a bad command line, and 1 with the reason when the work fails', async () => {
     const noStore = await runCli(['materialize', 'x.csv']);
     expect(noStore.code).to.equal(2);
-    expect(noStore.stderr).to.match(/^tfpl materialize: --store <dir> is required\n\nUsage: tfpl materialize <csv> --store <dir>/);
+    expect(noStore.stderr).to.match(/^tfpl materialize: --store <dir> is required\n\nUsage: tfpl materialize <csv> --store <dir \| s3:\/\/bucket\/prefix>/);
     const badMode = await runCli(['materialize', 'x.csv', '--store', 's', '--mode', 'upsert']);
     expect(badMode.code).to.equal(2);
     expect(badMode.stderr).to.match(/--mode must be one of create, append, overwrite; received "upsert"/);

@@ -30,6 +30,7 @@ async function taskOf(dir: string): Promise<DecodeTask> {
     fetches,
     buffers: fetches.map((f) => new Uint8Array(bytes.subarray(f.startByte, f.endByte)).buffer),
     verifyChecksums: true,
+    maxPageBytes: 16 * 2 ** 20,
   };
 }
 

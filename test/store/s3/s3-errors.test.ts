@@ -38,14 +38,15 @@ describe('s3 errors: S3 error answers become ObjectStoreErrors that say what to 
   });
 
   it('AccessDenied names the key id, where it came from, and the permission each operation needs', async () => {
-    const cases: [Promise<unknown>, string, string][] = [
-      [signed.client.getRange('btc/a.parquet', 0, 8), 'GetObject s3://data/btc/a.parquet', 's3:GetObject on s3://data/btc/a.parquet; grant it in the IAM or bucket policy (S3 also answers 403 for a missing key when the caller lacks s3:ListBucket)'],
-      [signed.list(), 'ListObjectsV2 s3://data/btc/ (bucket data)', 's3:ListBucket on s3://data/btc/ (bucket data); grant it in the IAM or bucket policy'],
-      [signed.putFile('_metadata', new Uint8Array(3)), 'PutObject s3://data/btc/_metadata', 's3:PutObject on s3://data/btc/_metadata; grant it in the IAM or bucket policy'],
-      [signed.remove(['a.parquet']), 'DeleteObject s3://data/btc/a.parquet', 's3:DeleteObject on s3://data/btc/a.parquet; grant it in the IAM or bucket policy'],
+    // Each request is made when its turn comes: a rejection nobody awaits yet would be an unhandled one.
+    const cases: [() => Promise<unknown>, string, string][] = [
+      [() => signed.client.getRange('btc/a.parquet', 0, 8), 'GetObject s3://data/btc/a.parquet', 's3:GetObject on s3://data/btc/a.parquet; grant it in the IAM or bucket policy (S3 also answers 403 for a missing key when the caller lacks s3:ListBucket)'],
+      [() => signed.list(), 'ListObjectsV2 s3://data/btc/ (bucket data)', 's3:ListBucket on s3://data/btc/ (bucket data); grant it in the IAM or bucket policy'],
+      [() => signed.putFile('_metadata', new Uint8Array(3)), 'PutObject s3://data/btc/_metadata', 's3:PutObject on s3://data/btc/_metadata; grant it in the IAM or bucket policy'],
+      [() => signed.remove(['a.parquet']), 'DeleteObject s3://data/btc/a.parquet', 's3:DeleteObject on s3://data/btc/a.parquet; grant it in the IAM or bucket policy'],
     ];
-    for (const [p, target, permission] of cases) {
-      const err = await caught(p);
+    for (const [request, target, permission] of cases) {
+      const err = await caught(request());
       expect([err.reason, err.status, err.s3Code, err.bucket, err.requestId, isTfplError(err)]).to.deep.equal(['access-denied', 403, 'AccessDenied', 'data', '4442587FB7D0A2F9', true]);
       expect(err.message).to.equal(`${target} was answered 403 AccessDenied: access key AKIAERRORSTEST000001 (from options) is not allowed ${permission} (request id 4442587FB7D0A2F9)`);
     }

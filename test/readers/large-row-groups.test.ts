@@ -1,0 +1,152 @@
+import { expect } from 'chai';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeBatchReader } from '../../src/readers/batch-reader.js';
+import { ParquetReadError } from '../../src/store/parquet-read-error.js';
+import { unitSettings } from '../../src/readers/read-unit.js';
+import type { ColumnBatch } from '../../src/schema/columns.js';
+import { makeTfDataset, type MakeTfDatasetOptions, openStore } from '../../src/index.js';
+import { duck, lit } from '../duckdb.js';
+import { startStaticServer } from '../static-server.js';
+import { useTmpDir } from '../tmp-dir.js';
+import { byValue, datasetWindows } from '../windowing/helpers.js';
+import { collect } from './fixtures.js';
+
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'parquet-testing', 'data');
+/** Files of parquet-testing's data/ that are corrupt on purpose, or not Parquet. */
+const NOT_READABLE = new Set(['nation.dict-malformed.parquet', 'uniform_encryption.parquet.encrypted', 'datapage_v1-corrupt-checksum.parquet', 'rle-dict-uncompressed-corrupt-checksum.parquet']);
+
+/** Every value of every column, column by column (NaN as null, so missing values compare equal). */
+function columnsOf(batches: ColumnBatch[]): Record<string, unknown[]> {
+  const out: Record<string, unknown[]> = {};
+  for (const b of batches) {
+    for (const [k, v] of Object.entries(b.columns)) {
+      const col = (out[k] ??= []);
+      for (let i = 0; i < b.numRows; i++) {
+        const x = (v as ArrayLike<unknown>)[i];
+        col.push(typeof x === 'number' && Number.isNaN(x) ? null : x);
+      }
+    }
+  }
+  return out;
+}
+
+describe('row groups of any size: read in slices of bounded memory, value for value', function () {
+  this.timeout(180_000);
+  const tmp = useTmpDir();
+
+  it('every readable file of parquet-testing reads the same in slices of 128 rows as whole (offset indexes, dictionaries, v2 pages, nulls, nested columns)', async () => {
+    const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.parquet') && !NOT_READABLE.has(f));
+    expect(files.length).to.be.greaterThan(35);
+    let sliced = 0;
+    for (const f of files) {
+      const path = join(FIXTURES, f);
+      const whole = columnsOf(await collect(await makeBatchReader(path, { workers: 0 })));
+      // Slices of 128 rows (their pages are larger than 128 × 8 bytes, so only the unit size is forced).
+      unitSettings.rows = 128;
+      try {
+        const reader = await makeBatchReader(path, { workers: 0 });
+        const slices = columnsOf(await collect(reader));
+        expect(slices, f).to.deep.equal(whole);
+        if (reader.numRowGroups > reader.store.rowGroups.length) sliced++;
+      } finally {
+        delete unitSettings.rows;
+      }
+    }
+    // Most of them have a row group of more than 128 rows, so they were read in slices.
+    expect(sliced).to.be.greaterThan(10);
+  });
+
+  /** The same rows written by DuckDB twice: as one row group, and in row groups of 65,536. */
+  async function duckdbPair(dir: string, rows: number, compression: string): Promise<{ big: string; small: string }> {
+    mkdirSync(join(dir, 'big'));
+    mkdirSync(join(dir, 'small'));
+    const select = `SELECT (TIMESTAMP '2024-01-01' + to_seconds(i * 60)) AS ts, (i % 1000)::FLOAT / 7 AS f, sin(i / 100.0)::DOUBLE AS d,
+      CASE WHEN i % 11 = 0 THEN NULL ELSE (i % 50000)::INTEGER END AS n, ['usd', 'eur', 'gbp'][1 + (i // 30000) % 3] AS vs FROM range(${rows}) t(i)`;
+    await duck(`COPY (${select}) TO ${lit(join(dir, 'big', 'one.parquet'))} (FORMAT PARQUET, ROW_GROUP_SIZE ${rows}, COMPRESSION ${compression})`);
+    await duck(`COPY (${select}) TO ${lit(join(dir, 'small', 'many.parquet'))} (FORMAT PARQUET, ROW_GROUP_SIZE 65536, COMPRESSION ${compression})`);
+    return { big: join(dir, 'big'), small: join(dir, 'small') };
+  }
+
+  it('a 300,000-row row group written by DuckDB reads in slices exactly as the same rows in small row groups, locally, over HTTP (each page fetched once), sharded and shuffled', async () => {
+    const { big, small } = await duckdbPair(tmp(), 300_000, 'snappy');
+    expect((await openStore(big)).rowGroups.map((rg) => rg.numRows)).to.deep.equal([300_000]);
+    // Units of 40,000 rows (DuckDB's pages here hold all 300,000 rows of a column: slices cut inside pages).
+    unitSettings.rows = 40_000;
+    const expected = columnsOf(await collect(await makeBatchReader(small, { workers: 0 })));
+    const local = await makeBatchReader(big, { workers: 1 });
+    expect(local.numRowGroups).to.equal(8);
+    expect(columnsOf(await collect(local))).to.deep.equal(expected);
+    expect(local.stats.rowsDecoded).to.equal(300_000);
+
+    const server = await startStaticServer(big, true);
+    try {
+      const remote = await makeBatchReader(`${server.url}/one.parquet`, { workers: 0, batchSize: 100_000 });
+      const got = await collect(remote);
+      expect(got.map((b) => b.numRows)).to.deep.equal([100_000, 100_000, 100_000]);
+      expect(columnsOf(got)).to.deep.equal(expected);
+      // Fetched as the cursors needed them, each page once: at most the file and the 1 MiB windows of its headers.
+      const file = (await openStore(big)).files[0]!.byteLength;
+      expect(remote.fetchStats!.bytesFetched).to.be.at.most(file + 5 * 2 ** 20);
+    } finally {
+      await server.close();
+    }
+
+    // Shards split the slices; a shuffle reads them in another order: the same rows, each once.
+    const rowsOf = async (o: object) => {
+      const c = columnsOf(await collect(await makeBatchReader(big, { workers: 0, columns: ['ts', 'f'], ...o })));
+      return (c.ts as number[]).map((t, i) => [t, c.f![i]] as [number, unknown]);
+    };
+    const shards = [...(await rowsOf({ shardIndex: 0, shardCount: 3 })), ...(await rowsOf({ shardIndex: 1, shardCount: 3 })), ...(await rowsOf({ shardIndex: 2, shardCount: 3 }))];
+    const shuffled = await rowsOf({ shuffleRowGroups: true, seed: 3 });
+    const inOrder = (expected.ts as number[]).map((t, i) => [t, expected.f![i]] as [number, unknown]);
+    const sorted = (rows: [number, unknown][]) => [...rows].sort((a, b) => a[0] - b[0]);
+    expect(shards.length).to.equal(300_000);
+    expect(sorted(shards)).to.deep.equal(inOrder);
+    expect(shuffled).to.not.deep.equal(inOrder);
+    expect(sorted(shuffled)).to.deep.equal(inOrder);
+
+    // makeTfDataset over slices: the windows of the small row groups, shuffled or not, per series.
+    const options: MakeTfDatasetOptions = { features: ['f', 'd'], targets: ['d'], windowSize: 16, timestampColumn: 'ts', maxGap: 60_000, seriesColumns: ['vs'], split: { train: 0.7, validation: 0.3 }, normalize: 'zscore', batchSize: 4096, workers: 0, filters: [['ts', '<', Date.UTC(2024, 0, 1) + 60_000 * 120_000]] };
+    const fromSmall = await datasetWindows(small, options);
+    const fromBig = await datasetWindows(big, options);
+    expect(fromBig.length).to.be.greaterThan(80_000);
+    expect(fromBig).to.deep.equal(fromSmall);
+    const bigShuffled = await datasetWindows(big, { ...options, shuffle: true, seed: 9 });
+    expect(bigShuffled).to.not.deep.equal(fromSmall);
+    expect(bigShuffled.sort(byValue)).to.deep.equal(fromSmall.sort(byValue));
+    const ds = await makeTfDataset(big, options);
+    const reference = await makeTfDataset(small, options);
+    expect(ds.normalization).to.deep.equal(reference.normalization);
+  });
+
+  it('pages larger than maxBatchBytes are streamed (PLAIN numbers in zstd pages, nulls included), value for value; those that cannot be are refused naming the page and the size needed', async () => {
+    // DuckDB writes a page per 100 MB: 2.4 MB pages here, against a bound of 1 MiB.
+    const { big, small } = await duckdbPair(tmp(), 300_000, 'zstd');
+    const maxBatchBytes = 2 ** 20;
+    const expected = columnsOf(await collect(await makeBatchReader(small, { workers: 0, columns: ['ts', 'f', 'd', 'n'] })));
+    const reader = await makeBatchReader(big, { workers: 0, maxBatchBytes, columns: ['ts', 'f', 'd', 'n'] });
+    expect(reader.numRowGroups).to.equal(3); // slices of 131,072 rows
+    expect(columnsOf(await collect(reader))).to.deep.equal(expected);
+    // A shuffled order starts streams mid-page: the rows before are passed over.
+    const shuffled = columnsOf(await collect(await makeBatchReader(big, { workers: 0, maxBatchBytes, columns: ['ts'], shuffleRowGroups: true, seed: 1 })));
+    expect([...(shuffled.ts as number[])].sort((a, b) => a - b)).to.deep.equal(expected.ts);
+
+    // Snappy decompresses whole pages only: a page past the bound is refused, saying what would read it.
+    const snappy = join(tmp(), 'snappy');
+    mkdirSync(snappy);
+    await duck(`COPY (SELECT i::DOUBLE AS d FROM range(300000) t(i)) TO ${lit(join(snappy, 'one.parquet'))} (FORMAT PARQUET, ROW_GROUP_SIZE 300000, COMPRESSION snappy)`);
+    const err = await collect(await makeBatchReader(snappy, { workers: 0, maxBatchBytes })).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).to.be.instanceOf(ParquetReadError);
+    const e = err as ParquetReadError;
+    expect([e.rowGroup, e.column, e.page]).to.deep.equal([0, 'd', 0]);
+    expect(e.reason).to.match(/^its data page declares 2400\d+ bytes uncompressed and 300000 values \(2400000 bytes decoded\), more than maxBatchBytes \(1048576\) lets one page take in memory and it cannot be read in pieces \(its codec SNAPPY decompresses only whole pages\); raise maxBatchBytes to at least 2400\d+ to read it/);
+  });
+
+  afterEach(() => {
+    delete unitSettings.rows;
+  });
+});
