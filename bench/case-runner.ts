@@ -20,6 +20,7 @@ const CASES: Record<CaseName, () => Promise<{ default: (p: CaseParams) => Promis
   'duckdb-copy': () => import('./cases/duckdb-copy.js'),
   idle: () => import('./cases/idle.js'),
   remote: () => import('./cases/remote.js'),
+  'big-row-group': () => import('./cases/big-row-group.js'),
 };
 
 async function main(): Promise<void> {

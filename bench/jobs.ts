@@ -5,7 +5,7 @@ import type { CaseName, CaseParams } from './measure.js';
  * Which dataset a job reads: the main one, the small/large store of the RSS comparison, or a store of many
  * series (`series:<layout>:<series count>`, --series-rows rows in all).
  */
-export type DataKey = 'main' | 'rssSmall' | 'rssLarge' | 'remote' | `series:${'sorted' | 'interleaved'}:${number}`;
+export type DataKey = 'main' | 'rssSmall' | 'rssLarge' | 'remote' | 'bigOne' | 'bigMany' | 'zeros' | `series:${'sorted' | 'interleaved'}:${number}`;
 
 export interface Job {
   /** Key in the table and the JSON; `--cases` selects by it. */
@@ -61,6 +61,12 @@ export function allJobs(
     { id: 'remote', case: 'remote', label: `this SDK over HTTP: ${remote.rows.toLocaleString('en-US')} rows in row groups of 16,384, one epoch, open included`, data: 'remote', http: true, override: { server: 'remote' } },
     { id: 'remote-latency', case: 'remote', label: `the same, every answer ${remote.latencyMs} ms late (an object store's first-byte latency)`, data: 'remote', http: true, override: { server: 'remote-latency' } },
     { id: 'remote-cache', case: 'remote', label: `the same ${remote.latencyMs} ms server, 3 epochs with cache: { bytes: 256 MiB } (epoch 1's time)`, data: 'remote', http: true, repeats: 1, override: { server: 'remote-latency', epochs: 3, cacheBytes: 256 * 2 ** 20 } },
+    { id: 'big-sdk', case: 'big-row-group', label: 'this SDK: columns a, b of one 20M-row row group (DuckDB, zstd), batches of 65,536', data: 'bigOne', override: { bigMode: 'sdk-read' } },
+    { id: 'big-duckdb', case: 'big-row-group', label: `DuckDB (${workers} threads): the same columns of the same file, streamed`, data: 'bigOne', override: { bigMode: 'duckdb-read' } },
+    { id: 'big-windows', case: 'big-row-group', label: `this SDK: windows of a, b over the one 20M-row row group, ${sdk}`, data: 'bigOne', override: { bigMode: 'windows' } },
+    { id: 'many-windows', case: 'big-row-group', label: 'the same windows over the same rows in row groups of 65,536', data: 'bigMany', override: { bigMode: 'windows' } },
+    { id: 'zeros-sdk', case: 'big-row-group', label: 'this SDK: the first million rows of 300M int32 zeros (pyarrow, dictionary, zstd)', data: 'zeros', override: { bigMode: 'zeros-sdk' } },
+    { id: 'zeros-duckdb', case: 'big-row-group', label: 'DuckDB: the first million rows of the same file', data: 'zeros', override: { bigMode: 'zeros-duckdb' } },
     { id: 'browser', case: 'browser', label: "this SDK's browser build in headless Chromium (wasm, Web Workers), the same HTTP store", data: 'main', http: true },
     { id: 'fit', case: 'fit', label: 'LSTM(32)→Dense(1) fitDataset(store), wasm', data: 'main', repeats: 1 },
     { id: 'materialize', case: 'materialize', label: 'importCsv: CSV → store (validated)', data: 'main' },

@@ -2,7 +2,7 @@
 import type * as tf from '@tensorflow/tfjs';
 
 export const CASE_NAMES = [
-  'sdk', 'browser', 'duckdb', 'duckdb-sdk', 'csv-parsed', 'csv', 'generator', 'decode', 'memcpy', 'assembly', 'fit', 'materialize', 'duckdb-copy', 'idle', 'remote'] as const;
+  'sdk', 'browser', 'duckdb', 'duckdb-sdk', 'csv-parsed', 'csv', 'generator', 'decode', 'memcpy', 'assembly', 'fit', 'materialize', 'duckdb-copy', 'idle', 'remote', 'big-row-group'] as const;
 export type CaseName = (typeof CASE_NAMES)[number];
 /** The case runner's one stdout line starts with this, followed by the CaseResult as JSON. */
 export const RESULT_PREFIX = 'BENCH_RESULT ';
@@ -54,6 +54,8 @@ export interface CaseParams {
   cacheBytes?: number;
   /** Which of the bench's HTTP servers a case reads: the main store's, or the remote store's, plain or delayed. */
   server?: 'main' | 'remote' | 'remote-latency';
+  /** The large-row-group cases: what they read and how (see bench/cases/big-row-group.ts). */
+  bigMode?: 'sdk-read' | 'duckdb-read' | 'windows' | 'zeros-sdk' | 'zeros-duckdb';
 }
 
 /** What a case reports; the runner adds peak RSS. */

@@ -84,6 +84,7 @@ const extra =
     return typeof v === 'number' ? v : null;
   };
 const peakRss: Metric = (r) => r.peakRssBytes;
+const seconds: Metric = (r) => r.seconds;
 
 /** Half the range over the median, or null for fewer than 2 finite values. */
 function spreadOf(values: (number | null)[]): number | null {
@@ -156,6 +157,12 @@ export function ratios(s: Record<string, CaseSummary | undefined>): Ratio[] {
     { name: 'series-interleaved/one', what: 'windows/s with seriesColumns, interleaved ÷ the same rows read as one series', ...ratio('series-interleaved', windowsPerSec, 'series-one'), target: 0.8 },
     { name: 'remote-latency/remote', what: 'epoch time (open included) over a server that answers every request late ÷ over the same server without the delay', ...ratio('remote', windowsPerSec, 'remote-latency'), target: 1.15, atMost: true },
     { name: 'cache-epoch2+3-bytes', what: 'bytes fetched in epochs 2 and 3 of the delayed remote store with cache: { bytes }', ...figure('remote-cache', (r) => (r.extra?.epoch2Bytes as number) + (r.extra?.epoch3Bytes as number)), unit: 'B', target: 0, atMost: true },
+    { name: 'big-first-batch/duckdb', what: 'seconds to the first batch of columns a, b of a 20M-row row group: this SDK ÷ DuckDB\'s first chunk', ...ratio('big-sdk', extra('firstBatchSeconds'), 'big-duckdb'), target: 2, atMost: true },
+    { name: 'big-all-rows/duckdb', what: 'seconds to the last row of the same: this SDK ÷ DuckDB', ...ratio('big-sdk', seconds, 'big-duckdb'), target: 1.5, atMost: true },
+    { name: 'big-rss/duckdb', what: 'peak RSS of the same reads, each in its own process: this SDK ÷ DuckDB', ...ratio('big-sdk', peakRss, 'big-duckdb'), target: 1.5, atMost: true },
+    { name: 'big-windows/many', what: 'windows/s over the one 20M-row row group ÷ over the same rows in row groups of 65,536', ...ratio('big-windows', windowsPerSec, 'many-windows'), target: 0.9 },
+    { name: 'zeros-first-million/duckdb', what: 'seconds to the first million of 300M int32 zeros (pyarrow, dictionary, zstd): this SDK ÷ DuckDB', ...ratio('zeros-sdk', seconds, 'zeros-duckdb'), target: 10, atMost: true },
+    { name: 'zeros-rss/duckdb', what: 'peak RSS of the same: this SDK ÷ DuckDB', ...ratio('zeros-sdk', peakRss, 'zeros-duckdb'), target: 2, atMost: true },
     ...seriesRssRatios(s),
   ];
   for (const r of list) if (r.target !== undefined) r.met = r.value === null ? null : r.atMost ? r.value <= r.target : r.value >= r.target;

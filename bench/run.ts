@@ -8,6 +8,7 @@ import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ensureBigData } from './big-data.js';
 import { type BenchData, ensureData, ensurePrefixCsv } from './data.js';
 import { allJobs, type DataKey, type Job } from './jobs.js';
 import { keptAnalysis, renderMarkdown } from './markdown.js';
@@ -46,6 +47,7 @@ Options:
   --series-rss A,B,...  series counts of the many-series RSS cases, interleaved (default 10,1000)
   --remote-rows N       rows of the remote cases' store, in row groups of 16,384 (default 1000000)
   --latency MS          ms the remote-latency server adds to every answer (default 40)
+  --big-rows N          rows of the one-row-group file of the big-* cases, written by DuckDB (default 20000000)
   --cases a,b,...       run only these cases (ids in the table; default all but the optional sdk-w0 and
                         decode-w0, which decode on the calling thread)
   --backend NAME        tfjs backend of the data cases: wasm, cpu (default: initBackend's choice)
@@ -84,6 +86,7 @@ function parse(argv: string[]) {
       'series-rows': { type: 'string', default: '10000000' },
       'series-rss': { type: 'string', default: '10,1000' },
       'remote-rows': { type: 'string', default: '1000000' },
+      'big-rows': { type: 'string', default: '20000000' },
       latency: { type: 'string', default: '40' },
       compression: { type: 'string', default: 'zstd' },
       cases: { type: 'string' },
@@ -139,6 +142,7 @@ function parse(argv: string[]) {
     seriesRows,
     seriesRss,
     remote,
+    bigRows: int('big-rows', values['big-rows']),
     compression,
     jobs: ids ? jobs.filter((j) => ids.includes(j.id)) : jobs.filter((j) => !j.optional),
     backend: values.backend as CaseParams['backend'],
@@ -226,6 +230,8 @@ export async function runBench(argv: string[], print: { out: (s: string) => void
   if (needs.has('rssSmall')) data.rssSmall = await ensureData(o.cacheDir, dataParams(o.rssRows[0]), { withCsv: false, log });
   if (needs.has('rssLarge')) data.rssLarge = await ensureData(o.cacheDir, dataParams(o.rssRows[1]), { withCsv: false, log });
   if (needs.has('remote')) data.remote = await ensureData(o.cacheDir, { ...dataParams(o.remote.rows), rowGroupSize: REMOTE_ROW_GROUP }, { withCsv: false, log });
+  const big = needs.has('bigOne') || needs.has('bigMany') || needs.has('zeros') ? await ensureBigData(o.cacheDir, o.bigRows, log) : null;
+  if (big && !big.zerosDir) log(`the 300M-zero cases are skipped: ${big.zerosWhy}`);
   const seriesData = new Map<DataKey, SeriesData>();
   for (const key of needs) {
     if (!key.startsWith('series:')) continue;
@@ -243,8 +249,9 @@ export async function runBench(argv: string[], print: { out: (s: string) => void
 
   const paramsFor = (job: Job): CaseParams => {
     const series = seriesData.get(job.data);
-    const d = series ? { storeDir: series.storeDir, csvPath: '' } : data[job.data]!;
-    const rows = series ? o.seriesRows : job.data === 'main' ? o.rows : job.data === 'remote' ? o.remote.rows : job.data === 'rssSmall' ? o.rssRows[0] : o.rssRows[1];
+    const bigDir = job.data === 'bigOne' ? big?.oneDir : job.data === 'bigMany' ? big?.manyDir : job.data === 'zeros' ? big?.zerosDir : undefined;
+    const d = series ? { storeDir: series.storeDir, csvPath: '' } : bigDir ? { storeDir: bigDir, csvPath: '' } : data[job.data as 'main']!;
+    const rows = series ? o.seriesRows : bigDir ? (job.data === 'zeros' ? 1_000_000 : o.bigRows) : job.data === 'main' ? o.rows : job.data === 'remote' ? o.remote.rows : job.data === 'rssSmall' ? o.rssRows[0] : o.rssRows[1];
     return {
       rows,
       window: o.window,
@@ -309,6 +316,7 @@ export async function runBench(argv: string[], print: { out: (s: string) => void
       for (const job of o.jobs) {
         const runs = job.repeats ?? o.repeats;
         if (round >= runs || failures.some((f) => f.startsWith(`${job.id}:`))) continue;
+        if (job.data === 'zeros' && !big?.zerosDir) continue; // no pyarrow here: said once above
         const started = performance.now();
         try {
           const r = await runCase(compiled.runner, job, paramsOf(job), o.timeout);

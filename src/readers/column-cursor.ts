@@ -159,7 +159,7 @@ export class ColumnCursor {
       // Checked before any value is read: the page's checksum, over its bytes read once in pieces.
       if (c.verifyChecksums) await this.#verifyStreamed(first, headerLength, header, signal);
       open.endRow = first.firstRow + first.rows;
-      const read = async (start: number, end: number) => (await c.pages.bytes({ start, end }, signal)).slice();
+      const read = (start: number, end: number) => c.pages.bytes({ start, end }, signal);
       const dictionary = await this.#dictionaryValues(signal);
       open.stream = await PageStream.open(read, first, header, headerLength, meta, c.element!, c.spec, dictionary).catch((err: unknown) => {
         throw this.#fail(`reading the page failed: ${(err as Error).message}; the file is corrupt or truncated`, first.ordinal, err);

@@ -3,7 +3,6 @@ import { Decompress as ZstdStream } from 'fzstd';
 import type { ColumnMetaData, Compressors, SchemaElement } from 'hyparquet';
 import { convert } from 'hyparquet/src/convert.js';
 import { decompressPage } from 'hyparquet/src/datapage.js';
-import { readRleBitPackedHybrid } from 'hyparquet/src/encoding.js';
 import { readPlain } from 'hyparquet/src/plain.js';
 import type { Column } from '../schema/columns.js';
 import type { PageHeader } from './chunk-pages.js';
@@ -47,7 +46,10 @@ export function dictionaryValues(page: Uint8Array, header: PageHeader, headerLen
   return convertColumn(rich as ArrayLike<unknown>, spec, where, tensors) as ArrayLike<unknown>;
 }
 
-/** Dictionary indexes of a page, RLE / bit-packed runs read from the stream as they are needed. */
+/**
+ * RLE / bit-packed hybrid values (dictionary indexes, definition levels) read from a stream as they are
+ * needed: a run at a time, never the page's worth.
+ */
 class IndexStream {
   readonly #bytes: ByteStream;
   readonly #width: number;
@@ -190,7 +192,8 @@ class ByteStream {
 /**
  * One data page read a slice of rows at a time, for a page too large to decode whole: its compressed bytes
  * are fetched in ranges of `STREAM_READ_BYTES` as the decompressor needs them, so memory holds the slice
- * asked for and a few blocks, not the page. Definition levels (nulls) are decoded first, one byte a value.
+ * asked for and a few blocks, not the page. Definition levels (nulls) are kept as their encoded bytes (a bit
+ * a value at most) and decoded as rows are taken.
  *
  * @example
  * const stream = await PageStream.open(...); const first = await stream.take(2_097_152);
@@ -199,8 +202,8 @@ export class PageStream {
   readonly rows: number;
   #row = 0;
   readonly #bytes: ByteStream;
-  /** Per value: 1 present, 0 null; null for a required column (all present). */
-  readonly #defs: Uint8Array | null;
+  /** Definition levels (1 present, 0 null), read as rows are taken; null for a required column (all present). */
+  readonly #defs: IndexStream | null;
   readonly #spec: ColumnSpec;
   readonly #type: string;
   readonly #nullable: boolean;
@@ -208,7 +211,7 @@ export class PageStream {
   readonly #indexes: IndexStream | null;
   readonly #dictionary: ArrayLike<unknown> | null;
 
-  private constructor(rows: number, bytes: ByteStream, defs: Uint8Array | null, spec: ColumnSpec, type: string, nullable: boolean, indexes: IndexStream | null, dictionary: ArrayLike<unknown> | null) {
+  private constructor(rows: number, bytes: ByteStream, defs: IndexStream | null, spec: ColumnSpec, type: string, nullable: boolean, indexes: IndexStream | null, dictionary: ArrayLike<unknown> | null) {
     this.rows = rows;
     this.#bytes = bytes;
     this.#defs = defs;
@@ -228,16 +231,16 @@ export class PageStream {
     const v2 = header.data_page_header_v2;
     const values = v2?.num_values ?? header.data_page_header!.num_values;
     let at = page.start + headerLength;
-    let defs: Uint8Array | null = null;
+    let defs: IndexStream | null = null;
+    /** Levels held as their encoded bytes (at most a bit a value), decoded run by run as rows are taken. */
+    const levelsOf = (bytes: Uint8Array) => {
+      let done = false;
+      return new IndexStream(new ByteStream(async () => (done ? null : ((done = true), bytes)), 'UNCOMPRESSED'), 1);
+    };
     if (v2) {
       // Version 2 pages keep their levels uncompressed, before the values.
-      const levels = v2.definition_levels_byte_length + v2.repetition_levels_byte_length;
-      if (optional && v2.definition_levels_byte_length > 0) {
-        const bytes = await read(at, at + v2.definition_levels_byte_length);
-        defs = new Uint8Array(values);
-        readRleBitPackedHybrid({ view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 }, 1, defs, bytes.length);
-      }
-      at += levels;
+      if (optional && v2.definition_levels_byte_length > 0) defs = levelsOf(await read(at, at + v2.definition_levels_byte_length));
+      at += v2.definition_levels_byte_length + v2.repetition_levels_byte_length;
     }
     const end = page.end;
     const pull = async (): Promise<Uint8Array | null> => {
@@ -252,9 +255,7 @@ export class PageStream {
     if (!v2 && optional) {
       // Version 1 pages start their (decompressed) data with the levels: 4-byte length, then RLE/bit-packed.
       const length = new DataView((await stream.take(4)).buffer).getUint32(0, true);
-      const levels = await stream.take(length);
-      defs = new Uint8Array(values);
-      readRleBitPackedHybrid({ view: new DataView(levels.buffer, levels.byteOffset, levels.byteLength), offset: 0 }, 1, defs, length);
+      defs = levelsOf(await stream.take(length));
     }
     const encoding = header.data_page_header?.encoding ?? header.data_page_header_v2?.encoding ?? '';
     let indexes: IndexStream | null = null;
@@ -268,7 +269,7 @@ export class PageStream {
   /** The next `n` rows' values (typed arrays as the whole-page decoder gives them; nullable integers as arrays). */
   async take(n: number): Promise<Column> {
     if (this.#row + n > this.rows) throw new Error(`asked for rows ${this.#row}..${this.#row + n} of a page of ${this.rows}`);
-    const defs = this.#defs?.subarray(this.#row, this.#row + n) ?? null;
+    const defs = this.#defs ? await this.#defs.take(n) : null;
     let present = n;
     if (defs) {
       present = 0;
@@ -287,7 +288,7 @@ export class PageStream {
   }
 
   /** Dictionary values of the indexes, null or NaN where a value is missing, as the whole-page decoder gives them. */
-  #lookup(idx: Int32Array, defs: Uint8Array | null, n: number): Column {
+  #lookup(idx: Int32Array, defs: Int32Array | null, n: number): Column {
     const dict = this.#dictionary!;
     for (let i = 0; i < idx.length; i++) if (idx[i]! >= dict.length) throw new Error(`dictionary index ${idx[i]} out of range (${dict.length} entries)`);
     // Floats and timestamps stay typed (NaN for null); a nullable column of anything else is an array with null.
@@ -303,13 +304,14 @@ export class PageStream {
   }
 
   /** Values as the column delivers them: epoch-ms timestamps, NaN for a null float or timestamp, null for a null integer. */
-  #convert(values: Int32Array | BigInt64Array | Float32Array | Float64Array, defs: Uint8Array | null, n: number): Column {
+  #convert(values: Int32Array | BigInt64Array | Float32Array | Float64Array, defs: Int32Array | null, n: number): Column {
     const spec = this.#spec;
     const at = (i: number) => values[i]!;
     if (spec.timeUnit) {
-      const out = new Float64Array(n);
       const scale = spec.timeUnit === 'MILLIS' ? 1 : spec.timeUnit === 'MICROS' ? 1 / 1000 : 0;
       const convert = (v: number | bigint) => (scale ? Number(v) * scale : Number(BigInt(v) / 1000n) / 1000);
+      // Without nulls, in place: each int64 is read before the float64 of the same 8 bytes is written.
+      const out = !defs && values.BYTES_PER_ELEMENT === 8 ? new Float64Array(values.buffer, values.byteOffset, n) : new Float64Array(n);
       for (let i = 0, v = 0; i < n; i++) out[i] = !defs || defs[i] ? convert(at(v++)) : NaN;
       return out;
     }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { parquetMetadata } from 'hyparquet';
@@ -281,7 +281,7 @@ describe('the browser build in headless Chromium: a page trains from a store ove
     }
   });
 
-  it('bad stores fail in the page as in Node: CORS refusal names the header, an unreachable store its URL, a server ignoring Range the fallback, a stalled one the timeout', async () => {
+  it('bad stores fail in the page as in Node: CORS refusal names the header, an unreachable store its URL, a server ignoring Range the fallback, a hostile page header its size, a stalled one the timeout', async () => {
     const page = await open('/module.html', []);
     await demoState(page, '__tfplModule', 60_000);
     /** openStore (and one batch) in the page; the error's class name and message, or the windows read. */
@@ -322,6 +322,34 @@ describe('the browser build in headless Chromium: a page trains from a store ove
       const downloaded = await inPage(`${noRange.url}/`, { rangeFallback: 'download' });
       const nodeWindows = (await makeTfDataset(`${server.url}store/`, { features: ['price'], targets: ['price'], windowSize: 24, seriesColumns: ['coin', 'vs'], batchSize: 32 })).windowsPerEpoch;
       expect(downloaded).to.deep.equal({ ok: true, windows: nodeWindows });
+
+      // A hostile page header (2 GiB uncompressed) is refused in the page as in Node, before it is allocated.
+      const hostileDir = mkdtempSync(join(tmpdir(), 'tfpl-hostile-'));
+      const { craftedParquet } = await import('../readers/crafted-parquet.js');
+      writeFileSync(join(hostileDir, 'huge-page.parquet'), craftedParquet({ rows: 10, codec: 1, pages: [{ kind: 'data', values: 10, uncompressed: 2 ** 31 - 1, body: new Uint8Array(40) }] }));
+      const hostile = await startStaticServer(hostileDir, true, { cors: true });
+      try {
+        const refused = await page.evaluate(async (u: string) => {
+          const sdk = await import(new URL('sdk/index.js', document.baseURI).href);
+          try {
+            for await (const _ of await sdk.makeBatchReader(u, { verifyChecksums: false })) void _;
+            return { ok: true };
+          } catch (err) {
+            const e = err as { name: string; reason: string; page: number; column: string };
+            return { ok: false, name: e.name, reason: e.reason, page: e.page, column: e.column };
+          }
+        }, `${hostile.url}/huge-page.parquet`);
+        expect(refused).to.deep.equal({
+          ok: false,
+          name: 'ParquetReadError',
+          column: 'x',
+          page: 0,
+          reason: 'its data page declares 2147483647 bytes uncompressed and 10 values (80 bytes decoded), more than maxBatchBytes (16777216) lets one page take in memory; raise maxBatchBytes to at least 2147483647 to read it, or rewrite the file with smaller pages',
+        });
+      } finally {
+        await hostile.close();
+        rmSync(hostileDir, { recursive: true, force: true });
+      }
 
       const timedOut = await inPage(`${stalled.url}/`, { fetchTimeoutMs: 500, retry: { attempts: 2, baseDelayMs: 1 } });
       expect(timedOut).to.include({ ok: false, name: 'ParquetReadError' });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeBatchReader } from '../../src/readers/batch-reader.js';
 import { ParquetReadError } from '../../src/store/parquet-read-error.js';
@@ -10,6 +10,8 @@ import { duck, lit } from '../duckdb.js';
 import { startStaticServer } from '../static-server.js';
 import { useTmpDir } from '../tmp-dir.js';
 import { byValue, datasetWindows } from '../windowing/helpers.js';
+import { ScriptChild } from '../reliability/child-process.js';
+import { craftedParquet, int32s } from './crafted-parquet.js';
 import { collect } from './fixtures.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'parquet-testing', 'data');
@@ -148,5 +150,94 @@ describe('row groups of any size: read in slices of bounded memory, value for va
 
   afterEach(() => {
     delete unitSettings.rows;
+  });
+});
+
+describe('hostile page headers are refused before anything they declare is allocated', function () {
+  this.timeout(60_000);
+  const tmp = useTmpDir();
+
+  /** Reads a crafted file with 0 and 1 decode threads; the ParquetReadError each gives. */
+  async function refusals(name: string, file: Uint8Array, maxBatchBytes?: number): Promise<ParquetReadError[]> {
+    const path = join(tmp(), `${name}.parquet`);
+    writeFileSync(path, file);
+    const out: ParquetReadError[] = [];
+    for (const workers of [0, 1]) {
+      const err = await collect(await makeBatchReader(path, { workers, verifyChecksums: false, ...(maxBatchBytes ? { maxBatchBytes } : {}) })).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err, `${name}, workers ${workers}`).to.be.instanceOf(ParquetReadError);
+      const e = err as ParquetReadError;
+      expect([e.file, e.rowGroup, e.column], e.message).to.deep.equal([path, 0, 'x']);
+      out.push(e);
+    }
+    expect(out[1]!.reason).to.equal(out[0]!.reason);
+    return out;
+  }
+
+  it('a page declaring 2 GiB uncompressed (Snappy, which decompresses whole pages)', async () => {
+    const [e] = await refusals('huge-page', craftedParquet({ rows: 10, codec: 1, pages: [{ kind: 'data', values: 10, uncompressed: 2 ** 31 - 1, body: new Uint8Array(40) }] }));
+    expect(e!.page).to.equal(0);
+    expect(e!.reason).to.equal('its data page declares 2147483647 bytes uncompressed and 10 values (80 bytes decoded), more than maxBatchBytes (16777216) lets one page take in memory; raise maxBatchBytes to at least 2147483647 to read it, or rewrite the file with smaller pages');
+  });
+
+  it('a dictionary page larger than the bound', async () => {
+    const [e] = await refusals('huge-dictionary', craftedParquet({ rows: 10, codec: 0, pages: [{ kind: 'dictionary', values: 5, uncompressed: 100_000_000, body: int32s([1, 2, 3, 4, 5]) }, { kind: 'data', values: 10, encoding: 8, body: new Uint8Array([3, 20, 0]) }] }));
+    expect(e!.page).to.equal(0);
+    expect(e!.reason).to.match(/^its dictionary page declares 100000000 bytes uncompressed and 5 values \(40 bytes decoded\), more than maxBatchBytes \(16777216\) lets one page take in memory; raise maxBatchBytes to at least 100000000/);
+  });
+
+  it('a page claiming more values than its bytes can hold, in a row group of a billion rows (read in slices)', async () => {
+    const [e] = await refusals('lying-page', craftedParquet({ rows: 1_000_000_000, codec: 0, pages: [{ kind: 'data', values: 1_000_000_000, body: int32s([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) }] }));
+    expect(e!.page).to.equal(0);
+    expect(e!.reason).to.equal('page declares 1000000000 PLAIN values of 4 bytes but holds 40 bytes; the file is corrupt');
+  });
+
+  it('a page declaring more rows than its row group has', async () => {
+    const [e] = await refusals('too-many-rows', craftedParquet({ rows: 10, codec: 0, pages: [{ kind: 'data', values: 5, body: int32s([1, 2, 3, 4, 5]) }, { kind: 'data', values: 1000, uncompressed: 4000, body: new Uint8Array(4000) }] }));
+    expect(e!.page).to.equal(1);
+    expect(e!.reason).to.equal('page declares 1000 rows but the row group has only 5 left; the file is corrupt');
+  });
+
+  it('reads the same crafted layout when its headers tell the truth (the files above differ from a good one in their headers only)', async () => {
+    const path = join(tmp(), 'good.parquet');
+    writeFileSync(path, craftedParquet({ rows: 10, codec: 0, pages: [{ kind: 'data', values: 10, body: int32s([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) }] }));
+    const batches = await collect(await makeBatchReader(path, { workers: 0 }));
+    expect(Array.from(batches[0]!.columns.x as Int32Array)).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(await duck(`SELECT sum(x)::INTEGER AS s FROM read_parquet(${lit(path)})`)).to.deep.equal([{ s: 55 }]);
+  });
+});
+
+describe('a 10,000,000-row row group: memory bounded by maxBatchBytes, the first batch before the row group is decoded', function () {
+  this.timeout(180_000);
+  const tmp = useTmpDir();
+
+  it('reads every value DuckDB reads, its first batch after one slice, with a peak growth set by maxBatchBytes, not by the row group', async () => {
+    const dir = join(tmp(), 'big');
+    mkdirSync(dir);
+    const rows = 10_000_000;
+    // Uncompressed pages of up to 100 MB, as DuckDB writes them: streamed a few MB at a time.
+    await duck(`COPY (SELECT (TIMESTAMP '2024-01-01' + to_seconds(i)) AS ts, sin(i / 1000.0)::FLOAT AS a, cos(i / 777.0)::DOUBLE AS b FROM range(${rows}) t(i))
+      TO ${lit(join(dir, 'one.parquet'))} (FORMAT PARQUET, ROW_GROUP_SIZE ${rows}, COMPRESSION uncompressed)`);
+    const [expected] = await duck(`SELECT count(*)::INTEGER AS rows, sum(epoch_ms(ts))::DOUBLE AS ts, sum(a)::DOUBLE AS a, sum(b)::DOUBLE AS b FROM read_parquet(${lit(join(dir, 'one.parquet'))})`);
+    const read = async (maxBatchBytes: number) => {
+      const child = await ScriptChild.start('big-row-group-child.ts', [dir, JSON.stringify({ workers: 0, maxBatchBytes })]);
+      const exit = await child.exited;
+      expect(exit.code, child.stderr).to.equal(0);
+      return JSON.parse(child.lines.join('')) as { rows: number; sums: Record<string, number>; firstBatchDecoded: number; growth: number };
+    };
+    const bounded = await read(4 * 2 ** 20);
+    // Almost the whole row group at once: units of 8,388,608 rows.
+    const wide = await read(64 * 2 ** 20);
+    for (const r of [bounded, wide]) {
+      expect(r.rows).to.equal(rows);
+      for (const c of ['ts', 'a', 'b']) expect(r.sums[c]! / (expected![c] as number), c).to.be.closeTo(1, 1e-9);
+    }
+    // The first batch came after one slice of 524,288 rows was decoded, not the 10,000,000.
+    expect(bounded.firstBatchDecoded).to.equal(524_288);
+    console.log(`      peak RSS growth: ${(bounded.growth / 2 ** 20).toFixed(0)} MiB with maxBatchBytes 4 MiB, ${(wide.growth / 2 ** 20).toFixed(0)} MiB with 64 MiB (the row group decodes to ${((rows * 20) / 2 ** 20).toFixed(0)} MiB)`);
+    expect(bounded.growth).to.be.below(wide.growth / 2);
+    expect(bounded.growth).to.be.below(rows * 20);
   });
 });
