@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
-import { loadNativeBackend, PREFERRED_BACKENDS } from '../platform.js';
+import * as tf from '@tensorflow/tfjs-core';
+import { importBackend, PREFERRED_BACKENDS } from '../platform.js';
 
 /** Backends the SDK can pick: native TensorFlow (tfjs-node, Node only), WebGL (browsers), WASM, plain JS. */
 export type BackendName = 'tensorflow' | 'webgl' | 'wasm' | 'cpu';
@@ -16,17 +16,18 @@ export interface BackendReport {
 /** This platform's order, fastest first: Node tries tfjs-node, then WASM; a browser tries WebGL, then WASM. */
 const ORDER: readonly BackendName[] = PREFERRED_BACKENDS;
 
+/** A backend the application registered already (by importing its package) is used as it is. */
 async function load(name: BackendName): Promise<void> {
-  if (name === 'tensorflow') await loadNativeBackend();
-  else if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
-  // WebGL and CPU come with @tensorflow/tfjs.
+  if (!tf.findBackendFactory(name)) await importBackend(name);
 }
 
 /**
  * The one place the SDK chooses a TensorFlow.js backend: `preferred` first, then, in Node, tfjs-node when
- * installed, else WASM, else CPU; in a browser, WebGL where the browser has it, else WASM (call tfjs's
- * `setWasmPaths` first when the page does not serve the `.wasm` files beside the bundle), else CPU. Returns
- * which one is active.
+ * installed, else WASM (`@tensorflow/tfjs-backend-wasm`), else CPU (`@tensorflow/tfjs-backend-cpu`), each
+ * imported when the application has not registered it; in a browser, of the backends the page registered
+ * (`@tensorflow/tfjs` registers WebGL and CPU; import `@tensorflow/tfjs-backend-wasm` for WASM and call its
+ * `setWasmPaths` when the page does not serve the `.wasm` files beside the bundle), WebGL where the browser
+ * has it, else WASM, else CPU. Returns which one is active.
  *
  * @example
  * const { name } = await initBackend(); // Node: 'tensorflow', 'wasm' or 'cpu'; a browser: 'webgl', 'wasm' or 'cpu'
