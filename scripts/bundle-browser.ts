@@ -8,6 +8,7 @@
  * application's own copy is used); the demo bundles a page with everything in it.
  */
 import { build, type Metafile, type Plugin } from 'esbuild';
+import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -29,8 +30,11 @@ export const PACKAGE_ENTRIES = {
   'decode-worker': src('browser/decode-worker.ts'),
 };
 
-/** Packages the package's bundle leaves to the application, so the page and the SDK share one TensorFlow.js. */
-export const TFJS_PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node'];
+/**
+ * Packages the package's bundle leaves to the application, so the page and the SDK share one TensorFlow.js:
+ * the TensorFlow.js packages package.json names as peer dependencies (the ones the SDK imports).
+ */
+export const TFJS_PACKAGES: string[] = Object.keys((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { peerDependencies: Record<string, string> }).peerDependencies).filter((name) => name.startsWith('@tensorflow/'));
 
 /** Where the browser build breaks off: what a bundle must not contain. */
 export class BrowserBundleError extends Error {
@@ -104,6 +108,26 @@ export async function bundleBrowser(options: BrowserBundleOptions): Promise<Meta
   const node = nodeInputsOf(result.metafile);
   if (node.length) throw new BrowserBundleError(`the browser build reaches Node: ${node.join(', ')}; keep Node-only code behind src/platform.ts (src/node/), whose browser twin is src/browser/platform.ts`);
   return result.metafile;
+}
+
+/**
+ * TensorFlow.js for a page without a bundler: one ES module per TensorFlow.js package the package's bundle
+ * imports, plus the CPU backend for the page to register, all sharing one tfjs-core (in a chunk), as an ES
+ * module CDN serves them. (The packages' own `*.fesm.js` files do not all load in a browser as they are: the
+ * CPU backend's imports `seedrandom` by name.) Each package's module is `<outdir>/<name without @tensorflow/>.js`;
+ * the page's import map names them (examples/browser/module.html).
+ *
+ * @example
+ * await bundleTfjsForPage('build/vendor-tfjs'); // tfjs-core.js, tfjs-data.js, tfjs-layers.js, tfjs-backend-cpu.js
+ */
+export async function bundleTfjsForPage(outdir: string): Promise<void> {
+  const names = TFJS_PACKAGES.filter((n) => n !== '@tensorflow/tfjs-node' && n !== '@tensorflow/tfjs-backend-wasm');
+  const entries = names.map((name) => ({ in: name, out: name.slice('@tensorflow/'.length) }));
+  await build({ entryPoints: entries, outdir, bundle: true, splitting: true, format: 'esm', platform: 'browser', target: 'es2022', minify: true, legalComments: 'linked', logLevel: 'silent', absWorkingDir: root }).catch(
+    (err: { errors?: { text: string }[] }) => {
+      throw new BrowserBundleError(`the TensorFlow.js build for pages failed:\n${err.errors?.map((e) => e.text).join('\n') ?? String(err)}`);
+    },
+  );
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -42,14 +42,17 @@ describe('public entries', function () {
   it('importing the main entry loads no charting, PNG or progress-bar package (recorded by a loader hook)', async () => {
     const loaded = await packagesLoadedBy(join(root, 'src', 'index.ts'));
     // The hook does see packages: the SDK's own dependencies are there.
-    expect(loaded).to.include.members(['@tensorflow/tfjs', 'hyparquet', 'zod', 'apache-arrow', 'parquet-wasm']);
+    expect(loaded).to.include.members(['@tensorflow/tfjs-core', '@tensorflow/tfjs-data', 'hyparquet', 'zod', 'apache-arrow', 'parquet-wasm']);
     expect(loaded.filter((p) => APPLICATION_PACKAGES.includes(p) || p.startsWith('vega-'))).to.deep.equal([]);
+    // Of TensorFlow.js, the SDK needs the core and tf.data only: not the layers API, nor the package of everything.
+    expect(loaded.filter((p) => p.startsWith('@tensorflow/')).sort()).to.deep.equal(['@tensorflow/tfjs-core', '@tensorflow/tfjs-data']);
     console.log(`      main entry loads ${loaded.length} packages: ${loaded.join(', ')}`);
   });
 
   it('importing the application entry does not load the chart packages either, until a chart is drawn', async () => {
     const loaded = await packagesLoadedBy(join(root, 'src', 'forecasting', 'index.ts'));
     expect(loaded.filter((p) => APPLICATION_PACKAGES.includes(p) || p.startsWith('vega-'))).to.deep.equal([]);
+    expect(loaded.filter((p) => p.startsWith('@tensorflow/')).sort()).to.deep.equal(['@tensorflow/tfjs-core', '@tensorflow/tfjs-data', '@tensorflow/tfjs-layers']);
   });
 
   it('the main entry holds at most 60 runtime values, each documented with an example where it is declared', async () => {
@@ -97,6 +100,18 @@ describe('public entries', function () {
       expect(pkg.dependencies[p], p).to.equal(undefined);
       expect(pkg.peerDependenciesMeta[p], p).to.deep.equal({ optional: true });
     }
+    // TensorFlow.js is the application's: its packages are peers, so the app holds one copy. All are optional
+    // peers, tfjs-core and tfjs-data too (which the SDK needs: the first test): npm installs a missing required
+    // peer at its newest version, so a fresh install beside an app's older @tensorflow/tfjs put the newest
+    // tfjs-core at the top and nested the app's own under @tensorflow/tfjs, two engines again. An optional peer
+    // is still held to its range (npm refuses a tfjs-core it does not match). The repository installs them for
+    // its tests...
+    expect(Object.keys(pkg.dependencies).filter((p) => p.startsWith('@tensorflow/'))).to.deep.equal([]);
+    const tfjsPeers = Object.keys(pkg.peerDependencies).filter((p) => p.startsWith('@tensorflow/'));
+    expect(tfjsPeers).to.include.members(['@tensorflow/tfjs-core', '@tensorflow/tfjs-data']);
+    expect(tfjsPeers.filter((p) => !pkg.peerDependenciesMeta[p]?.optional)).to.deep.equal([]);
+    // ...all but tfjs-node, whose install downloads libtensorflow.
+    expect(tfjsPeers.filter((p) => p !== '@tensorflow/tfjs-node' && !pkg.devDependencies[p])).to.deep.equal([]);
     expect(dirname(pkg.exports['.'].import)).to.equal('./dist');
   });
 });

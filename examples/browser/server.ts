@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleBrowser } from '../../scripts/bundle-browser.js';
+import { bundleBrowser, bundleTfjsForPage } from '../../scripts/bundle-browser.js';
 import { openStore, storeRequestHandler, type StoreServerOptions } from '../../src/index.js';
 import { MarketSchema } from '../../src/forecasting/index.js';
 import { backfill, storeRowSink, SyntheticMarketChart } from '../../src/ingest/index.js';
@@ -70,14 +70,16 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
   await openStore(options.storeDir); // a damaged store fails here, not in the page
   const app = resolve(options.buildDir, 'app');
   // The page, bundled with everything (as an application's bundler would), and the package's own browser
-  // build for module.html (TensorFlow.js left to the page's import map), both from this checkout's sources.
+  // build for module.html (TensorFlow.js left to the page's import map, which names one ES module per
+  // TensorFlow.js package, built here from node_modules), all from this checkout's sources.
   const sdk = resolve(options.buildDir, 'sdk');
+  const tfjs = resolve(options.buildDir, 'vendor-tfjs');
   await Promise.all([
     bundleBrowser({ outdir: app, entries: { page: join(here, 'page.ts'), 'decode-worker': join(root, 'src/browser/decode-worker.ts') }, external: [], minify: true }),
     bundleBrowser({ outdir: sdk, minify: true }),
+    bundleTfjsForPage(tfjs),
   ]);
   const wasmDir = join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
-  const tfjsDir = join(root, 'node_modules/@tensorflow/tfjs/dist');
   const store = storeRequestHandler(options.storeDir, { prefix: '/store/', log: options.log });
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     if (store(req, res)) return;
@@ -87,7 +89,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     else if (path === '/module.html') file = join(here, 'module.html');
     else if (path.startsWith('/app/')) file = fileUnder(app, path.slice('/app/'.length));
     else if (path.startsWith('/sdk/')) file = fileUnder(sdk, path.slice('/sdk/'.length));
-    else if (path === '/vendor/tfjs/tf.fesm.js' || path === '/vendor/tfjs/tf.fesm.js.map') file = join(tfjsDir, path.slice('/vendor/tfjs/'.length));
+    else if (path.startsWith('/vendor/tfjs/')) file = fileUnder(tfjs, path.slice('/vendor/tfjs/'.length));
     else if (path.startsWith('/vendor/tfjs-backend-wasm/') && path.endsWith('.wasm')) file = fileUnder(wasmDir, path.slice('/vendor/tfjs-backend-wasm/'.length));
     if (!file) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');

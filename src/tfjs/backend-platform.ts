@@ -4,14 +4,17 @@ import { NOT_INSTALLED } from '../store/store-platform.js';
 export type BackendName = 'tensorflow' | 'webgl' | 'wasm' | 'cpu';
 
 /**
- * What `initBackend` takes from the platform: its backends fastest first, and how to load the native one.
- * Installed once by the platform module of an entry (see `StorePlatform`).
+ * What `initBackend` takes from the platform: its backends fastest first, and how to register one the
+ * application has not. Installed once by the platform module of an entry (see `StorePlatform`).
  */
 export interface BackendPlatform {
   /** Node: tensorflow, wasm, cpu; a browser: webgl, wasm, cpu. */
   preferredBackends: readonly BackendName[];
-  /** Loads `@tensorflow/tfjs-node` (Node), or throws why it cannot (a browser). */
-  loadNativeBackend(): Promise<void>;
+  /**
+   * Registers backend `name` by importing its package (Node: the optional peers tfjs-node, tfjs-backend-wasm,
+   * tfjs-backend-cpu), or throws which import the application needs (a browser imports none by itself).
+   */
+  importBackend(name: BackendName): Promise<void>;
 }
 
 let installed: BackendPlatform | null = null;

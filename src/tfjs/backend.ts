@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { type BackendName, backendPlatform } from './backend-platform.js';
 
 export type { BackendName } from './backend-platform.js';
@@ -12,17 +12,18 @@ export interface BackendReport {
   skipped: { name: BackendName; reason: string }[];
 }
 
+/** A backend the application registered already (by importing its package) is used as it is. */
 async function load(name: BackendName): Promise<void> {
-  if (name === 'tensorflow') await backendPlatform().loadNativeBackend();
-  else if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
-  // WebGL and CPU come with @tensorflow/tfjs.
+  if (!tf.findBackendFactory(name)) await backendPlatform().importBackend(name);
 }
 
 /**
  * The one place the SDK chooses a TensorFlow.js backend: `preferred` first, then, in Node, tfjs-node when
- * installed, else WASM, else CPU; in a browser, WebGL where the browser has it, else WASM (call tfjs's
- * `setWasmPaths` first when the page does not serve the `.wasm` files beside the bundle), else CPU. Returns
- * which one is active.
+ * installed, else WASM (`@tensorflow/tfjs-backend-wasm`), else CPU (`@tensorflow/tfjs-backend-cpu`), each
+ * imported when the application has not registered it; in a browser, of the backends the page registered
+ * (`@tensorflow/tfjs` registers WebGL and CPU; import `@tensorflow/tfjs-backend-wasm` for WASM and call its
+ * `setWasmPaths` when the page does not serve the `.wasm` files beside the bundle), WebGL where the browser
+ * has it, else WASM, else CPU. Returns which one is active.
  *
  * @example
  * const { name } = await initBackend(); // Node: 'tensorflow', 'wasm' or 'cpu'; a browser: 'webgl', 'wasm' or 'cpu'

@@ -1,4 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfd from '@tensorflow/tfjs-data';
 import { ConfigError, describeValue } from '../errors.js';
 import { createPrng, deriveSeed, randomSeed } from '../windowing/prng.js';
 
@@ -108,7 +109,7 @@ export function kerasStartPositions(len: number, targetsLen: number | undefined,
  * const ds = timeseriesDatasetFromArray(data.slice(0, -10), data.slice(10), { sequenceLength: 10 });
  * await model.fitDataset(ds, { epochs: 3 });
  */
-export function timeseriesDatasetFromArray(data: TimeseriesArray, targets: TimeseriesArray | null, options: TimeseriesDatasetOptions): tf.data.Dataset<TimeseriesElement> {
+export function timeseriesDatasetFromArray(data: TimeseriesArray, targets: TimeseriesArray | null, options: TimeseriesDatasetOptions): tfd.Dataset<TimeseriesElement> {
   const sequenceStride = options.sequenceStride ?? 1;
   const samplingRate = options.samplingRate ?? 1;
   const batchSize = options.batchSize === undefined ? 128 : options.batchSize;
@@ -163,7 +164,7 @@ export function timeseriesDatasetFromArray(data: TimeseriesArray, targets: Times
       yield el;
     }
   };
-  const ds = tf.data.generator(make);
+  const ds = tfd.generator(make);
   // tf.data.generator cannot know the length; Keras' dataset does (cardinality), and fitDataset uses it.
   (ds as { size: number }).size = Math.ceil(positions.length / perElement);
   return ds;

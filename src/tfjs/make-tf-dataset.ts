@@ -10,7 +10,7 @@ import { windowOptionsShape } from '../windowing/options.js';
 import { randomSeed } from '../windowing/prng.js';
 import { windowSourceOf } from '../windowing/store-window-source.js';
 import { isWindowSource, type WindowSource } from '../windowing/window-source.js';
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import { WindowDataset, type WindowInputs } from './window-dataset.js';
 
 /**

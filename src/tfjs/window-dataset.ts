@@ -1,4 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfd from '@tensorflow/tfjs-data';
 import type { DatasetPlan, SeriesSummary } from '../windowing/dataset-plan.js';
 import type { NormalizationStats } from '../windowing/normalize.js';
 import type { DatasetState } from '../windowing/options.js';
@@ -57,7 +58,7 @@ export interface WindowDatasetInit extends DatasetPlan {
  * await model.fitDataset(ds, { epochs: 2 });
  * const state = ds.state(); // { version: 1, epoch: 2, batchIndex: 0, seed }
  */
-export class WindowDataset<X extends tf.Tensor3D | WindowInputs = tf.Tensor3D> extends tf.data.Dataset<WindowElement<X>> {
+export class WindowDataset<X extends tf.Tensor3D | WindowInputs = tf.Tensor3D> extends tfd.Dataset<WindowElement<X>> {
   override readonly size: number;
   /** Train-part statistics used to normalise (or the ones passed in `normalization`); JSON-serialisable. */
   readonly normalization: NormalizationStats;
@@ -112,8 +113,8 @@ export class WindowDataset<X extends tf.Tensor3D | WindowInputs = tf.Tensor3D> e
     return { version: 1, epoch: at.epoch, batchIndex: at.batchIndex, seed: this.init.seed };
   }
 
-  override async iterator(): Promise<ReturnType<tf.data.Dataset<WindowElement<X>>['iterator']> extends Promise<infer I> ? I : never> {
-    return tf.data.generator(() => this.epochBatches() as AsyncGenerator<WindowElement<X>, void>).iterator();
+  override async iterator(): Promise<ReturnType<tfd.Dataset<WindowElement<X>>['iterator']> extends Promise<infer I> ? I : never> {
+    return tfd.generator(() => this.epochBatches() as AsyncGenerator<WindowElement<X>, void>).iterator();
   }
 
   private async *epochBatches(): AsyncGenerator<WindowElement<tf.Tensor3D | WindowInputs>, void> {

@@ -29,7 +29,21 @@ describe('the browser build (scripts/bundle-browser.ts)', function () {
       expect(/\b(?:from|import|require)\s*\(?\s*["']node:/.test(code), f).to.equal(false);
     }
     const externals = new Set(Object.values(meta.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path)));
-    expect([...externals].sort()).to.deep.equal(['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm']);
+    // The SDK's TensorFlow.js is the page's: tfjs-core and tfjs-data, tfjs-layers for the application's entry
+    // only, and no backend (a page registers the ones it wants; a bundler would otherwise need them all installed).
+    expect([...externals].sort()).to.deep.equal(['@tensorflow/tfjs-core', '@tensorflow/tfjs-data', '@tensorflow/tfjs-layers']);
+    /** Every output and external an output loads, statically or on demand. */
+    const reached = (out: string, seen = new Set<string>()): Set<string> => {
+      for (const i of meta.outputs[out]!.imports) {
+        if (seen.has(i.path)) continue;
+        seen.add(i.path);
+        if (!i.external) reached(i.path, seen);
+      }
+      return seen;
+    };
+    const entryOutput = (name: string) => Object.keys(meta.outputs).find((f) => f.endsWith(`/pkg/${name}.js`))!;
+    expect([...reached(entryOutput('index'))].filter((p) => p.startsWith('@tensorflow/')).sort()).to.deep.equal(['@tensorflow/tfjs-core', '@tensorflow/tfjs-data']);
+    expect([...reached(entryOutput('forecasting'))]).to.include('@tensorflow/tfjs-layers');
     expect(js.map((f) => f.slice(f.indexOf('/pkg/') + 5))).to.include.members(['index.js', 'forecasting.js', 'decode-worker.js']);
     // The decode worker sits beside the chunk that starts it: the pool asks for ./decode-worker.js relative to
     // its own module, so a chunk in another folder would start no worker (and decode on the page's thread).

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, denormalize, type SeriesIdValue, makeTfDataset, type NormalizationStats, type ReadOptions, storeWindowSource, type WindowSource } from '../../index.js';
 import { movingAverageForecast, persistenceForecast } from './baselines.js';
 import { DAY_COLUMN, LEVEL_COLUMN, SECOND_COLUMN, evaluationSource, timestampOf } from './evaluation-source.js';

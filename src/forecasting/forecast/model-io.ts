@@ -1,4 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -144,6 +145,6 @@ export async function loadForecaster(dir: string): Promise<Forecaster & { extra?
   const where = `loadForecaster: ${join(root, FORECASTER_JSON)}`;
   const saved = parseOptions(where, savedSchema, raw);
   const normalization = normalizationFromJSON(saved.normalization, `${where}: normalization`);
-  const model = await tf.loadLayersModel(fileSystemHandler(root));
+  const model = await tfl.loadLayersModel(fileSystemHandler(root));
   return { model, config: saved.config as ForecasterConfig, normalization, extra: saved.extra };
 }

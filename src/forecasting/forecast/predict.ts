@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { ConfigError, denormalize, normalizeValues, parseOptions, type ReadOptions, type Store, type StoreRef, type WindowSource } from '../../index.js';
 import { readPriceSeries } from '../analytics/read-series.js';

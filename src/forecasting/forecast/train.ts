@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { ConfigError, type MakeTfDatasetOptions, makeTfDataset, type NormalizationStats, openStore, parseOptions, type ReadOptions, type Store, type StoreRef, type WindowSource } from '../../index.js';
 import { isWindowSource } from '../analytics/read-series.js';
 import { buildLstmModel } from './lstm-model.js';
@@ -7,7 +7,7 @@ import { type ForecasterConfig, type ForecasterOptions, forecasterOptionsSchema 
 
 /** A trained model (for inference: its optimizer state is released) with the statistics and options that feed it. Dispose `model` when done. */
 export interface Forecaster {
-  model: tf.LayersModel;
+  model: tfl.LayersModel;
   /** Train-range statistics of the log returns (from `makeTfDataset`); saved beside the model. */
   normalization: NormalizationStats;
   config: ForecasterConfig;
