@@ -1,7 +1,8 @@
 // The data of the large-row-group cases (issue #23), written once into the bench cache: DuckDB writes the same
 // 20M rows (timestamp, a FLOAT, b DOUBLE, random; zstd) as one row group and in row groups of 65,536; pyarrow
 // (when python3 with a local pyarrow wheel is there) writes 300,000,000 int32 zeros as one row group,
-// dictionary-encoded, zstd: a 1 MB file that decodes to 1.2 GB.
+// dictionary-encoded, zstd: a 1 MB file that decodes to 1.2 GB. pyarrow 25 cuts row groups at 64Mi rows
+// unless its module's cap is raised, as the issue's file was written.
 import { DuckDBInstance } from '@duckdb/node-api';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -21,7 +22,7 @@ export interface BigData {
 
 const quote = (p: string) => `'${p.replaceAll("'", "''")}'`;
 
-export async function ensureBigData(cacheDir: string, rows: number, log: (msg: string) => void): Promise<BigData> {
+export async function ensureBigData(cacheDir: string, rows: number, zerosRows: number, log: (msg: string) => void): Promise<BigData> {
   const dir = join(cacheDir, `bigrg-${rows}`);
   const oneDir = join(dir, 'one');
   const manyDir = join(dir, 'many');
@@ -44,13 +45,13 @@ export async function ensureBigData(cacheDir: string, rows: number, log: (msg: s
     }
     writeFileSync(done, '');
   }
-  const zeros = ensureZeros(cacheDir, log);
+  const zeros = ensureZeros(cacheDir, zerosRows, log);
   return { oneDir, manyDir, rows, bytes: statSync(join(oneDir, 'one.parquet')).size, zerosDir: zeros.dir, ...(zeros.why ? { zerosWhy: zeros.why } : {}) };
 }
 
-/** The 300M-zero file, written by pyarrow in a virtual environment of the bench cache (offline wheels). */
-function ensureZeros(cacheDir: string, log: (msg: string) => void): { dir: string | null; why?: string } {
-  const dir = join(cacheDir, 'zeros-300m');
+/** The zeros file (300M by default), written by pyarrow in a virtual environment of the bench cache (offline wheels). */
+function ensureZeros(cacheDir: string, rows: number, log: (msg: string) => void): { dir: string | null; why?: string } {
+  const dir = join(cacheDir, `zeros-${rows}-1rg`);
   const file = join(dir, 'zeros.parquet');
   if (existsSync(file)) return { dir };
   const venv = join(cacheDir, 'venv');
@@ -59,12 +60,20 @@ function ensureZeros(cacheDir: string, log: (msg: string) => void): { dir: strin
     log('creating a Python virtual environment with pyarrow for the 300M-zero file');
     const made = spawnSync('python3', ['-m', 'venv', venv], { encoding: 'utf8' });
     if (made.status !== 0) return { dir: null, why: `python3 -m venv failed: ${(made.stderr || made.error?.message || '').trim().split('\n').pop()}` };
-    const pip = spawnSync(join(venv, 'bin', 'pip'), ['install', '-q', 'pyarrow'], { encoding: 'utf8' });
+    // No retries: offline, pip would wait out its backoff on the public index before the local one.
+    const pip = spawnSync(join(venv, 'bin', 'pip'), ['install', '-q', 'pyarrow'], { encoding: 'utf8', env: { PIP_RETRIES: '0', ...process.env } });
     if (pip.status !== 0) return { dir: null, why: `pip install pyarrow failed: ${(pip.stderr || '').trim().split('\n').pop()}` };
   }
   mkdirSync(dir, { recursive: true });
-  const script = `import pyarrow as pa, pyarrow.parquet as pq\nt = pa.table({'x': pa.repeat(pa.scalar(0, pa.int32()), 300_000_000)})\npq.write_table(t, ${JSON.stringify(file)}, row_group_size=300_000_000, compression='zstd', use_dictionary=True)\n`;
-  log('writing 300,000,000 int32 zeros as one row group with pyarrow');
+  const script = [
+    'import pyarrow as pa, pyarrow.parquet as pq, pyarrow._parquet as pqi',
+    `pqi._MAX_ROW_GROUP_SIZE = max(pqi._MAX_ROW_GROUP_SIZE, ${rows})`,
+    `t = pa.table({'x': pa.repeat(pa.scalar(0, pa.int32()), ${rows})})`,
+    `pq.write_table(t, ${JSON.stringify(file)}, row_group_size=${rows}, compression='zstd', use_dictionary=True)`,
+    `assert pq.ParquetFile(${JSON.stringify(file)}).metadata.num_row_groups == 1`,
+    '',
+  ].join('\n');
+  log(`writing ${rows.toLocaleString('en-US')} int32 zeros as one row group with pyarrow`);
   const w = spawnSync(python, ['-c', script], { encoding: 'utf8' });
   if (w.status !== 0) return { dir: null, why: `pyarrow could not write the file: ${(w.stderr || '').trim().split('\n').pop()}` };
   return { dir };

@@ -48,6 +48,7 @@ Options:
   --remote-rows N       rows of the remote cases' store, in row groups of 16,384 (default 1000000)
   --latency MS          ms the remote-latency server adds to every answer (default 40)
   --big-rows N          rows of the one-row-group file of the big-* cases, written by DuckDB (default 20000000)
+  --zeros-rows N        int32 zeros in the one row group of the zeros-* cases, written by pyarrow (default 300000000)
   --cases a,b,...       run only these cases (ids in the table; default all but the optional sdk-w0 and
                         decode-w0, which decode on the calling thread)
   --backend NAME        tfjs backend of the data cases: wasm, cpu (default: initBackend's choice)
@@ -87,6 +88,7 @@ function parse(argv: string[]) {
       'series-rss': { type: 'string', default: '10,1000' },
       'remote-rows': { type: 'string', default: '1000000' },
       'big-rows': { type: 'string', default: '20000000' },
+      'zeros-rows': { type: 'string', default: '300000000' },
       latency: { type: 'string', default: '40' },
       compression: { type: 'string', default: 'zstd' },
       cases: { type: 'string' },
@@ -143,6 +145,7 @@ function parse(argv: string[]) {
     seriesRss,
     remote,
     bigRows: int('big-rows', values['big-rows']),
+    zerosRows: int('zeros-rows', values['zeros-rows']),
     compression,
     jobs: ids ? jobs.filter((j) => ids.includes(j.id)) : jobs.filter((j) => !j.optional),
     backend: values.backend as CaseParams['backend'],
@@ -230,8 +233,8 @@ export async function runBench(argv: string[], print: { out: (s: string) => void
   if (needs.has('rssSmall')) data.rssSmall = await ensureData(o.cacheDir, dataParams(o.rssRows[0]), { withCsv: false, log });
   if (needs.has('rssLarge')) data.rssLarge = await ensureData(o.cacheDir, dataParams(o.rssRows[1]), { withCsv: false, log });
   if (needs.has('remote')) data.remote = await ensureData(o.cacheDir, { ...dataParams(o.remote.rows), rowGroupSize: REMOTE_ROW_GROUP }, { withCsv: false, log });
-  const big = needs.has('bigOne') || needs.has('bigMany') || needs.has('zeros') ? await ensureBigData(o.cacheDir, o.bigRows, log) : null;
-  if (big && !big.zerosDir) log(`the 300M-zero cases are skipped: ${big.zerosWhy}`);
+  const big = needs.has('bigOne') || needs.has('bigMany') || needs.has('zeros') ? await ensureBigData(o.cacheDir, o.bigRows, o.zerosRows, log) : null;
+  if (big && !big.zerosDir) log(`the zeros cases are skipped: ${big.zerosWhy}`);
   const seriesData = new Map<DataKey, SeriesData>();
   for (const key of needs) {
     if (!key.startsWith('series:')) continue;
@@ -251,7 +254,7 @@ export async function runBench(argv: string[], print: { out: (s: string) => void
     const series = seriesData.get(job.data);
     const bigDir = job.data === 'bigOne' ? big?.oneDir : job.data === 'bigMany' ? big?.manyDir : job.data === 'zeros' ? big?.zerosDir : undefined;
     const d = series ? { storeDir: series.storeDir, csvPath: '' } : bigDir ? { storeDir: bigDir, csvPath: '' } : data[job.data as 'main']!;
-    const rows = series ? o.seriesRows : bigDir ? (job.data === 'zeros' ? 1_000_000 : o.bigRows) : job.data === 'main' ? o.rows : job.data === 'remote' ? o.remote.rows : job.data === 'rssSmall' ? o.rssRows[0] : o.rssRows[1];
+    const rows = series ? o.seriesRows : bigDir ? (job.data === 'zeros' ? Math.min(1_000_000, o.zerosRows) : o.bigRows) : job.data === 'main' ? o.rows : job.data === 'remote' ? o.remote.rows : job.data === 'rssSmall' ? o.rssRows[0] : o.rssRows[1];
     return {
       rows,
       window: o.window,

@@ -30,7 +30,7 @@ describe('options: one parse, one message format, before any I/O', () => {
   it('an unknown option lists the valid ones, so a misspelling is found at once', async () => {
     const msg = await configError(() => makeBatchReader(NOWHERE, { column: ['x'] } as never));
     expect(msg).to.match(/^makeBatchReader: unknown option "column"; valid options: headers, fetch, files, rangeFallback, fetchTimeoutMs, verifyChecksums, retry, cache, readAhead, s3, filters, shardIndex, shardCount, workers, prefetch, maxBatchBytes, columns, shuffleRowGroups, seed, numEpochs, batchSize$/);
-    expect(await configError(() => openStore(NOWHERE, { header: {} } as never))).to.equal('openStore: unknown option "header"; valid options: headers, fetch, files, rangeFallback, fetchTimeoutMs, verifyChecksums');
+    expect(await configError(() => openStore(NOWHERE, { header: {} } as never))).to.equal('openStore: unknown option "header"; valid options: headers, fetch, files, rangeFallback, fetchTimeoutMs, verifyChecksums, retry, cache, readAhead, s3');
   });
 
   it('the read options are one declaration: every function that reads a store takes the same ones', async () => {

@@ -22,6 +22,8 @@ export interface PageLimits {
 
 /** Bytes read at a header whose page is not known yet: small pages come many to a window. */
 const WALK_WINDOW = 2 ** 20;
+/** The largest page header read (statistics of long values make large ones); a longer one is corrupt. */
+const MAX_HEADER_BYTES = 16 * 2 ** 20;
 
 /**
  * The pages of one column chunk, found as a reader needs them, so rows deep inside a large row group are
@@ -173,7 +175,11 @@ export class ChunkPages {
         this.#walk(w, row);
         if (this.#next.offset !== at) continue;
       }
-      const [window] = await this.#fetcher.read(this.#source, [{ start: at, end: Math.min(this.#end, at + WALK_WINDOW) }], signal);
+      // A header cut off by a window that started at it is larger than the window (long statistics): the
+      // window grows, up to what a header may take.
+      const size = w && w.start === at ? Math.min(MAX_HEADER_BYTES, 2 * (w.end - w.start)) : WALK_WINDOW;
+      if (w && w.start === at && w.end - w.start >= MAX_HEADER_BYTES) throw this.#fail(`page header at file byte ${at} cannot be read within ${MAX_HEADER_BYTES} bytes; the file is corrupt`, this.#next.ordinal);
+      const [window] = await this.#fetcher.read(this.#source, [{ start: at, end: Math.min(this.#end, at + size) }], signal);
       this.#window = window!;
       this.#walk(window!, row);
     }
@@ -222,8 +228,9 @@ export class ChunkPages {
       try {
         header = parquetHeader(reader);
       } catch (err) {
-        // Cut off by the window's end: the next window starts here. At the chunk's end it is corrupt.
-        if (window.end < this.#end && err instanceof RangeError) return;
+        // Cut off by the window's end (a DataView's RangeError, or the thrift reader's own bounds check): the
+        // next window starts here. At the chunk's end it is corrupt.
+        if (window.end < this.#end) return;
         throw this.#fail(`page header at file byte ${at} cannot be read (${(err as Error).message}); the file is corrupt or truncated`, this.#next.ordinal);
       }
       const headerLength = reader.offset - (at - window.start);

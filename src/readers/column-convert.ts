@@ -115,7 +115,8 @@ export function concat(parts: ArrayLike<unknown>[], total: number): ArrayLike<un
     }
     return out as unknown as ArrayLike<unknown>;
   }
-  const out: unknown[] = [];
-  for (const p of parts) for (let i = 0; i < p.length; i++) out.push(p[i]);
+  const out = new Array<unknown>(total);
+  let o = 0;
+  for (const p of parts) for (let i = 0; i < p.length; i++) out[o++] = p[i];
   return out;
 }

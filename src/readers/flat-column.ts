@@ -14,9 +14,26 @@ const CTOR = { FLOAT: Float32Array, DOUBLE: Float64Array, INT32: Int32Array, INT
 /** Thrown inside the fast path for an input it does not handle; the caller falls back to hyparquet's reader. */
 class Unsupported extends Error {}
 
+/** Signed integer annotations whose values hyparquet delivers as they are stored (no conversion). */
+const PLAIN_INTEGER = new Set([undefined, 'INT_8', 'INT_16', 'INT_32', 'INT_64']);
+
+/**
+ * A nullable signed integer column: delivered as an array of numbers (INT32) or bigints (INT64) with null
+ * where a value is missing, as hyparquet delivers it.
+ */
+function isNullableInteger(element: SchemaElement, spec: ColumnSpec): boolean {
+  const logical = element.logical_type;
+  return (
+    spec.codec === 'scalar' && !spec.int && !spec.float && !spec.timeUnit && !spec.epochMs && spec.decimalScale === undefined &&
+    element.repetition_type === 'OPTIONAL' && (element.type === 'INT32' || element.type === 'INT64') &&
+    PLAIN_INTEGER.has(element.converted_type) && (logical === undefined || (logical.type === 'INTEGER' && logical.isSigned))
+  );
+}
+
 /**
  * Whether `decodeFlatColumn` handles this column: a top-level FLOAT/DOUBLE/INT32/INT64 leaf delivered as one
- * typed array (floats and timestamps with NaN for null; integers only when REQUIRED).
+ * typed array (floats and timestamps with NaN for null; required integers), or a nullable signed integer
+ * delivered as an array with null.
  */
 export function isFlatNumeric(element: SchemaElement, spec: ColumnSpec): boolean {
   const t = element.type;
@@ -26,7 +43,7 @@ export function isFlatNumeric(element: SchemaElement, spec: ColumnSpec): boolean
   if (spec.float === 'f64') return t === 'DOUBLE';
   if (spec.int === 'i32') return t === 'INT32' && element.repetition_type === 'REQUIRED' && !element.converted_type?.startsWith('UINT');
   if (spec.int === 'i64') return t === 'INT64' && element.repetition_type === 'REQUIRED' && !element.converted_type?.startsWith('UINT');
-  return false;
+  return isNullableInteger(element, spec);
 }
 
 function plainValues(bytes: Uint8Array, offset: number, count: number, type: Physical): Values {
@@ -123,7 +140,11 @@ function pageValues(page: Uint8Array, offset: number, count: number, encoding: s
 }
 
 /** Output array and the function that stores a decoded value in it. */
-function makeOutput(spec: ColumnSpec, n: number): { out: Column; put: (i: number, v: number | bigint) => void; putNull: (i: number) => void } {
+function makeOutput(spec: ColumnSpec, element: SchemaElement, n: number): { out: Column; put: (i: number, v: number | bigint) => void; putNull: (i: number) => void } {
+  if (isNullableInteger(element, spec)) {
+    const out = new Array<number | bigint | null>(n);
+    return { out: out as Column, put: (i, v) => (out[i] = v), putNull: (i) => (out[i] = null) };
+  }
   if (spec.timeUnit) {
     const out = new Float64Array(n);
     const put =
@@ -151,12 +172,12 @@ function makeOutput(spec: ColumnSpec, n: number): { out: Column; put: (i: number
 export function decodeFlatColumn(chunk: Uint8Array, meta: ColumnMetaData, element: SchemaElement, spec: ColumnSpec, numRows: number, compressors: Compressors): Column | null {
   const type = element.type as Physical;
   const optional = element.repetition_type === 'OPTIONAL';
-  const { out, put, putNull } = makeOutput(spec, numRows);
+  const { out, put, putNull } = makeOutput(spec, element, numRows);
   const reader = { view: new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength), offset: 0 };
   let dictionary: Values | null = null;
   let row = 0;
   // Fast loops for the common cases: the output and values have the same element type.
-  const sameType = !spec.timeUnit && (spec.int !== 'i64' || type === 'INT64');
+  const sameType = ArrayBuffer.isView(out) && !spec.timeUnit && (spec.int !== 'i64' || type === 'INT64');
   const width = WIDTH[type];
   /** A page of `count` values without nulls, written at `row` of the output when its encoding allows. */
   const into = (page: Uint8Array, offset: number, count: number, encoding: string): boolean => {

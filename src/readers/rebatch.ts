@@ -1,23 +1,8 @@
 import type { Column, ColumnBatch } from '../schema/columns.js';
+import { concat } from './column-convert.js';
 
 function slice(c: Column, start: number, end: number): Column {
   return ArrayBuffer.isView(c) ? ((c as unknown as { subarray(s: number, e: number): Column }).subarray(start, end)) : ((c as unknown[]).slice(start, end) as Column);
-}
-
-function concat(parts: Column[], total: number): Column {
-  const first = parts[0]!;
-  if (ArrayBuffer.isView(first) && parts.every((p) => p.constructor === first.constructor)) {
-    const out = new (first.constructor as new (n: number) => { set(a: Column, o: number): void })(total);
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out as unknown as Column;
-  }
-  const out: unknown[] = [];
-  for (const p of parts) for (let i = 0; i < p.length; i++) out.push((p as ArrayLike<unknown>)[i]);
-  return out as Column;
 }
 
 /**
@@ -71,7 +56,7 @@ export class Rebatcher {
     const columns: Record<string, Column> = {};
     for (const name of Object.keys(pieces[0]!.batch.columns)) {
       const parts = pieces.map((p) => slice(p.batch.columns[name]!, p.start, p.end));
-      columns[name] = parts.length === 1 ? parts[0]! : concat(parts, n);
+      columns[name] = parts.length === 1 ? parts[0]! : (concat(parts, n) as Column);
     }
     return { numRows: n, columns };
   }

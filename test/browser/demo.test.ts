@@ -252,7 +252,7 @@ describe('the browser build in headless Chromium: a page trains from a store ove
       const got = await page.evaluate(
         async (o: Record<string, unknown>, endpoint: string, credentials: { accessKeyId: string; secretAccessKey: string }) => {
           const sdk = await import(new URL('sdk/index.js', document.baseURI).href);
-          const tfm = await import('@tensorflow/tfjs');
+          const tfm = await import('@tensorflow/tfjs-core');
           try {
             const ds = await sdk.makeTfDataset('s3://data/demo', { ...o, s3: { endpoint, credentials } });
             const it = await ds.iterator();

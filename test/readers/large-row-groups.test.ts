@@ -12,6 +12,7 @@ import { useTmpDir } from '../tmp-dir.js';
 import { byValue, datasetWindows } from '../windowing/helpers.js';
 import { ScriptChild } from '../reliability/child-process.js';
 import { craftedParquet, int32s } from './crafted-parquet.js';
+import { parquetHeader } from 'hyparquet/src/column.js';
 import { collect } from './fixtures.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'parquet-testing', 'data');
@@ -198,6 +199,39 @@ describe('hostile page headers are refused before anything they declare is alloc
     const [e] = await refusals('too-many-rows', craftedParquet({ rows: 10, codec: 0, pages: [{ kind: 'data', values: 5, body: int32s([1, 2, 3, 4, 5]) }, { kind: 'data', values: 1000, uncompressed: 4000, body: new Uint8Array(4000) }] }));
     expect(e!.page).to.equal(1);
     expect(e!.reason).to.equal('page declares 1000 rows but the row group has only 5 left; the file is corrupt');
+  });
+
+  it('a page header cut by the end of a 1 MiB walk window is read from the next window (60,000 pages of one value, read in slices)', async () => {
+    // Pages of one value each; the first page's value count shifts the layout until a header, not a body,
+    // spans byte 4 + 1 MiB, where the first window of the walk ends.
+    const rows = 60_000;
+    const windowEnd = 4 + 2 ** 20;
+    let file: Uint8Array | null = null;
+    for (let first = 1; !file && first <= 4; first++) {
+      const pages = [{ kind: 'data' as const, values: first, body: int32s(Array.from({ length: first }, (_, i) => i)) }];
+      for (let v = first; v < rows; v++) pages.push({ kind: 'data', values: 1, body: int32s([v]) });
+      const candidate = craftedParquet({ rows, codec: 0, pages });
+      const view = new DataView(candidate.buffer, candidate.byteOffset, candidate.byteLength);
+      for (let at = 4; at < windowEnd; ) {
+        const reader = { view, offset: at };
+        const header = parquetHeader(reader);
+        if (at < windowEnd && windowEnd < reader.offset) file = candidate;
+        at = reader.offset + header.compressed_page_size;
+      }
+    }
+    expect(file, 'a layout with a header across the window end').to.not.equal(null);
+    const path = join(tmp(), 'many-pages.parquet');
+    writeFileSync(path, file!);
+    unitSettings.rows = 7_000;
+    try {
+      const batches = await collect(await makeBatchReader(path, { workers: 0, batchSize: 9_999 }));
+      const x = batches.flatMap((b) => Array.from(b.columns.x as Int32Array));
+      expect(x.length).to.equal(rows);
+      expect(x.every((v, i) => v === i)).to.equal(true);
+    } finally {
+      delete unitSettings.rows;
+    }
+    expect(await duck(`SELECT count(*)::INTEGER AS n, sum(x)::BIGINT::DOUBLE AS s FROM read_parquet(${lit(path)})`)).to.deep.equal([{ n: rows, s: (rows * (rows - 1)) / 2 }]);
   });
 
   it('reads the same crafted layout when its headers tell the truth (the files above differ from a good one in their headers only)', async () => {
