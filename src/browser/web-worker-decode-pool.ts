@@ -1,3 +1,4 @@
+import type { FileRangeReader } from '../readers/column-cursor-host.js';
 import type { DecodePool } from '../readers/decode-pool.js';
 import { type DecodeThread, type DecodeThreadEvents, ThreadDecodePool } from '../readers/thread-decode-pool.js';
 
@@ -36,6 +37,6 @@ function webWorkerThread(events: DecodeThreadEvents): DecodeThread {
 }
 
 /** `size` Web Workers decoding row groups, started on first use. */
-export function createDecodePool(size: number): DecodePool {
-  return new ThreadDecodePool(size, webWorkerThread);
+export function createDecodePool(size: number, readFile: FileRangeReader): DecodePool {
+  return new ThreadDecodePool(size, webWorkerThread, readFile);
 }

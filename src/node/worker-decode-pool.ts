@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { FileRangeReader } from '../readers/column-cursor-host.js';
 import type { DecodePool } from '../readers/decode-pool.js';
 import { type DecodeThread, type DecodeThreadEvents, ThreadDecodePool } from '../readers/thread-decode-pool.js';
 
@@ -40,6 +41,6 @@ function workerThread(events: DecodeThreadEvents): DecodeThread {
 }
 
 /** `size` decode threads (`worker_threads`), started on first use. */
-export function createDecodePool(size: number): DecodePool {
-  return new ThreadDecodePool(size, workerThread);
+export function createDecodePool(size: number, readFile: FileRangeReader): DecodePool {
+  return new ThreadDecodePool(size, workerThread, readFile);
 }

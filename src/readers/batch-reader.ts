@@ -10,6 +10,7 @@ import { mayMatch } from './row-filter.js';
 import { RowGroupLoader, type ReaderStats } from './row-group-loader.js';
 import { RowGroupPlan } from './row-group-plan.js';
 import { type ReadUnit, unitsOf } from './read-unit.js';
+import { EventLoopTurns } from './event-loop-turns.js';
 import { rowGroupStream } from './row-group-stream.js';
 
 /**
@@ -79,15 +80,26 @@ export function createBatchReader(store: Store, o: ParsedReaderOptions, caller: 
   }
 
   async function* batches(): AsyncGenerator<ColumnBatch> {
+    // The decode threads' messages and the reads ahead are served between batches, not only when one is awaited.
+    const turns = new EventLoopTurns();
     try {
       if (o.batchSize === undefined) {
-        for await (const b of rowGroupBatches()) if (b.numRows > 0) yield b;
+        for await (const b of rowGroupBatches()) {
+          if (b.numRows === 0) continue;
+          const turn = turns.due();
+          if (turn) await turn;
+          yield b;
+        }
         return;
       }
       const r = new Rebatcher(o.batchSize);
       for await (const b of rowGroupBatches()) {
         r.push(b);
-        for (let out = r.take(); out; out = r.take()) yield out;
+        for (let out = r.take(); out; out = r.take()) {
+          const turn = turns.due();
+          if (turn) await turn;
+          yield out;
+        }
       }
       const rest = r.flush();
       if (rest) yield rest;

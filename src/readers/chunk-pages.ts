@@ -1,10 +1,9 @@
 import type { ColumnChunk, ColumnMetaData } from 'hyparquet';
 import { parquetHeader } from 'hyparquet/src/column.js';
 import { readOffsetIndex } from 'hyparquet/src/indexes.js';
-import type { ByteRangeSource } from '../store/byte-range-source.js';
 import { chunkRange } from '../store/page-checksums.js';
 import { ParquetReadError, type ParquetReadLocation } from '../store/parquet-read-error.js';
-import type { ByteRange, FetchedPiece, RangeFetcher } from '../store/range-fetcher.js';
+import type { ByteRange, FetchedPiece } from '../store/range-fetcher.js';
 
 /** One data page of a column chunk: where it lies in the file (header and data), its rows, and its index in the chunk. */
 export interface PageRef extends ByteRange {
@@ -13,6 +12,12 @@ export interface PageRef extends ByteRange {
   /** Index of the page in its chunk, the dictionary page counted (what page checksums are recorded by). */
   ordinal: number;
 }
+
+/**
+ * Reads byte ranges of one file (through the store's fetcher: its cache and request slots; in a decode
+ * thread, by asking the thread that owns the fetcher).
+ */
+export type PieceReader = (ranges: readonly ByteRange[], signal?: AbortSignal) => Promise<FetchedPiece[]>;
 
 /** Bounds a page must keep to be read: what `maxBatchBytes` allows. */
 export interface PageLimits {
@@ -37,8 +42,8 @@ const MAX_HEADER_BYTES = 16 * 2 ** 20;
  * const page = await chunkPages.pageAt(5_000_000); // { start, end, firstRow, rows, ordinal, header, headerLength }
  */
 export class ChunkPages {
-  readonly #source: ByteRangeSource;
-  readonly #fetcher: RangeFetcher;
+  readonly #read: PieceReader;
+  readonly #byteLength: number;
   readonly #chunk: ColumnChunk;
   readonly #meta: ColumnMetaData;
   readonly #numRows: number;
@@ -59,9 +64,10 @@ export class ChunkPages {
   /** One walk at a time: readers of a chunk at once extend the same list of pages. */
   #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(source: ByteRangeSource, fetcher: RangeFetcher, chunk: ColumnChunk, numRows: number, required: boolean, limits: PageLimits, where: ParquetReadLocation) {
-    this.#source = source;
-    this.#fetcher = fetcher;
+  /** `read` reads ranges of the file of `byteLength` bytes holding the chunk. */
+  constructor(read: PieceReader, byteLength: number, chunk: ColumnChunk, numRows: number, required: boolean, limits: PageLimits, where: ParquetReadLocation) {
+    this.#read = read;
+    this.#byteLength = byteLength;
     this.#chunk = chunk;
     this.#meta = chunk.meta_data!;
     this.#numRows = numRows;
@@ -72,7 +78,7 @@ export class ChunkPages {
     this.#start = start;
     this.#end = end;
     this.#next = { offset: start, row: 0, ordinal: 0 };
-    if (start < 0 || end > source.byteLength || end < start) throw this.#fail(`column chunk bytes ${start}-${end} lie outside the file (${source.byteLength} bytes)`);
+    if (start < 0 || end > byteLength || end < start) throw this.#fail(`column chunk bytes ${start}-${end} lie outside the file (${byteLength} bytes)`);
   }
 
   /** The chunk's dictionary page, or null when it has none. */
@@ -127,7 +133,7 @@ export class ChunkPages {
     const w = this.#window;
     if (w && w.start <= range.start && range.end <= w.end) return w.bytes.subarray(range.start - w.start, range.end - w.start);
     const from = w && w.start <= range.start && range.start < w.end ? w.end : range.start;
-    const [piece] = await this.#fetcher.read(this.#source, [{ start: from, end: range.end }], signal);
+    const [piece] = await this.#read([{ start: from, end: range.end }], signal);
     const fetched = piece!.bytes.subarray(from - piece!.start, range.end - piece!.start);
     if (from === range.start) {
       this.#window = { start: from, end: range.end, bytes: fetched };
@@ -179,7 +185,7 @@ export class ChunkPages {
       // window grows, up to what a header may take.
       const size = w && w.start === at ? Math.min(MAX_HEADER_BYTES, 2 * (w.end - w.start)) : WALK_WINDOW;
       if (w && w.start === at && w.end - w.start >= MAX_HEADER_BYTES) throw this.#fail(`page header at file byte ${at} cannot be read within ${MAX_HEADER_BYTES} bytes; the file is corrupt`, this.#next.ordinal);
-      const [window] = await this.#fetcher.read(this.#source, [{ start: at, end: Math.min(this.#end, at + size) }], signal);
+      const [window] = await this.#read([{ start: at, end: Math.min(this.#end, at + size) }], signal);
       this.#window = window!;
       this.#walk(window!, row);
     }
@@ -190,8 +196,8 @@ export class ChunkPages {
     this.#indexRead = true;
     const offset = Number(this.#chunk.offset_index_offset ?? 0);
     const length = this.#chunk.offset_index_length ?? 0;
-    if (!offset || !length || offset + length > this.#source.byteLength) return;
-    const [piece] = await this.#fetcher.read(this.#source, [{ start: offset, end: offset + length }], signal);
+    if (!offset || !length || offset + length > this.#byteLength) return;
+    const [piece] = await this.#read([{ start: offset, end: offset + length }], signal);
     let locations: { offset: bigint; compressed_page_size: number; first_row_index: bigint }[];
     try {
       locations = readOffsetIndex({ view: new DataView(piece!.bytes.buffer, piece!.bytes.byteOffset, piece!.bytes.byteLength), offset: 0 }).page_locations;

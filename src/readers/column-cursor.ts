@@ -12,6 +12,13 @@ import { decodePageRows } from './page-decode.js';
 import { dictionaryValues, PageStream, STREAM_READ_BYTES, whyNotStreamable } from './page-stream.js';
 import { topLevelColumns } from '../store/parquet-schema-tree.js';
 
+/** A streamed page's bytes could not be read: the read's own error, passed on as it is. */
+class PageReadFailure extends Error {
+  constructor(override readonly cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
+}
+
 /** Bytes read first from a page whose size uncompressed is not known yet (its header is in them). */
 const HEADER_BYTES = 64 * 2 ** 10;
 
@@ -55,7 +62,7 @@ interface OpenPage {
  * against the limits and the shape of a readable file, its bytes against its checksum.
  *
  * @example
- * const prices = await cursor.read(2_097_152, 4_194_304); // Float32Array(2_097_152)
+ * const prices = await cursor.read(262_144, 524_288); // Float32Array(262_144)
  */
 export class ColumnCursor {
   readonly #c: ColumnCursorInit;
@@ -80,15 +87,28 @@ export class ColumnCursor {
   async #read(rowStart: number, rowEnd: number, signal?: AbortSignal): Promise<Column> {
     const parts: Column[] = [];
     let row = rowStart;
-    if (this.#open && this.#open.nextRow !== row) this.#open = null;
+    if (this.#open && this.#open.nextRow !== row) this.#leave();
     while (row < rowEnd) {
       this.#open ??= await this.#openAt(row, rowEnd, signal);
       const take = Math.min(rowEnd, this.#open.endRow) - row;
       parts.push(await this.#take(this.#open, take));
       row += take;
-      this.#open = row === this.#open.endRow ? null : { ...this.#open, nextRow: row };
+      if (row === this.#open.endRow) this.#leave();
+      else this.#open.nextRow = row;
     }
     return parts.length === 1 ? parts[0]! : (concat(parts, rowEnd - rowStart) as Column);
+  }
+
+  /** Leaves the open page (finished, or the next read starts elsewhere): a streamed one frees its decompressor. */
+  #leave(): void {
+    this.#open?.stream?.close();
+    this.#open = null;
+  }
+
+  /** Frees what the cursor holds open (a streamed page's decompressor); it can still read afterwards. */
+  close(): void {
+    const run = this.#queue.then(() => this.#leave());
+    this.#queue = run.catch(() => {});
   }
 
   #fail(reason: string, page: number, cause?: unknown): ParquetReadError {
@@ -104,6 +124,7 @@ export class ColumnCursor {
     try {
       return await open.stream!.take(n);
     } catch (err) {
+      if (err instanceof PageReadFailure) throw err.cause;
       throw this.#fail(`decoding the page failed: ${(err as Error).message}; the file is corrupt or truncated`, open.page.ordinal, err);
     }
   }
@@ -159,9 +180,14 @@ export class ColumnCursor {
       // Checked before any value is read: the page's checksum, over its bytes read once in pieces.
       if (c.verifyChecksums) await this.#verifyStreamed(first, headerLength, header, signal);
       open.endRow = first.firstRow + first.rows;
-      const read = (start: number, end: number) => c.pages.bytes({ start, end }, signal);
+      // A failed read (the network, a file changed) is not a corrupt page: it is told apart from decoding errors.
+      const read = (start: number, end: number) =>
+        c.pages.bytes({ start, end }, signal).catch((err: unknown) => {
+          throw new PageReadFailure(err);
+        });
       const dictionary = await this.#dictionaryValues(signal);
       open.stream = await PageStream.open(read, first, header, headerLength, meta, c.element!, c.spec, dictionary).catch((err: unknown) => {
+        if (err instanceof PageReadFailure) throw err.cause;
         throw this.#fail(`reading the page failed: ${(err as Error).message}; the file is corrupt or truncated`, first.ordinal, err);
       });
     }

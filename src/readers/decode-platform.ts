@@ -1,4 +1,5 @@
 import { NOT_INSTALLED } from '../store/store-platform.js';
+import type { FileRangeReader } from './column-cursor-host.js';
 import type { DecodePool } from './decode-pool.js';
 
 /**
@@ -6,7 +7,8 @@ import type { DecodePool } from './decode-pool.js';
  * and how many to start by default. Installed once by the platform module of an entry (see `StorePlatform`).
  */
 export interface DecodePlatform {
-  createDecodePool(size: number): DecodePool;
+  /** `size` threads; `readFile` reads the byte ranges their column cursors ask for. */
+  createDecodePool(size: number, readFile: FileRangeReader): DecodePool;
   defaultWorkerCount(): number;
 }
 

@@ -1,3 +1,5 @@
+import type { Column } from '../schema/columns.js';
+import type { ColumnRead } from './column-cursor-host.js';
 import type { DecodedRowGroup, DecodeTask } from './decode-row-group.js';
 
 /**
@@ -10,6 +12,10 @@ export interface DecodePool {
   start(): void;
   /** Decodes `task` on a thread; its buffers are transferred (unusable by the caller afterwards). */
   run(task: DecodeTask): Promise<DecodedRowGroup>;
+  /** Reads a slice of a column chunk by the cursor of `read.key`, on the thread that holds it. */
+  readColumn(read: ColumnRead): Promise<Column>;
+  /** Frees the cursors of `keys` (row groups the reader left). */
+  dropColumns(keys: readonly string[]): void;
   /** Threads alive right now (0 after `close`). */
   readonly liveWorkers: number;
   /** Stops every thread; pending tasks fail. */

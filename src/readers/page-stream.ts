@@ -1,5 +1,4 @@
 import { Gunzip } from 'fflate';
-import { Decompress as ZstdStream } from 'fzstd';
 import type { ColumnMetaData, Compressors, SchemaElement } from 'hyparquet';
 import { convert } from 'hyparquet/src/convert.js';
 import { decompressPage } from 'hyparquet/src/datapage.js';
@@ -8,6 +7,7 @@ import type { Column } from '../schema/columns.js';
 import type { PageHeader } from './chunk-pages.js';
 import { convertColumn, DECODE_PARSERS } from './column-convert.js';
 import type { ColumnSpec } from './column-spec.js';
+import { type ZstdStream, zstdStreamFactory } from './zstd-stream.js';
 
 /** Codecs whose frames decompress block by block, so a page's values come out as its bytes come in. */
 const STREAMING_CODECS = new Set(['UNCOMPRESSED', 'ZSTD', 'GZIP']);
@@ -44,6 +44,11 @@ export function dictionaryValues(page: Uint8Array, header: PageHeader, headerLen
   const raw = readPlain({ view: new DataView(body.buffer, body.byteOffset, body.byteLength), offset: 0 }, meta.type, count, element.type_length);
   const rich = convert(raw, { element, parsers: DECODE_PARSERS, utf8: false, schemaPath: [] } as never);
   return convertColumn(rich as ArrayLike<unknown>, spec, where, tensors) as ArrayLike<unknown>;
+}
+
+/** `values` (the present ones) spread over `out` where `defs` says a value is present, NaN elsewhere. */
+function spreadNumbers(out: Float32Array | Float64Array, values: Int32Array | Float32Array | Float64Array, defs: Int32Array): void {
+  for (let i = 0, v = 0; i < out.length; i++) out[i] = defs[i] ? values[v++]! : NaN;
 }
 
 /**
@@ -140,8 +145,13 @@ class ByteStream {
   #readyBytes = 0;
   #ended = false;
 
-  /** `pull` gives the next compressed bytes (null at the page's end); `codec` how they decompress. */
-  constructor(pull: () => Promise<Uint8Array | null>, codec: string) {
+  #zstd: ZstdStream | null = null;
+
+  /**
+   * `pull` gives the next compressed bytes (null at the page's end); `codec` how they decompress
+   * (`zstd` makes the decompressor of a zstd page).
+   */
+  constructor(pull: () => Promise<Uint8Array | null>, codec: string, zstd?: (onData: (chunk: Uint8Array) => void) => ZstdStream) {
     this.#pull = pull;
     const push = (chunk: Uint8Array) => {
       if (chunk.length) {
@@ -150,7 +160,8 @@ class ByteStream {
       }
     };
     if (codec === 'ZSTD') {
-      const z = new ZstdStream((chunk) => push(chunk));
+      const z = zstd!((chunk) => push(chunk));
+      this.#zstd = z;
       this.#decompress = (input, final) => z.push(input, final);
     } else if (codec === 'GZIP') {
       const g = new Gunzip((chunk) => push(chunk));
@@ -160,6 +171,12 @@ class ByteStream {
   }
 
   #feedRaw: ((chunk: Uint8Array) => void) | null = null;
+
+  /** Releases the decompressor of a page left before its end. */
+  close(): void {
+    this.#zstd?.close();
+    this.#ready.length = 0;
+  }
 
   /** Exactly `n` more bytes (the page's end before them is an error: it holds fewer values than it says). */
   async take(n: number): Promise<Uint8Array> {
@@ -196,7 +213,7 @@ class ByteStream {
  * a value at most) and decoded as rows are taken.
  *
  * @example
- * const stream = await PageStream.open(...); const first = await stream.take(2_097_152);
+ * const stream = await PageStream.open(...); const first = await stream.take(262_144);
  */
 export class PageStream {
   readonly rows: number;
@@ -243,15 +260,25 @@ export class PageStream {
       at += v2.definition_levels_byte_length + v2.repetition_levels_byte_length;
     }
     const end = page.end;
-    const pull = async (): Promise<Uint8Array | null> => {
+    // The next piece is fetched while this one decompresses (one ahead: a network's latency is hidden).
+    let ahead: Promise<Uint8Array> | null = null;
+    const fetchNext = (): Promise<Uint8Array> | null => {
       if (at >= end) return null;
       const next = Math.min(end, at + STREAM_READ_BYTES);
-      const bytes = await read(at, next);
+      const bytes = read(at, next);
+      bytes.catch(() => {}); // observed when it is pulled
       at = next;
       return bytes;
     };
+    const pull = async (): Promise<Uint8Array | null> => {
+      const current = ahead ?? fetchNext();
+      if (!current) return null;
+      ahead = fetchNext();
+      return current;
+    };
     const compressed = !v2 || v2.is_compressed !== false;
-    const stream = new ByteStream(pull, compressed ? meta.codec : 'UNCOMPRESSED');
+    const codec = compressed ? meta.codec : 'UNCOMPRESSED';
+    const stream = new ByteStream(pull, codec, codec === 'ZSTD' ? await zstdStreamFactory() : undefined);
     if (!v2 && optional) {
       // Version 1 pages start their (decompressed) data with the levels: 4-byte length, then RLE/bit-packed.
       const length = new DataView((await stream.take(4)).buffer).getUint32(0, true);
@@ -264,6 +291,11 @@ export class PageStream {
       indexes = new IndexStream(stream, (await stream.take(1))[0]!);
     }
     return new PageStream(values, stream, defs, spec, meta.type, optional, indexes, dictionary);
+  }
+
+  /** Releases what a page left before its end holds (its decompressor). */
+  close(): void {
+    this.#bytes.close();
   }
 
   /** The next `n` rows' values (typed arrays as the whole-page decoder gives them; nullable integers as arrays). */
@@ -284,7 +316,8 @@ export class PageStream {
     const raw = await this.#bytes.take(present * width);
     this.#row += n;
     const values = this.#type === 'INT32' ? new Int32Array(raw.buffer, 0, present) : this.#type === 'INT64' ? new BigInt64Array(raw.buffer, 0, present) : this.#type === 'FLOAT' ? new Float32Array(raw.buffer, 0, present) : new Float64Array(raw.buffer, 0, present);
-    return this.#convert(values, defs, n);
+    // Levels that say every value is present are as good as none (DuckDB's columns are nullable).
+    return this.#convert(values, present === n ? null : defs, n);
   }
 
   /** Dictionary values of the indexes, null or NaN where a value is missing, as the whole-page decoder gives them. */
@@ -316,9 +349,12 @@ export class PageStream {
       return out;
     }
     if (spec.float || spec.epochMs) {
-      const out = spec.float === 'f32' ? new Float32Array(n) : new Float64Array(n);
-      if (!defs && values.constructor === out.constructor) return values as Column;
-      for (let i = 0, v = 0; i < n; i++) out[i] = !defs || defs[i] ? Number(at(v++)) : NaN;
+      const Out = spec.float === 'f32' ? Float32Array : Float64Array;
+      if (!defs && values.constructor === Out) return values as Column;
+      const out = new Out(n);
+      if (values instanceof BigInt64Array) for (let i = 0, v = 0; i < n; i++) out[i] = !defs || defs[i] ? Number(values[v++]!) : NaN;
+      else if (!defs) out.set(values);
+      else spreadNumbers(out, values, defs);
       return out;
     }
     if (!this.#nullable) return values as Column;

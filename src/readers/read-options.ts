@@ -39,10 +39,11 @@ export const readOptionsShape = {
   prefetch: z.number().int().min(1).max(1024).optional(),
   /**
    * Bytes one column's decoded values of one unit may take, and one page may declare: a row group of more than
-   * `maxBatchBytes / 8` rows is read and decoded in slices of that many rows (only the pages a slice needs
-   * are fetched), so any row group reads in bounded memory, over a network too. A page or dictionary
-   * declaring more than this is refused with a `ParquetReadError` naming it. Default 16 MiB (slices of
-   * 2,097,152 rows); the SDK's own row groups (65,536 rows) are never cut.
+   * `maxBatchBytes / 8` rows is read and decoded in slices of 262,144 rows (fewer where the bound asks;
+   * only the pages a slice needs are fetched), so any row group reads in bounded memory, over a network too.
+   * A page too large to decode whole is streamed where its codec and encoding allow; one that is not, or a
+   * dictionary, declaring more than this is refused with a `ParquetReadError` naming it. Default 16 MiB (row
+   * groups of up to 2,097,152 rows read whole); the SDK's own row groups (65,536 rows) are never cut.
    */
   maxBatchBytes: z.number({ error: 'must be a whole number of bytes >= 1024' }).int({ error: 'must be a whole number of bytes >= 1024' }).min(1024, { error: 'must be a whole number of bytes >= 1024' }).default(DEFAULT_MAX_BATCH_BYTES),
 };

@@ -7,8 +7,7 @@ import { checkCommittedPart } from '../store/committed-parts.js';
 import { chunkRange } from '../store/page-checksums.js';
 import { ParquetReadError } from '../store/parquet-read-error.js';
 import type { ByteRange } from '../store/range-fetcher.js';
-import { ChunkPages } from './chunk-pages.js';
-import { ColumnCursor } from './column-cursor.js';
+import { type ColumnRead, ColumnCursorHost } from './column-cursor-host.js';
 import { loadCompressors } from './compressors.js';
 import { DEFAULT_MAX_BATCH_BYTES, isWhole, type ReadUnit } from './read-unit.js';
 import { readSourceFooter } from '../store/source-footer.js';
@@ -64,8 +63,10 @@ export class RowGroupLoader {
   /** Bumped by `close`: a load started before it must not start workers again after it. */
   #generation = 0;
   readonly #decodeFooters = new Map<string, FileMetaData>();
-  /** Per column chunk read by cursor: its place (one reader's pass; the pages found are the store's). */
-  readonly #cursors = new Map<string, ColumnCursor>();
+  /** Cursors on this thread (`workers: 0`); with decode threads, the threads hold them. */
+  #inlineCursors: ColumnCursorHost | null = null;
+  /** Row groups read by cursor lately (file + index), and the cursor keys of each, oldest first. */
+  readonly #cursorGroups = new Map<string, Set<string>>();
   /** Nested columns of the row group read by cursor, decoded whole. */
   readonly #nested = new Map<string, Promise<Column>>();
   readonly stats: ReaderStats;
@@ -176,6 +177,8 @@ export class RowGroupLoader {
     const name = this.#nameOf(rg);
     const generation = this.#generation;
     if (this.#parquetColumns.length === 0) return { unit, task: null, generation };
+    // The decode threads start while the bytes are read (their start-up is most of the first batch's wait).
+    if (this.#workers > 0) this.#startPool();
     if (this.#byCursor(unit)) {
       try {
         await this.#checkPart(rg.file, name);
@@ -183,11 +186,6 @@ export class RowGroupLoader {
         throw asParquetReadError(err, { file: name, rowGroup: rg.index }, 'reading column chunks');
       }
       return { unit, task: null, generation, byCursor: true };
-    }
-    // The decode threads start while the bytes are read (their start-up is most of the first batch's wait).
-    if (this.#workers > 0 && !this.#pool) {
-      this.#pool = decodePlatform().createDecodePool(this.#workers);
-      this.#pool.start();
     }
     const footer = this.#decodeFooter(rg.file);
     const metadata: FileMetaData = { ...footer, row_groups: [footer.row_groups[rg.index]!], num_rows: BigInt(rg.numRows) };
@@ -221,55 +219,77 @@ export class RowGroupLoader {
     }
   }
 
-  /** Rows of `unit`, column by column on the calling thread, each column's cursor keeping its place. */
+  /** The byte ranges a column cursor asks for, read through the store's fetcher (its cache and request slots). */
+  readonly #readFile = async (file: string, ranges: readonly ByteRange[], signal?: AbortSignal) => {
+    const pieces = await this.#internals.fetcher.read(this.#internals.sources.get(file)!, ranges, signal);
+    for (const r of ranges) this.stats.bytesRead += r.end - r.start;
+    return pieces;
+  };
+
+  #startPool(): DecodePool {
+    if (!this.#pool) {
+      this.#pool = decodePlatform().createDecodePool(this.#workers, this.#readFile);
+      this.#pool.start();
+    }
+    return this.#pool;
+  }
+
+  /**
+   * Rows of `unit`, column by column, each column's cursor keeping its place: on a decode thread (the one
+   * holding that cursor), or on this one with `workers: 0`. Cursors of the two row groups read last are
+   * kept (a unit's neighbours may be decoding); older ones are freed.
+   */
   async #readByCursor(unit: ReadUnit): Promise<DecodedRowGroup> {
     const rg = unit.rowGroup;
     const name = this.#nameOf(rg);
     const footer = this.#decodeFooter(rg.file);
     const metadata: FileMetaData = { ...footer, row_groups: [footer.row_groups[rg.index]!], num_rows: BigInt(rg.numRows) };
-    const codecs = new Set(metadata.row_groups[0]!.columns.map((c) => c.meta_data?.codec ?? 'UNCOMPRESSED'));
-    const { compressors } = await loadCompressors(codecs);
-    const tensors = this.#specs.some((sp) => sp.codec === 'ndarray' || sp.codec === 'image') ? await import('./tensor-codecs.js') : null;
+    const group = `${rg.file}\n${rg.index}`;
+    if (!this.#cursorGroups.has(group)) {
+      this.#cursorGroups.set(group, new Set());
+      const old = [...this.#cursorGroups.keys()].slice(0, -2);
+      const drop = old.flatMap((g) => [...this.#cursorGroups.get(g)!]);
+      for (const g of old) this.#cursorGroups.delete(g);
+      if (drop.length) {
+        this.#inlineCursors?.drop(drop);
+        this.#pool?.dropColumns(drop);
+      }
+    }
     const columns: Record<string, Column> = {};
     await Promise.all(
       this.#specs.map(async (spec) => {
         const element = this.#internals.columns.get(spec.name) ?? null;
         const where = { file: name, rowGroup: rg.index, column: spec.name };
         if (!isFlat(element)) {
+          const codecs = new Set(metadata.row_groups[0]!.columns.map((c) => c.meta_data?.codec ?? 'UNCOMPRESSED'));
+          const { compressors } = await loadCompressors(codecs);
+          const tensors = spec.codec === 'ndarray' || spec.codec === 'image' ? await import('./tensor-codecs.js') : null;
           columns[spec.name] = await this.#nestedRows(unit, spec, metadata, compressors, tensors);
           return;
         }
-        const key = `${rg.file}\n${rg.index}\n${spec.name}`;
-        let cursor = this.#cursors.get(key);
-        if (!cursor) {
-          // Cursors of the two row groups read last are kept (a unit's neighbours may be decoding); older ones go.
-          const groups = [...new Set([...this.#cursors.keys()].map((k) => k.slice(0, k.lastIndexOf('\n'))))];
-          const current = `${rg.file}\n${rg.index}`;
-          for (const g of groups.filter((g) => g !== current).slice(0, -1)) for (const k of [...this.#cursors.keys()]) if (k.startsWith(`${g}\n`)) this.#cursors.delete(k);
-          const chunk = metadata.row_groups[0]!.columns.find((c) => c.meta_data?.path_in_schema.length === 1 && c.meta_data.path_in_schema[0] === spec.name);
-          if (!chunk?.meta_data) throw new ParquetReadError(`row group has no column chunk of ${spec.name}`, where);
-          const pages = this.#pagesOf(rg, spec.name, name);
-          cursor = new ColumnCursor({ pages, metadata, chunk, element, spec, compressors, tensors, limits: { maxPageBytes: this.#maxBatchBytes }, verifyChecksums: this.#verifyChecksums, where });
-          this.#cursors.set(key, cursor);
-        }
-        columns[spec.name] = await cursor.read(unit.rowStart, unit.rowEnd);
+        const chunkIndex = metadata.row_groups[0]!.columns.findIndex((c) => c.meta_data?.path_in_schema.length === 1 && c.meta_data.path_in_schema[0] === spec.name);
+        if (chunkIndex < 0) throw new ParquetReadError(`row group has no column chunk of ${spec.name}`, where);
+        const key = `${group}\n${spec.name}\n${this.#maxBatchBytes}`;
+        this.#cursorGroups.get(group)!.add(key);
+        const read: ColumnRead = {
+          key,
+          file: rg.file,
+          fileByteLength: this.#internals.sources.get(rg.file)!.byteLength,
+          metadata,
+          chunkIndex,
+          element,
+          spec,
+          limits: { maxPageBytes: this.#maxBatchBytes },
+          verifyChecksums: this.#verifyChecksums,
+          where,
+          rowStart: unit.rowStart,
+          rowEnd: unit.rowEnd,
+        };
+        if (this.#workers > 0) columns[spec.name] = await this.#startPool().readColumn(read);
+        else columns[spec.name] = await (this.#inlineCursors ??= new ColumnCursorHost(this.#readFile)).read(read);
       }),
     );
     return { numRows: unit.numRows, columns };
-  }
-
-  /** The pages of one column chunk, found once per store (later epochs and readers find them known). */
-  #pagesOf(rg: StoreRowGroup, column: string, name: string): ChunkPages {
-    const key = `${rg.file}\n${rg.index}\n${column}\n${this.#maxBatchBytes}`;
-    let pages = this.#internals.chunkPages.get(key) as ChunkPages | undefined;
-    if (!pages) {
-      const chunk = this.#internals.footers.get(rg.file)!.row_groups[rg.index]!.columns.find((c) => c.meta_data?.path_in_schema.length === 1 && c.meta_data.path_in_schema[0] === column);
-      if (!chunk?.meta_data) throw new ParquetReadError(`row group has no column chunk of ${column}`, { file: name, rowGroup: rg.index, column });
-      const required = this.#internals.columns.get(column)?.repetition_type === 'REQUIRED';
-      pages = new ChunkPages(this.#internals.sources.get(rg.file)!, this.#internals.fetcher, chunk, rg.numRows, required, { maxPageBytes: this.#maxBatchBytes }, { file: name, rowGroup: rg.index, column });
-      this.#internals.chunkPages.set(key, pages);
-    }
-    return pages;
   }
 
   /**
@@ -323,10 +343,8 @@ export class RowGroupLoader {
     } else if (!task) decoded = { numRows: unit.numRows, columns: {} };
     else {
       if (fetched.generation !== this.#generation) throw new Error('reader closed');
-      if (this.#workers > 0) {
-        const pool = (this.#pool ??= decodePlatform().createDecodePool(this.#workers));
-        decoded = await pool.run(task);
-      } else decoded = await decodeRowGroup(task);
+      if (this.#workers > 0) decoded = await this.#startPool().run(task);
+      else decoded = await decodeRowGroup(task);
     }
     this.stats.rowGroupsRead++;
     this.stats.rowsDecoded += decoded.numRows;
@@ -348,6 +366,9 @@ export class RowGroupLoader {
   /** Stops the decode workers (they restart on the next `load`). */
   async close(): Promise<void> {
     this.#generation++;
+    this.#inlineCursors?.close();
+    this.#inlineCursors = null;
+    this.#cursorGroups.clear();
     const pool = this.#pool;
     this.#pool = null;
     await pool?.close();

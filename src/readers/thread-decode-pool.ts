@@ -1,11 +1,13 @@
+import type { Column } from '../schema/columns.js';
 import { ParquetReadError } from '../store/parquet-read-error.js';
-import type { DecodeReply, DecodeThreadReady } from './decode-message.js';
+import { type ColumnRead, ColumnCursorHost, type FileRangeReader } from './column-cursor-host.js';
+import type { DecodeThreadMessage, DecodeThreadOutput } from './decode-message.js';
 import type { DecodePool } from './decode-pool.js';
 import { type DecodedRowGroup, type DecodeTask, decodeRowGroup } from './decode-row-group.js';
 
 /** One decode thread as the pool drives it: a `worker_threads` Worker in Node, a Web Worker in a browser. */
 export interface DecodeThread {
-  postMessage(message: unknown, transfer: ArrayBuffer[]): void;
+  postMessage(message: DecodeThreadMessage, transfer: ArrayBuffer[]): void;
   /** Node: keep the process alive while the thread has work, and let it exit when idle. Browsers: nothing. */
   ref(): void;
   unref(): void;
@@ -14,7 +16,7 @@ export interface DecodeThread {
 
 /** What a thread reports to its pool: each message, and its death (crash, exit, or failure to load). */
 export interface DecodeThreadEvents {
-  message(msg: DecodeReply | DecodeThreadReady): void;
+  message(msg: DecodeThreadOutput): void;
   failure(why: string, cause?: unknown): void;
 }
 
@@ -22,7 +24,8 @@ export interface DecodeThreadEvents {
 export type SpawnDecodeThread = (events: DecodeThreadEvents) => DecodeThread;
 
 interface Pending {
-  task: DecodeTask;
+  /** For errors: the file and row group decoded. */
+  where: { file: string; rowGroup: number };
   resolve: (r: DecodedRowGroup) => void;
   reject: (e: Error) => void;
 }
@@ -34,6 +37,9 @@ interface Slot {
   ready: Promise<boolean>;
 }
 
+/** Byte reads that failed for a thread, kept until the column read they ended reports it (bounded). */
+const MAX_FAILED_READS = 64;
+
 /**
  * A fixed set of decode threads. Task bytes are transferred in and column buffers transferred out (no
  * copies). Tasks go to a thread only once it said it is ready: a thread that cannot start (a page whose
@@ -41,19 +47,32 @@ interface Slot {
  * so the pool decodes on the calling thread instead, once warned, rather than failing the read. A thread
  * that dies after it started fails only its own tasks (with a ParquetReadError) and is replaced on the
  * next task. Idle threads are unref'd (Node), so a forgotten reader never keeps a process alive.
+ *
+ * Column reads by cursor go to the thread holding that cursor (a new one to the least busy thread); the
+ * thread asks for the bytes it needs, which the pool reads with `readFile` (the store's fetcher, its cache
+ * and request slots, on this thread) and transfers. A failed byte read fails the column read with the
+ * fetcher's own error.
  */
 export class ThreadDecodePool implements DecodePool {
   readonly size: number;
   readonly #spawnThread: SpawnDecodeThread;
+  readonly #readFile: FileRangeReader;
   #slots: (Slot | null)[];
   #nextId = 1;
   #closed = false;
+  /** Which thread holds each cursor. */
+  readonly #cursorSlots = new Map<string, Slot>();
+  /** Errors of byte reads a thread asked for, by the thread's number for the read. */
+  readonly #failedReads = new Map<Slot, Map<number, unknown>>();
+  /** Cursors on this thread, when threads cannot start. */
+  #inline: ColumnCursorHost | null = null;
   /** Why tasks are decoded on the calling thread (threads could not start), or null. */
   fallbackReason: string | null = null;
 
-  constructor(size: number, spawn: SpawnDecodeThread) {
+  constructor(size: number, spawn: SpawnDecodeThread, readFile: FileRangeReader) {
     this.size = size;
     this.#spawnThread = spawn;
+    this.#readFile = readFile;
     this.#slots = new Array(size).fill(null);
   }
 
@@ -70,6 +89,25 @@ export class ThreadDecodePool implements DecodePool {
         break;
       }
       if (best < 0 || s.pending.size < this.#slots[best]!.pending.size) best = i;
+    }
+    return this.#slots[best] ?? this.#spawn(best);
+  }
+
+  /**
+   * The thread for a new cursor: the one holding the fewest (the columns of a row group are read together,
+   * so they spread over the threads and decode in parallel), starting a thread where one is missing.
+   */
+  #slotForCursor(): Slot | null {
+    const held = new Map<Slot, number>();
+    for (const s of this.#cursorSlots.values()) held.set(s, (held.get(s) ?? 0) + 1);
+    let best = -1;
+    for (let i = 0; i < this.#slots.length; i++) {
+      const s = this.#slots[i];
+      if (!s) {
+        best = i;
+        break;
+      }
+      if (best < 0 || (held.get(s) ?? 0) < (held.get(this.#slots[best]!) ?? 0)) best = i;
     }
     return this.#slots[best] ?? this.#spawn(best);
   }
@@ -100,21 +138,31 @@ export class ThreadDecodePool implements DecodePool {
           markReady(true);
           return;
         }
+        if ('need' in msg) {
+          this.#serve(slot, msg.need, msg.file, msg.ranges);
+          return;
+        }
         const p = slot.pending.get(msg.id);
         if (!p) return;
         slot.pending.delete(msg.id);
         // Not while closing: close() refs the thread so that awaiting its exit keeps the process alive.
         if (slot.pending.size === 0 && !this.#closed) slot.thread.unref();
-        if (msg.ok) p.resolve(msg.result);
-        else p.reject(new ParquetReadError(msg.reason, { file: p.task.file, rowGroup: p.task.rowGroup, column: msg.column, page: msg.page }));
+        if (msg.ok) return p.resolve(msg.result);
+        const failed = this.#failedReads.get(slot);
+        const original = msg.pieces === undefined ? undefined : failed?.get(msg.pieces);
+        if (original !== undefined) {
+          failed!.delete(msg.pieces!);
+          p.reject(original as Error);
+        } else p.reject(new ParquetReadError(msg.reason, { file: p.where.file, rowGroup: p.where.rowGroup, column: msg.column, page: msg.page }));
       },
       failure: (why, cause) => {
         if (this.#slots[index] === slot) this.#slots[index] = null;
+        this.#failedReads.delete(slot);
         if (!started) {
           markReady(false);
           if (!this.#closed) this.#fallBack(why);
         }
-        for (const p of slot.pending.values()) p.reject(new ParquetReadError(`decode worker ${why}`, { file: p.task.file, rowGroup: p.task.rowGroup }, { cause }));
+        for (const p of slot.pending.values()) p.reject(new ParquetReadError(`decode worker ${why}`, { file: p.where.file, rowGroup: p.where.rowGroup }, { cause }));
         slot.pending.clear();
       },
     };
@@ -137,14 +185,68 @@ export class ThreadDecodePool implements DecodePool {
     if (!this.#slots.includes(slot)) return this.run(task);
     const id = this.#nextId++;
     return new Promise<DecodedRowGroup>((resolve, reject) => {
-      slot.pending.set(id, { task, resolve, reject });
+      slot.pending.set(id, { where: { file: task.file, rowGroup: task.rowGroup }, resolve, reject });
       slot.thread.ref();
       slot.thread.postMessage({ id, task }, task.buffers);
     });
   }
 
+  async readColumn(read: ColumnRead): Promise<Column> {
+    if (this.#closed) throw new Error('DecodePool is closed');
+    const held = this.#cursorSlots.get(read.key);
+    const slot = this.fallbackReason ? null : held && this.#slots.includes(held) ? held : this.#slotForCursor();
+    if (slot) this.#cursorSlots.set(read.key, slot);
+    if (slot) slot.thread.ref();
+    if (!slot || !(await slot.ready)) {
+      this.#inline ??= new ColumnCursorHost(this.#readFile);
+      return this.#inline.read(read);
+    }
+    if (this.#closed) throw new Error('DecodePool is closed');
+    if (!this.#slots.includes(slot)) return this.readColumn(read);
+    const id = this.#nextId++;
+    const decoded = await new Promise<DecodedRowGroup>((resolve, reject) => {
+      slot.pending.set(id, { where: { file: read.where.file, rowGroup: read.where.rowGroup ?? 0 }, resolve, reject });
+      slot.thread.ref();
+      slot.thread.postMessage({ id, read }, []);
+    });
+    return decoded.columns[read.spec.name]!;
+  }
+
+  dropColumns(keys: readonly string[]): void {
+    this.#inline?.drop(keys);
+    const bySlot = new Map<Slot, string[]>();
+    for (const key of keys) {
+      const slot = this.#cursorSlots.get(key);
+      this.#cursorSlots.delete(key);
+      if (slot && this.#slots.includes(slot)) bySlot.set(slot, [...(bySlot.get(slot) ?? []), key]);
+    }
+    for (const [slot, drop] of bySlot) slot.thread.postMessage({ drop }, []);
+  }
+
+  /** Reads the ranges a thread asked for and transfers them (copied: the fetcher's may share a cached buffer). */
+  #serve(slot: Slot, need: number, file: string, ranges: { start: number; end: number }[]): void {
+    this.#readFile(file, ranges).then(
+      (pieces) => {
+        if (!this.#slots.includes(slot)) return;
+        const bytes = pieces.map((p) => ({ start: p.start, end: p.end, bytes: p.bytes.slice() }));
+        slot.thread.postMessage({ pieces: need, ok: true, bytes }, bytes.map((p) => p.bytes.buffer as ArrayBuffer));
+      },
+      (err: unknown) => {
+        if (!this.#slots.includes(slot)) return;
+        let failed = this.#failedReads.get(slot);
+        if (!failed) this.#failedReads.set(slot, (failed = new Map()));
+        failed.set(need, err);
+        // Only the latest failures are kept: one that no column read reports (a read ahead abandoned) goes.
+        if (failed.size > MAX_FAILED_READS) failed.delete(failed.keys().next().value!);
+        slot.thread.postMessage({ pieces: need, ok: false, reason: err instanceof Error ? err.message : String(err) }, []);
+      },
+    );
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
+    this.#inline?.close();
+    this.#cursorSlots.clear();
     const slots = this.#slots.filter((s): s is Slot => s !== null);
     this.#slots.fill(null);
     // ref() first: an idle thread is unref'd, and awaiting the exit of an unref'd worker lets a script whose

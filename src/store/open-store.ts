@@ -108,12 +108,7 @@ export interface StoreInternals {
   checkedParts: Map<string, Promise<void>>;
   /** The version (ETag) of the `_metadata` read, which a writer's conditional commit expects to replace; null without one. */
   metadataVersion: string | null;
-  /** Pages of the column chunks read in slices, found once per store (keyed by file, row group, column). */
-  chunkPages: Map<string, ChunkPagesLike>;
 }
-
-/** What the readers keep per column chunk read in slices (their `ChunkPages`; opaque to the store). */
-export type ChunkPagesLike = object;
 
 const INTERNALS = new WeakMap<Store, StoreInternals>();
 
@@ -399,7 +394,6 @@ export async function readStore(location: StoreLocation, caller: string, options
     readAheadBytes,
     checkedParts: new Map(),
     metadataVersion: summary?.source.version ?? null,
-    chunkPages: new Map(),
   });
   return store;
 }

@@ -2,6 +2,7 @@ import { type BalancedSampling, EpochWindows, type SeriesShare } from './epoch-p
 import { createPrng, type Prng } from './prng.js';
 import { WindowShuffleBuffer } from './shuffle-buffer.js';
 import { sourceChanged, type SourceFacts } from './source-scan.js';
+import { EventLoopTurns } from '../readers/event-loop-turns.js';
 import { type AssemblerConfig, UnitAssembler, WorkBuffer } from './unit-assembler.js';
 import { readUnits, type WindowSource } from './window-source.js';
 import { type WindowBatch, type WindowExtras, WindowWriter } from './window-writer.js';
@@ -248,6 +249,8 @@ export async function* windowBatches(plan: BatchPlan, epochSeed: number, skipBat
 
   const runs = new UnitRuns();
   const stride = config.geom.stride;
+  // The decode threads' messages and the reads ahead are served between batches, not only when a unit is awaited.
+  const turns = new EventLoopTurns();
 
   let rowOffset = 0;
   let next = 0;
@@ -273,7 +276,11 @@ export async function* windowBatches(plan: BatchPlan, epochSeed: number, skipBat
             if (buf.full) {
               buf.popRandomInto(filler.target, filler.slot);
               const done = filler.advance();
-              if (done) yield done;
+              if (done) {
+                const turn = turns.due();
+                if (turn) await turn;
+                yield done;
+              }
             }
             writer.write(work, row, s, buf.windows, buf.pushSlot());
             row += stride;
@@ -286,14 +293,22 @@ export async function* windowBatches(plan: BatchPlan, epochSeed: number, skipBat
           row += m * stride;
           left -= m;
           const done = filler.advanceBy(m);
-          if (done) yield done;
+          if (done) {
+            const turn = turns.due();
+            if (turn) await turn;
+            yield done;
+          }
         }
       }
     }
     while (buf && buf.size > 0 && !filler.done) {
       buf.popRandomInto(filler.target, filler.slot);
       const done = filler.advance();
-      if (done) yield done;
+      if (done) {
+        const turn = turns.due();
+        if (turn) await turn;
+        yield done;
+      }
     }
   } else {
     // Shuffled by units: up to `units` units resident, windows drawn uniformly from all of them.
@@ -328,7 +343,11 @@ export async function* windowBatches(plan: BatchPlan, epochSeed: number, skipBat
         asm.assemble(batch, facts.units[unit]!, lendWork, rowOffset);
         continue;
       }
-      while (residents.length >= cap && !filler.done) yield* draw();
+      while (residents.length >= cap && !filler.done) {
+        const turn = turns.due();
+        if (turn) await turn;
+        yield* draw();
+      }
       if (filler.done) break;
       const work = spare.pop() ?? new WorkBuffer(asm.width, withTs);
       const blocks = asm.assemble(batch, facts.units[unit]!, work, rowOffset);
@@ -347,7 +366,11 @@ export async function* windowBatches(plan: BatchPlan, epochSeed: number, skipBat
         pooled += w;
       } else spare.push(work);
     }
-    while (pooled > 0 && !filler.done) yield* draw();
+    while (pooled > 0 && !filler.done) {
+      const turn = turns.due();
+      if (turn) await turn;
+      yield* draw();
+    }
   }
 
   if (filler.emitted < filler.toEmit) {

@@ -130,9 +130,26 @@ export class WindowWriter {
     const t = this.#targetIdx[0]!;
     let xOff = k * floats;
     let r = row;
-    for (let j = 0; j < m; j++, r += stride, xOff += floats) {
+    const shift = stride * width;
+    if (m > 0 && shift < floats) {
+      // Overlapping windows: each is the one before it moved by `stride` rows, so it is copied from it inside
+      // the batch (a memmove) and only its new rows come from the work buffer. No view per window: beyond the
+      // views a work buffer keeps, one per window would be garbage for every window of a large unit.
       xs.set(work.view(r, floats), xOff);
-      ys[k + j] = buf[(r + w) * width + t]!;
+      ys[k] = buf[(r + w) * width + t]!;
+      const keep = floats - shift;
+      for (let j = 1; j < m; j++) {
+        r += stride;
+        xOff += floats;
+        xs.copyWithin(xOff, xOff - keep, xOff);
+        for (let i = 0, src = (r + w - stride) * width, dst = xOff + keep; i < shift; i++) xs[dst + i] = buf[src + i]!;
+        ys[k + j] = buf[(r + w) * width + t]!;
+      }
+    } else {
+      for (let j = 0; j < m; j++, r += stride, xOff += floats) {
+        xs.set(work.view(r, floats), xOff);
+        ys[k + j] = buf[(r + w) * width + t]!;
+      }
     }
     if (b.series && e.series) b.series.fill(series, k, k + m);
   }

@@ -281,6 +281,51 @@ describe('the browser build in headless Chromium: a page trains from a store ove
     }
   });
 
+  it('reads a 600,000-row row group written by DuckDB in slices, its zstd pages larger than the bound streamed in Web Workers that ask the page for bytes: the values Node reads', async () => {
+    const page = await open('/module.html', []);
+    await demoState(page, '__tfplModule', 60_000);
+    const { duck, lit } = await import('../duckdb.js');
+    const { startStaticServer } = await import('../static-server.js');
+    const bigDir = mkdtempSync(join(tmpdir(), 'tfpl-big-'));
+    await duck(`COPY (SELECT (TIMESTAMP '2024-01-01' + to_seconds(i)) AS ts, sin(i / 100.0)::FLOAT AS a, (i % 1000)::DOUBLE AS b FROM range(600000) t(i)) TO ${lit(join(bigDir, 'one.parquet'))} (FORMAT PARQUET, ROW_GROUP_SIZE 600000, COMPRESSION zstd)`);
+    const big = await startStaticServer(bigDir, true, { cors: true });
+    try {
+      // A bound of 1 MiB: pages of several MB are streamed, slices of 131,072 rows.
+      const options = { maxBatchBytes: 2 ** 20, batchSize: 100_000, workers: 2 };
+      const sums = async (batches: AsyncIterable<{ numRows: number; columns: Record<string, ArrayLike<number>> }>) => {
+        const out = { rows: 0, ts: 0, a: 0, b: 0 };
+        for await (const batch of batches) {
+          out.rows += batch.numRows;
+          for (const c of ['ts', 'a', 'b'] as const) for (let i = 0; i < batch.numRows; i++) out[c] += batch.columns[c]![i]!;
+        }
+        return out;
+      };
+      const url = `${big.url}/one.parquet`;
+      const inPage = await page.evaluate(
+        async (u: string, o: Record<string, unknown>) => {
+          const sdk = await import(new URL('sdk/index.js', document.baseURI).href);
+          const out = { rows: 0, ts: 0, a: 0, b: 0 };
+          for await (const batch of await sdk.makeBatchReader(u, o)) {
+            out.rows += batch.numRows;
+            for (const c of ['ts', 'a', 'b'] as const) for (let i = 0; i < batch.numRows; i++) out[c] += batch.columns[c][i];
+          }
+          return out;
+        },
+        url,
+        options,
+      );
+      const { makeBatchReader } = await import('../../src/index.js');
+      expect(inPage).to.deep.equal(await sums(await makeBatchReader(url, { ...options, workers: 0 }) as never));
+      expect(inPage.rows).to.equal(600_000);
+      // Only ranges of the file were asked for, never the whole of it.
+      expect(big.log.requests.filter((r) => r.method === 'GET').every((r) => r.range !== undefined)).to.equal(true);
+    } finally {
+      await big.close();
+      rmSync(bigDir, { recursive: true, force: true });
+      await page.close();
+    }
+  });
+
   it('bad stores fail in the page as in Node: CORS refusal names the header, an unreachable store its URL, a server ignoring Range the fallback, a hostile page header its size, a stalled one the timeout', async () => {
     const page = await open('/module.html', []);
     await demoState(page, '__tfplModule', 60_000);

@@ -52,6 +52,9 @@ function fakeThread(plan: { start: 'ready' | 'fail' | 'silent'; dieOnTask?: bool
   };
 }
 
+/** Row-group tasks read no bytes through the pool. */
+const noBytes = () => Promise.reject(new Error('no column is read by cursor here'));
+
 const values = (r: DecodedRowGroup) => Array.from(r.columns.price_usd as Float32Array);
 
 describe('ThreadDecodePool: decode threads behind one seam', function () {
@@ -74,7 +77,7 @@ describe('ThreadDecodePool: decode threads behind one seam', function () {
 
   it('sends tasks to a thread once it is ready and hands back its columns', async () => {
     const log: string[] = [];
-    const pool = new ThreadDecodePool(1, fakeThread({ start: 'ready' }, log));
+    const pool = new ThreadDecodePool(1, fakeThread({ start: 'ready' }, log), noBytes);
     expect(values(await pool.run(await taskOf(store())))).to.deep.equal(expected);
     expect(values(await pool.run(await taskOf(store())))).to.deep.equal(expected);
     expect(log).to.deep.equal(['spawn', 'post', 'post']);
@@ -84,9 +87,13 @@ describe('ThreadDecodePool: decode threads behind one seam', function () {
   });
 
   it('decodes on the calling thread, once warned, when threads cannot be created at all', async () => {
-    const pool = new ThreadDecodePool(2, () => {
-      throw new Error('this environment has no Web Workers');
-    });
+    const pool = new ThreadDecodePool(
+      2,
+      () => {
+        throw new Error('this environment has no Web Workers');
+      },
+      noBytes,
+    );
     pool.start();
     expect(values(await pool.run(await taskOf(store())))).to.deep.equal(expected);
     expect(values(await pool.run(await taskOf(store())))).to.deep.equal(expected);
@@ -96,7 +103,7 @@ describe('ThreadDecodePool: decode threads behind one seam', function () {
 
   it('decodes on the calling thread when a thread dies before it is ready: its bytes were never handed over', async () => {
     const log: string[] = [];
-    const pool = new ThreadDecodePool(1, fakeThread({ start: 'fail' }, log));
+    const pool = new ThreadDecodePool(1, fakeThread({ start: 'fail' }, log), noBytes);
     pool.start();
     const tasks = await Promise.all([taskOf(store()), taskOf(store())]);
     const results = await Promise.all(tasks.map((t) => pool.run(t)));
@@ -109,7 +116,7 @@ describe('ThreadDecodePool: decode threads behind one seam', function () {
   it('fails only the task of a thread that dies after it started, and starts a new thread for the next', async () => {
     const log: string[] = [];
     let spawned = 0;
-    const pool = new ThreadDecodePool(1, (events) => fakeThread({ start: 'ready', dieOnTask: spawned++ === 0 }, log)(events));
+    const pool = new ThreadDecodePool(1, (events) => fakeThread({ start: 'ready', dieOnTask: spawned++ === 0 }, log)(events), noBytes);
     const err = await pool.run(await taskOf(store())).then(
       () => null,
       (e: unknown) => e,

@@ -1,0 +1,11 @@
+import '../src/platform.js';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { makeTfDataset, initBackend } from '../src/index.js';
+import { consume } from './measure.js';
+await initBackend('wasm');
+const dir = process.argv[2];
+const options = { features: ['a', 'b'], targets: ['a'], windowSize: 48, batchSize: 64, ...(process.argv[3] ? { workers: Number(process.argv[3]) } : {}) };
+const t0 = performance.now();
+const r = await consume(await makeTfDataset(dir, options) as never, tf);
+console.log(r.windows, 'first', (r.firstBatchSeconds*1000).toFixed(0), 'all', (performance.now()-t0).toFixed(0), 'win/s', (r.windows / ((performance.now()-t0)/1000) / 1e6).toFixed(2), 'M rss', (process.memoryUsage().rss/2**20).toFixed(0));
