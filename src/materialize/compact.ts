@@ -238,11 +238,13 @@ export async function compactStore(store: string | URL | Store, options: Compact
   if (o.maxRowsPerFile < o.rowGroupSize) throw new ConfigError(`${fn}: maxRowsPerFile (${o.maxRowsPerFile}) must be >= rowGroupSize (${o.rowGroupSize})`);
   const now = o.now ?? Date.now;
   const target = await writeTargetFor(isStore(store) ? store.url : store, fn, o);
+  const location: StoreLocation = await target.location().catch((err: unknown) => {
+    throw err instanceof StoreError ? new StoreError(`${fn}: ${err.message}`, err.path, { cause: err }) : err;
+  });
   const compactionLock = await target.compactionLock(o.lockTimeoutMs);
   const written: string[] = [];
   let committed = false;
   try {
-    const location: StoreLocation = await target.location();
     const fresh = await readStore(location, fn, { listUncommitted: true });
     const record = readStoreRecord(storeInternals(fresh).rawTemplate, fresh.url);
     const planned = isStore(store) ? store : fresh;

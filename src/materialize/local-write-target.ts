@@ -57,10 +57,8 @@ export function localWriteTarget(dir: string): StoreWriteTarget {
       // Parts of a failed call are never listed in _metadata; delete them so glob readers don't see them either.
       await Promise.all(names.flatMap((n) => [unlinkQuiet(join(dir, tempFileName(n))), unlinkQuiet(join(dir, n))]));
     },
-    async compactionLock(timeoutMs) {
-      await mkdir(dir, { recursive: true });
-      return acquireStoreLock(dir, timeoutMs, COMPACTION_LOCK_FILE);
-    },
+    // Only stores that exist are compacted: no folder is made for the lock.
+    compactionLock: (timeoutMs) => acquireStoreLock(dir, timeoutMs, COMPACTION_LOCK_FILE),
     async removeCompactionLeftovers(names) {
       const temps = (await readdir(dir)).filter(isCompactedPartTemp);
       await Promise.all([...temps, ...names].map((n) => unlinkQuiet(join(dir, n))));
