@@ -9,6 +9,7 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   materialize: () => import('./commands/materialize.js'),
   inspect: () => import('./commands/inspect.js'),
   metadata: () => import('./commands/metadata.js'),
+  compact: () => import('./commands/compact.js'),
   serve: () => import('./commands/serve.js'),
   bench: () => import('./commands/bench.js'),
   ingest: () => import('./commands/ingest.js'),
