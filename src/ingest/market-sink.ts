@@ -4,13 +4,13 @@ import { ConfigError } from '../errors.js';
 import { compactStore, type CompactResult } from '../materialize/compact.js';
 import { planCompaction } from '../materialize/compaction-plan.js';
 import { materializeDataset } from '../materialize/materialize.js';
+import { readStoreState } from '../materialize/read-state.js';
 import { isLostCommitRace } from '../materialize/object-write-target.js';
 import { writeTargetFor } from '../materialize/write-target-for.js';
 import { parseOptions } from '../options.js';
 import { makeBatchReader } from '../readers/batch-reader.js';
 import type { Unischema } from '../schema/unischema.js';
 import { ioOptionsShape } from '../store/io-options.js';
-import { readStore } from '../store/open-store.js';
 import { type IngestLogger, stderrLogger } from './log.js';
 import type { PriceRow } from './price-row.js';
 
@@ -135,7 +135,7 @@ export async function storeMarketSink(storeUrl: string, schema: Unischema, optio
         smallParts = 0;
         return out;
       }
-      const store = await readStore(await target.location(), fn, { allowEmpty: true });
+      const store = await readStoreState(await target.location(), fn, { allowEmpty: true });
       smallParts = planCompaction(store.files, store.rowGroups, { rowGroupSize: o.rowGroupSize, maxRowsPerFile: Number.MAX_SAFE_INTEGER }).smallParts;
       const wanted = new Set(series.map(seriesKey));
       // Row groups of one series answer from their statistics; the others (a tick's rows mix every series) are read.

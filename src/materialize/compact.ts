@@ -5,7 +5,7 @@ import type { ColumnBatch } from '../schema/columns.js';
 import { SCHEMA_METADATA_KEY, type Unischema } from '../schema/unischema.js';
 import { COMMITTED_PARTS_KEY, type CommittedPart, formatCommittedParts } from '../store/committed-parts.js';
 import { ioOptionsShape } from '../store/io-options.js';
-import { isStore, readStore, type Store, storeInternals, withFilePath } from '../store/open-store.js';
+import { isStore, type Store, storeInternals, withFilePath } from '../store/open-store.js';
 import type { StoreLocation } from '../store/store-location.js';
 import type { ThriftObject } from '../store/source-footer.js';
 import { type CompactionRun, compactedPartRows, planCompaction } from './compaction-plan.js';
@@ -13,6 +13,7 @@ import { templateFooter } from './materialize.js';
 import { isLostCommitRace } from './object-write-target.js';
 import { concatColumns, partColumns, sortPermutation, takeRows } from './part-columns.js';
 import { COMPRESSIONS, type CompressionName, type PartWriteOptions } from './part-writer.js';
+import { readStoreState } from './read-state.js';
 import { RowGroupBuilder } from './row-group-builder.js';
 import { compactedPartFileName, compactedPartSequence, partSequence } from './store-layout.js';
 import { expireReplaced, readStoreRecord, type StoreRecord, storeRecordKeyValues } from './store-record.js';
@@ -245,7 +246,7 @@ export async function compactStore(store: string | URL | Store, options: Compact
   const written: string[] = [];
   let committed = false;
   try {
-    const fresh = await readStore(location, fn, { listUncommitted: true });
+    const fresh = await readStoreState(location, fn, { listUncommitted: true });
     const record = readStoreRecord(storeInternals(fresh).rawTemplate, fresh.url);
     const planned = isStore(store) ? store : fresh;
     const schema = checkCompactable(fn, planned, record);
@@ -277,7 +278,7 @@ export async function compactStore(store: string | URL | Store, options: Compact
         columns = await runColumns(fn, planned, run);
       } catch (err) {
         // A part gone since the plan was made (replaced, then removed after its retention): not ours to redo.
-        const current = await readStore(location, fn);
+        const current = await readStoreState(location, fn);
         const reason = conflictWith(current, planned, [run]);
         if (reason) return unchanged('conflict', reason);
         throw err;
@@ -290,7 +291,7 @@ export async function compactStore(store: string | URL | Store, options: Compact
     for (let attempt = 1; ; attempt++) {
       const lock = await target.lock(o.lockTimeoutMs);
       try {
-        const current = await readStore(location, fn);
+        const current = await readStoreState(location, fn);
         const reason = conflictWith(current, planned, runs);
         if (reason) return unchanged('conflict', reason);
         if (attempt === 1) await target.publishParts(written);

@@ -9,7 +9,8 @@ import { compileRowValidator, validateColumns } from '../schema/validate.js';
 import { bytesSource } from '../store/byte-range-source.js';
 import { COMMITTED_PARTS_KEY, type CommittedPart, formatCommittedParts } from '../store/committed-parts.js';
 import { ioOptionsShape } from '../store/io-options.js';
-import { readStore, storeInternals, withFilePath } from '../store/open-store.js';
+import { storeInternals, withFilePath } from '../store/open-store.js';
+import { readStoreState } from './read-state.js';
 import { readSourceFooter, type ThriftObject } from '../store/source-footer.js';
 import { COMPRESSIONS, type PartWriteOptions } from './part-writer.js';
 import { RowGroupBuilder } from './row-group-builder.js';
@@ -209,7 +210,7 @@ export async function materializeDataset(
   let committed = false;
   try {
     const location = await target.location();
-    const state = await readStore(location, fn, { allowEmpty: true, listUncommitted: true });
+    const state = await readStoreState(location, fn, { allowEmpty: true, listUncommitted: true });
     const internals = storeInternals(state);
     const committedFiles = state.files.map((f) => f.path);
     // Parts a compaction replaced are not committed but kept for readers of older commits: not leftovers.
@@ -252,7 +253,7 @@ export async function materializeDataset(
       await target.writeSummary(COMMON_METADATA_FILE, encodeSummaryFile(template, []));
       await target.commit(encodeSummaryFile(template, [], { [COMMITTED_PARTS_KEY]: formatCommittedParts(new Map()) }), null, lock);
       // The next commit replaces this one: a conditional target needs its version.
-      if ((await target.commitGuard()) !== 'lock') expected = storeInternals(await readStore(await target.location(), fn, { allowEmpty: true })).metadataVersion;
+      if ((await target.commitGuard()) !== 'lock') expected = storeInternals(await readStoreState(await target.location(), fn, { allowEmpty: true })).metadataVersion;
     }
     while (!pending.done) {
       const fileName = partFileName(sequence++);
