@@ -163,7 +163,7 @@ describe('compactStore', function () {
 
   it('prints the parts, row groups and read time of a collector store before and after compaction', async function () {
     const dir = join(tmp(), 'figures');
-    const ticks = 96;
+    const ticks = 64;
     const w0 = performance.now();
     await writeTicks(dir, 0, ticks);
     const writeMs = performance.now() - w0;
