@@ -19,6 +19,8 @@ export type { ImportCsvOptions, ImportCsvResult, SkippedLine } from './materiali
 export type { CsvHeaderLayout } from './materialize/csv-layout.js';
 export { writeSummaryFiles } from './materialize/summary-files.js';
 export type { SummaryFilesResult } from './materialize/summary-files.js';
+export { compactStore } from './materialize/compact.js';
+export type { CompactOptions, CompactResult, StoreLayoutFigures } from './materialize/compact.js';
 
 // Local files
 export { fileSource } from './node/file-source.js';

@@ -10,6 +10,7 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   inspect: () => import('./commands/inspect.js'),
   metadata: () => import('./commands/metadata.js'),
   serve: () => import('./commands/serve.js'),
+  compact: () => import('./commands/compact.js'),
   bench: () => import('./commands/bench.js'),
   ingest: () => import('./commands/ingest.js'),
   backfill: () => import('./commands/backfill.js'),

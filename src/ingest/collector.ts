@@ -8,6 +8,7 @@ import { type IngestLogger, stderrLogger } from './log.js';
 import { parseOptions } from '../options.js';
 import type { PriceRow } from './price-row.js';
 import type { RowSink } from './row-sink.js';
+import { runTickSchedule } from './tick-schedule.js';
 
 /** The part of `CoinGeckoClient` the collector needs. */
 export interface SimplePriceSource {
@@ -44,6 +45,12 @@ export interface CollectResult {
 }
 
 const isFunction = (v: unknown) => typeof v === 'function';
+
+/** Why a failed call skips its tick: the `CoinGeckoError.failure` (or the error's code), or `deadline` when its slot ran out. */
+export function skipReason(err: TfplError, timedOut: boolean): { reason: string; message: string } {
+  if (timedOut) return { reason: 'deadline', message: `no answer before the next tick: ${err.message}` };
+  return { reason: err instanceof CoinGeckoError ? err.failure : err.code, message: err.message };
+}
 
 const collectSchema = z
   .strictObject({
@@ -110,56 +117,41 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
     log({ level: 'warn', message: `collect: intervalMs ${I} is shorter than the client's rate-limit spacing of ${60_000 / cpm} ms (${cpm} calls/min); ticks will be skipped while waiting for it`, reason: 'rate-limit' });
   }
   try {
-    for (let k = 0; !o.signal?.aborted; k++) {
-      if (o.count !== undefined && k >= o.count) break;
-      const due = start + k * I;
-      if (o.until !== undefined && due >= o.until) break;
-      try {
-        await clock.sleep(due - clock.now(), o.signal);
-      } catch (err) {
-        if (o.signal?.aborted) break;
-        throw err;
-      }
-      const now = clock.now();
-      if (now >= due + I) {
-        // slots that passed entirely while the process was stalled: one log line however many there were
-        let missed = Math.floor((now - due) / I);
-        if (o.count !== undefined) missed = Math.min(missed, o.count - k);
-        if (o.until !== undefined) missed = Math.min(missed, Math.ceil((o.until - due) / I));
-        const span = missed === 1 ? `tick ${k}` : `ticks ${k}..${k + missed - 1}`;
-        log({ level: 'warn', message: `collect: ${span} (due from ${new Date(due).toISOString()}) missed: their slots ended before they could start`, reason: 'missed', tick: k, missed });
-        for (let j = 0; j < missed; j++) report({ tick: k + j, due: due + j * I, outcome: 'missed', reason: 'missed' });
-        k += missed - 1;
-        continue;
-      }
-      // the call may use the rest of its slot, not more: the next tick must start on time
-      const slot = deadlineSignal(due + I - now, o.signal);
-      let row: PriceRow | undefined;
-      try {
-        row = (await o.client.simplePrice({ ids: [o.id], vsCurrency: o.vsCurrency, signal: slot.signal, deadline: due + I }))[o.id];
-        if (row === undefined) throw new CoinGeckoError(`no row for ${JSON.stringify(o.id)} in the answer`, { failure: 'invalid-body', endpoint: '/simple/price' });
-      } catch (err) {
-        if (o.signal?.aborted) break;
-        if (!(err instanceof TfplError) || err instanceof ConfigError) throw err;
-        const reason = slot.timedOut ? 'deadline' : err instanceof CoinGeckoError ? err.failure : err.code;
-        const message = slot.timedOut ? `no answer before the next tick: ${err.message}` : err.message;
-        log({ level: 'warn', message: `collect: tick ${k} skipped: ${message}`, reason, tick: k });
-        report({ tick: k, due, outcome: 'skipped', reason, message });
-        continue;
-      } finally {
-        slot.dispose();
-      }
-      if (result.lastTimestamp !== null && row.timestamp <= result.lastTimestamp) {
-        log({ level: 'info', message: `collect: tick ${k}: price last updated ${new Date(row.timestamp).toISOString()} is already stored`, reason: 'duplicate-timestamp', tick: k });
-        report({ tick: k, due, outcome: 'duplicate', reason: 'duplicate-timestamp', row });
-        continue;
-      }
-      // not given the signal: an abort arriving now still lets this write finish
-      await sink.append([row]);
-      result.lastTimestamp = row.timestamp;
-      log({ level: 'info', message: `collect: tick ${k}: stored ${new Date(row.timestamp).toISOString()} price ${row.price_usd}`, tick: k });
-      report({ tick: k, due, outcome: 'written', row });
-    }
+    await runTickSchedule(
+      { start, intervalMs: I, count: o.count, until: o.until, signal: o.signal, clock, log, caller: 'collect' },
+      {
+        missed: (tick, due) => report({ tick, due, outcome: 'missed', reason: 'missed' }),
+        tick: async ({ tick: k, due, end, now }) => {
+          // the call may use the rest of its slot, not more: the next tick must start on time
+          const slot = deadlineSignal(end - now, o.signal);
+          let row: PriceRow | undefined;
+          try {
+            row = (await o.client.simplePrice({ ids: [o.id], vsCurrency: o.vsCurrency, signal: slot.signal, deadline: end }))[o.id];
+            if (row === undefined) throw new CoinGeckoError(`no row for ${JSON.stringify(o.id)} in the answer`, { failure: 'invalid-body', endpoint: '/simple/price' });
+          } catch (err) {
+            if (o.signal?.aborted) return 'stop';
+            if (!(err instanceof TfplError) || err instanceof ConfigError) throw err;
+            const { reason, message } = skipReason(err, slot.timedOut);
+            log({ level: 'warn', message: `collect: tick ${k} skipped: ${message}`, reason, tick: k });
+            report({ tick: k, due, outcome: 'skipped', reason, message });
+            return 'continue';
+          } finally {
+            slot.dispose();
+          }
+          if (result.lastTimestamp !== null && row.timestamp <= result.lastTimestamp) {
+            log({ level: 'info', message: `collect: tick ${k}: price last updated ${new Date(row.timestamp).toISOString()} is already stored`, reason: 'duplicate-timestamp', tick: k });
+            report({ tick: k, due, outcome: 'duplicate', reason: 'duplicate-timestamp', row });
+            return 'continue';
+          }
+          // not given the signal: an abort arriving now still lets this write finish
+          await sink.append([row]);
+          result.lastTimestamp = row.timestamp;
+          log({ level: 'info', message: `collect: tick ${k}: stored ${new Date(row.timestamp).toISOString()} price ${row.price_usd}`, tick: k });
+          report({ tick: k, due, outcome: 'written', row });
+          return 'continue';
+        },
+      },
+    );
   } finally {
     if (o.sink === undefined) await sink.close?.();
   }

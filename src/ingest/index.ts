@@ -1,4 +1,4 @@
-/** The `tfjs-parquet-loader/ingest` entry: CoinGecko client, backfill, fixed-interval collector, CSV and store sinks, a synthetic market. */
+/** The `tfjs-parquet-loader/ingest` entry: CoinGecko client, backfill, fixed-interval collectors (one series; a market of several into a store), CSV and store sinks, a synthetic market. */
 
 // The platform (Node's), installed before the ingest modules run.
 import '../platform.js';
@@ -19,5 +19,10 @@ export type { IngestLogEvent, IngestLogger } from './log.js';
 export type { Clock } from './clock.js';
 export { storeRowSink } from './store-sink.js';
 export type { StoreRowSinkOptions } from './store-sink.js';
+// Live: several series into one store, a commit per tick
+export { collectMarket } from './market-collector.js';
+export type { CollectMarketOptions, CollectMarketResult, MarketTickReport, MarketCallFailure } from './market-collector.js';
+export { storeMarketSink, seriesKey } from './market-sink.js';
+export type { MarketRow, MarketRowSink, MarketSeries, StoreMarketSinkOptions } from './market-sink.js';
 export { SYNTHETIC_COINS, SyntheticMarketChart } from './synthetic-market.js';
 export type { SyntheticCoin, SyntheticMarketOptions } from './synthetic-market.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { localLocation } from '../node/local-location.js';
 import { fsyncDir, writeFileAtomic } from './atomic-file.js';
 import { writePartFile } from './part-writer.js';
-import { METADATA_FILE, partSequence, TEMP_PREFIX, tempFileName } from './store-layout.js';
+import { COMPACTION_LOCK_FILE, isCompactedPartTemp, METADATA_FILE, partSequence, TEMP_PREFIX, tempFileName } from './store-layout.js';
 import { acquireStoreLock } from './store-lock.js';
 import type { StoreWriteTarget } from './write-target.js';
 
@@ -27,8 +27,9 @@ export function localWriteTarget(dir: string): StoreWriteTarget {
       return acquireStoreLock(dir, timeoutMs);
     },
     async cleanBefore(uncommitted) {
-      // Only under the lock: no other writer's temporary file or uncommitted part is in progress here.
-      const temps = (await readdir(dir)).filter((n) => n.startsWith(TEMP_PREFIX));
+      // Only under the lock: no other writer's temporary file or uncommitted part is in progress here. A
+      // compaction's are, as it writes them without this lock: they are its own to clean.
+      const temps = (await readdir(dir)).filter((n) => n.startsWith(TEMP_PREFIX) && !isCompactedPartTemp(n));
       await Promise.all([...temps, ...uncommitted.filter((f) => partSequence(f) >= 0)].map((n) => unlinkQuiet(join(dir, n))));
     },
     writePart: (name, nextBatch, options) => writePartFile(join(dir, tempFileName(name)), nextBatch, options),
@@ -55,6 +56,12 @@ export function localWriteTarget(dir: string): StoreWriteTarget {
     async abandon(names) {
       // Parts of a failed call are never listed in _metadata; delete them so glob readers don't see them either.
       await Promise.all(names.flatMap((n) => [unlinkQuiet(join(dir, tempFileName(n))), unlinkQuiet(join(dir, n))]));
+    },
+    // Only stores that exist are compacted: no folder is made for the lock.
+    compactionLock: (timeoutMs) => acquireStoreLock(dir, timeoutMs, COMPACTION_LOCK_FILE),
+    async removeCompactionLeftovers(names) {
+      const temps = (await readdir(dir)).filter(isCompactedPartTemp);
+      await Promise.all([...temps, ...names].map((n) => unlinkQuiet(join(dir, n))));
     },
   };
 }

@@ -9,12 +9,14 @@ import { compileRowValidator, validateColumns } from '../schema/validate.js';
 import { bytesSource } from '../store/byte-range-source.js';
 import { COMMITTED_PARTS_KEY, type CommittedPart, formatCommittedParts } from '../store/committed-parts.js';
 import { ioOptionsShape } from '../store/io-options.js';
-import { readStore, storeInternals, withFilePath } from '../store/open-store.js';
+import { storeInternals, withFilePath } from '../store/open-store.js';
+import { readStoreState } from './read-state.js';
 import { readSourceFooter, type ThriftObject } from '../store/source-footer.js';
 import { COMPRESSIONS, type PartWriteOptions } from './part-writer.js';
 import { RowGroupBuilder } from './row-group-builder.js';
 import { arrowBatchToColumns, type ColumnChunk, isColumnBatch, type Row, type RowsInput } from './row-input.js';
-import { COMMON_METADATA_FILE, partFileName, partSequence } from './store-layout.js';
+import { COMMON_METADATA_FILE, compactedPartSequence, partFileName, partSequence } from './store-layout.js';
+import { expireReplaced, readStoreRecord, storeRecordKeyValues } from './store-record.js';
 import type { CommitGuard } from './write-target.js';
 import { writeTargetFor } from './write-target-for.js';
 import { encodeSummaryFile } from './summary-file.js';
@@ -34,7 +36,9 @@ export const materializeOptionsShape = {
   /**
    * Sort the rows of this call by one scalar field or several (`['coin', 'timestamp']`: by coin, then time
    * inside each coin; the layout the windowing reads with one carry at a time). Stable; nulls last. Buffers
-   * the whole input in memory. Default: none.
+   * the whole input in memory. The store records it as its declared order (what `compactStore` sorts by) when
+   * it is created or overwritten, or appended to while it declares none; an append keeps a declared order.
+   * Default: none.
    */
   sortBy: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
   /** How long to wait for another writer's lock on a local store, in ms. Default 60,000. */
@@ -80,7 +84,7 @@ export function checkMaterializeRules(schema: Unischema, o: z.output<typeof mate
  * A raw footer describing `schema` with no row groups: the template for `_common_metadata` and `_metadata`,
  * produced by the same writer as the parts so the Parquet schema matches theirs exactly.
  */
-async function templateFooter(schema: Unischema, o: PartWriteOptions): Promise<ThriftObject> {
+export async function templateFooter(schema: Unischema, o: PartWriteOptions): Promise<ThriftObject> {
   const empty = new RowGroupBuilder(schema, 1).flush();
   const props = new pw.WriterPropertiesBuilder().setKeyValueMetadata(new Map(Object.entries(o.keyValueMetadata))).build();
   const bytes = pw.writeParquet(pw.Table.fromIPCStream(arrow.tableToIPC(new arrow.Table([empty]), 'stream')), props);
@@ -206,10 +210,13 @@ export async function materializeDataset(
   let committed = false;
   try {
     const location = await target.location();
-    const state = await readStore(location, fn, { allowEmpty: true, listUncommitted: true });
+    const state = await readStoreState(location, fn, { allowEmpty: true, listUncommitted: true });
     const internals = storeInternals(state);
     const committedFiles = state.files.map((f) => f.path);
-    await target.cleanBefore(state.uncommittedFiles);
+    // Parts a compaction replaced are not committed but kept for readers of older commits: not leftovers.
+    const record = readStoreRecord(internals.hasMetadataFile ? internals.rawTemplate : null, url);
+    const notReplaced = (f: string) => !record.replaced.has(f);
+    await target.cleanBefore(state.uncommittedFiles.filter(notReplaced));
     if (committedFiles.length > 0 || internals.hasMetadataFile) {
       // An empty committed store (a create that crashed after its baseline commit) may be created again.
       if (o.mode === 'create' && committedFiles.length > 0) {
@@ -233,7 +240,7 @@ export async function materializeDataset(
     const batches = rowGroupBatches(builder, input);
 
     // Numbering continues after the live parts in every mode, so an overwrite never reuses a live name.
-    let sequence = Math.max(-1, ...committedFiles.map(partSequence)) + 1;
+    let sequence = Math.max(-1, ...committedFiles.map((f) => Math.max(partSequence(f), compactedPartSequence(f)))) + 1;
     const newRowGroups: ThriftObject[] = [];
     const newParts = new Map<string, CommittedPart>();
     let numRows = 0;
@@ -246,7 +253,7 @@ export async function materializeDataset(
       await target.writeSummary(COMMON_METADATA_FILE, encodeSummaryFile(template, []));
       await target.commit(encodeSummaryFile(template, [], { [COMMITTED_PARTS_KEY]: formatCommittedParts(new Map()) }), null, lock);
       // The next commit replaces this one: a conditional target needs its version.
-      if ((await target.commitGuard()) !== 'lock') expected = storeInternals(await readStore(await target.location(), fn, { allowEmpty: true })).metadataVersion;
+      if ((await target.commitGuard()) !== 'lock') expected = storeInternals(await readStoreState(await target.location(), fn, { allowEmpty: true })).metadataVersion;
     }
     while (!pending.done) {
       const fileName = partFileName(sequence++);
@@ -275,12 +282,18 @@ export async function materializeDataset(
     if (o.mode !== 'append' || (await location.open(COMMON_METADATA_FILE)) === null) {
       await target.writeSummary(COMMON_METADATA_FILE, encodeSummaryFile(template, []));
     }
+    const requested = o.sortBy === undefined ? null : sortKeys(o.sortBy);
+    const sortBy = o.mode === 'append' ? (record.sortBy ?? requested) : requested;
+    // Replaced parts whose retention ended leave the record with this commit, and the disk after it.
+    const { expired, kept } = expireReplaced(record.replaced, Date.now());
+    const keyValues = { [COMMITTED_PARTS_KEY]: formatCommittedParts(parts), ...storeRecordKeyValues({ sortBy, replaced: kept }) };
     // The commit point: until it, readers of _metadata see the previous state.
-    await target.commit(encodeSummaryFile(template, allRowGroups, { [COMMITTED_PARTS_KEY]: formatCommittedParts(parts) }), expected, lock);
+    await target.commit(encodeSummaryFile(template, allRowGroups, keyValues), expected, lock);
     committed = true;
     if (o.mode === 'overwrite') await target.removeReplaced(committedFiles);
+    await target.removeReplaced(expired);
     const listed = new Set(parts.keys());
-    await target.removeLeftovers(state.uncommittedFiles.filter((f) => partSequence(f) >= 0 && !listed.has(f)));
+    await target.removeLeftovers(state.uncommittedFiles.filter((f) => partSequence(f) >= 0 && !listed.has(f) && notReplaced(f)));
     return {
       numRows,
       files: [...newParts.keys()],

@@ -16,6 +16,17 @@ function remember(url: string, guard: Promise<CommitGuard>): Promise<CommitGuard
   return guard;
 }
 
+/**
+ * Whether `err` is a commit refused because another writer committed first (an object store's failed
+ * `If-Match`): nothing of the call was committed, and doing it again from a fresh read is safe.
+ *
+ * @example
+ * catch (err) { if (isLostCommitRace(err) && attempt < 5) continue; throw err; }
+ */
+export function isLostCommitRace(err: unknown): boolean {
+  return err instanceof StoreError && err.cause instanceof ObjectStoreError && err.cause.reason === 'precondition-failed';
+}
+
 /** Parts of an unknown writer this recent may still be committed by it, where nothing stops two writers. */
 const LEFTOVER_AGE_MS = 60 * 60_000;
 
@@ -49,6 +60,14 @@ export function objectWriteTarget(location: S3Location): StoreWriteTarget {
     // The first PUT may create it; a service that honours the condition refuses the second.
     if ((await put()) === 'refused') return 'conditional';
     return (await put()) === 'refused' ? 'conditional' : 'none';
+  };
+  /** Deletes those of `names` older than LEFTOVER_AGE_MS. */
+  const removeOld = async (names: readonly string[]): Promise<void> => {
+    if (names.length === 0) return;
+    const wanted = new Set(names);
+    const cutoff = Date.now() - LEFTOVER_AGE_MS;
+    const old = (await location.listAll()).filter((o) => wanted.has(o.path) && o.lastModified !== undefined && o.lastModified.getTime() < cutoff);
+    await location.remove(old.map((o) => o.path));
   };
   return {
     url: location.url,
@@ -85,11 +104,11 @@ export function objectWriteTarget(location: S3Location): StoreWriteTarget {
     async removeLeftovers(names) {
       if (names.length === 0) return;
       if ((await (guard ??= remember(location.url, probe()))) === 'conditional') return location.remove(names);
-      const wanted = new Set(names);
-      const cutoff = Date.now() - LEFTOVER_AGE_MS;
-      const old = (await location.listAll()).filter((o) => wanted.has(o.path) && o.lastModified !== undefined && o.lastModified.getTime() < cutoff);
-      await location.remove(old.map((o) => o.path));
+      await removeOld(names);
     },
     abandon: (names) => location.remove(names),
+    compactionLock: async () => noLock,
+    // No lock tells a killed compaction from a running one: only age does.
+    removeCompactionLeftovers: removeOld,
   };
 }

@@ -133,7 +133,8 @@ function columnData(c: ColumnBuffer, n: number): arrow.Data {
     const values = c.objects!.slice(0, n);
     if (f.codec === 'ndarray') {
       const dtype = f.dtype as Parameters<typeof encodeNpy>[1];
-      return arrow.vectorFromArray(values.map((v) => (v === null ? null : encodeNpy(v as NdArray, dtype))), new arrow.Binary()).data[0]!;
+      // `.npy` bytes already encoded (a compaction copying a part's rows) pass through as they are.
+      return arrow.vectorFromArray(values.map((v) => (v === null ? null : v instanceof Uint8Array ? v : encodeNpy(v as NdArray, dtype))), new arrow.Binary()).data[0]!;
     }
     return arrow.vectorFromArray(values as never[], type as arrow.Utf8).data[0]!;
   }

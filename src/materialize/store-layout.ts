@@ -8,6 +8,8 @@ export const METADATA_FILE = '_metadata';
 export const COMMON_METADATA_FILE = '_common_metadata';
 /** Lock held by a writer for the length of one materialize call. */
 export const LOCK_FILE = '_tfpl.lock';
+/** Lock held by a compaction of a local store from its plan to its commit: one compaction at a time. */
+export const COMPACTION_LOCK_FILE = '_tfpl-compaction.lock';
 /** Prefix of files being written. */
 export const TEMP_PREFIX = '.tfpl-tmp-';
 
@@ -25,10 +27,30 @@ export function partFileName(sequence: number): string {
   return `part-${String(sequence).padStart(5, '0')}-${randomUUID()}.parquet`;
 }
 
-/** The sequence number of a part file written by this SDK, or -1 for any other name. */
+/** The sequence number of a part file written by this SDK's writer, or -1 for any other name. */
 export function partSequence(name: string): number {
   const m = PART_RE.exec(name);
   return m ? Number(m[1]) : -1;
+}
+
+// Matches the `part-*.parquet` glob other tools are told to read, but not PART_RE: a writer's clean-up takes
+// parts of its own kind only, so a compaction's parts written without the store lock are never taken for a
+// killed writer's leftovers.
+const COMPACTED_PART_RE = /^part-(\d{5,})-compacted-[0-9a-f-]{36}\.parquet$/;
+
+export function compactedPartFileName(sequence: number): string {
+  return `part-${String(sequence).padStart(5, '0')}-compacted-${randomUUID()}.parquet`;
+}
+
+/** The sequence number of a part written by a compaction, or -1 for any other name. */
+export function compactedPartSequence(name: string): number {
+  const m = COMPACTED_PART_RE.exec(name);
+  return m ? Number(m[1]) : -1;
+}
+
+/** Whether `name` is the temporary file of a compaction's part (see `tempFileName`). */
+export function isCompactedPartTemp(name: string): boolean {
+  return name.startsWith(TEMP_PREFIX) && name.endsWith('.tmp') && compactedPartSequence(name.slice(TEMP_PREFIX.length, -'.tmp'.length)) >= 0;
 }
 
 /**

@@ -60,10 +60,11 @@ async function breakStaleLock(path: string, seen: string): Promise<boolean> {
 /**
  * Takes the store's writer lock (an exclusively created file), so concurrent appenders are serialised
  * instead of overwriting each other's `_metadata`. A lock left by a dead process on this host is stale and
- * is taken over; a live holder is waited for up to `timeoutMs`.
+ * is taken over; a live holder is waited for up to `timeoutMs`. `file` names another lock of the store
+ * (compactions take `_tfpl-compaction.lock`, beside the writers' lock, not instead of it).
  */
-export async function acquireStoreLock(dir: string, timeoutMs: number): Promise<StoreLock> {
-  const path = join(dir, LOCK_FILE);
+export async function acquireStoreLock(dir: string, timeoutMs: number, file: string = LOCK_FILE): Promise<StoreLock> {
+  const path = join(dir, file);
   const me: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString(), token: randomUUID() };
   const deadline = Date.now() + timeoutMs;
   for (let attempt = 0; ; attempt++) {
@@ -103,7 +104,7 @@ export async function acquireStoreLock(dir: string, timeoutMs: number): Promise<
     }
     if (Date.now() > deadline) {
       throw new StoreError(
-        `store ${dir} is locked by ${owner ? `pid ${owner.pid} on ${owner.host} since ${owner.since}` : 'another writer'}; ` +
+        `store ${dir} is locked${file === LOCK_FILE ? '' : ` (${file})`} by ${owner ? `pid ${owner.pid} on ${owner.host} since ${owner.since}` : 'another writer'}; ` +
           `wait for it to finish, or delete ${path} if no process is writing to this store`,
         dir,
       );

@@ -57,4 +57,15 @@ export interface StoreWriteTarget {
   removeLeftovers(names: readonly string[]): Promise<void>;
   /** After a failure: deletes what this call wrote and never committed. */
   abandon(names: readonly string[]): Promise<void>;
+  /**
+   * Serialises compactions, which rewrite parts without the writers' lock: a local folder's
+   * `_tfpl-compaction.lock` (a second compaction waits up to `timeoutMs`); an object store has none to take.
+   */
+  compactionLock(timeoutMs: number): Promise<StoreLock>;
+  /**
+   * Deletes what killed compactions left: their temporary files and `compacted` parts no commit lists
+   * (`names`). A local folder does it under the compaction lock, so none of it is in progress; an object
+   * store only takes those older than an hour, since a younger one may be another compaction's.
+   */
+  removeCompactionLeftovers(names: readonly string[]): Promise<void>;
 }

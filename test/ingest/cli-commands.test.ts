@@ -66,7 +66,7 @@ describe('tfpl ingest / tfpl backfill', function () {
     const csv = join(tmp, 'x.csv');
     for (const [argv, message] of [
       [['--csv', csv], '--interval <sec> is required'],
-      [['--interval', '1'], '--csv <file> is required'],
+      [['--interval', '1'], '--csv <file> or --store <dir> is required'],
       [['--interval', 'soon', '--csv', csv], '--interval must be a number of seconds >= 0.001; received "soon"'],
       [['--interval', '1', '--csv', csv, '--count', '0'], '--count must be an integer >= 1; received "0"'],
     ] as const) {
