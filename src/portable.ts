@@ -28,11 +28,13 @@ export type { Column, ColumnBatch, NumericColumn } from './schema/columns.js';
 // Store
 export { openStore } from './store/open-store.js';
 export type { Store, StoreFile, StoreRowGroup, ColumnStatistics } from './store/open-store.js';
+export { watchStore } from './store/watch-store.js';
+export type { WatchOptions } from './store/commit-watcher.js';
 export type { StoreField, FieldCodec } from './store/store-field.js';
 export { ioOptionsSchema } from './store/io-options.js';
 export type { IoOptions } from './store/io-options.js';
 export { httpLocation } from './store/http-location.js';
-export type { StoreLocation, StoreRef } from './store/store-location.js';
+export type { StoreLocation, StoreRef, FileLook } from './store/store-location.js';
 export { bytesSource } from './store/byte-range-source.js';
 export type { ByteRangeSource } from './store/byte-range-source.js';
 export { httpSource } from './store/http-source.js';

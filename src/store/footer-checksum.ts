@@ -49,7 +49,8 @@ export function checkFooterChecksum(footer: Uint8Array): FooterCheck {
   const digits = at[0]! + ENTRY.length;
   const text = new TextDecoder().decode(footer.subarray(digits, digits + 8));
   if (!/^[0-9a-f]{8}$/.test(text)) return { status: 'mismatch', reason: `its footer checksum ${JSON.stringify(text)} is not 8 hex digits` };
-  const copy = footer.slice();
+  // A copy: a Node Buffer's slice() is a view, and the placeholder would overwrite the caller's bytes.
+  const copy = new Uint8Array(footer);
   copy.set(PLACEHOLDER, digits);
   const actual = crc32(copy);
   const recorded = parseInt(text, 16);

@@ -1,3 +1,4 @@
+import { httpChangedSince } from './http-changed-since.js';
 import { type HttpSourceOptions, httpSource } from './http-source.js';
 import { newFetchStats } from './remote-request.js';
 import type { StoreLocation } from './store-location.js';
@@ -13,6 +14,7 @@ export function httpLocation(url: string, options: HttpSourceOptions & { files?:
   const stats = options.stats ?? newFetchStats();
   const single = /\.parquet$/i.test(new URL(url).pathname);
   const root = single ? url.slice(0, url.lastIndexOf('/') + 1) : url.endsWith('/') ? url : `${url}/`;
+  const urlOf = (rel: string) => new URL(rel.split('/').map(encodeURIComponent).join('/'), root).href;
   return {
     url,
     stats,
@@ -21,6 +23,7 @@ export function httpLocation(url: string, options: HttpSourceOptions & { files?:
       if (single) return [url.slice(root.length)];
       return options.files ? [...options.files] : null;
     },
-    open: (rel) => httpSource(new URL(rel.split('/').map(encodeURIComponent).join('/'), root).href, { ...options, stats }),
+    open: (rel) => httpSource(urlOf(rel), { ...options, stats }),
+    changedSince: (rel, version, signal) => httpChangedSince(urlOf(rel), version, { ...options, stats }, signal),
   };
 }

@@ -37,7 +37,7 @@ function pageOrigin(): string | null {
  * TypeError), so a cross-origin failure is told apart by a no-cors probe: an opaque answer means the server
  * is up and refused this page's origin.
  */
-async function explainNetworkFailure(doFetch: typeof globalThis.fetch, url: string, what: string, err: unknown, headerNames: string[]): Promise<string> {
+export async function explainNetworkFailure(doFetch: typeof globalThis.fetch, url: string, what: string, err: unknown, headerNames: string[]): Promise<string> {
   const detail = networkDetail(err);
   const origin = pageOrigin();
   const target = new URL(url).origin;

@@ -6,6 +6,8 @@ import type { ByteRangeSource } from './byte-range-source.js';
 import { type IoOptions, ioOptionsSchema, type ParsedIoOptions } from './io-options.js';
 import { checkCommittedPart, COMMITTED_PARTS_KEY, type CommittedPart, parseCommittedParts } from './committed-parts.js';
 import { chunkCacheFor } from './cache-option.js';
+import { commitIdOf } from './commit-id.js';
+import { type WatchOptions, type WatchStart, watchCommits } from './commit-watcher.js';
 import { mapLimit } from './map-limit.js';
 import { DEFAULT_GAP_BYTES, DEFAULT_MAX_REQUEST_BYTES, RangeFetcher } from './range-fetcher.js';
 import { FileChangedError, ParquetReadError } from './parquet-read-error.js';
@@ -79,6 +81,21 @@ export interface Store {
    * written right now). Remote stores are listed for this only when a writer opens them.
    */
   readonly uncommittedFiles: readonly string[];
+  /**
+   * The commit this description reflects: the same for every opening of one commit, wherever it is read from
+   * (a folder, HTTP, S3, a copy), and different after any commit that changes `_metadata` (each adds,
+   * replaces or removes a part; a commit that changes nothing, an append of no rows, is the same snapshot).
+   * It is the CRC-32 of `_metadata`'s footer and the file's size (`'9b2c41f0-5123'`): compare it, keep it
+   * (a follower's resumable state), never parse it. Null for a store without `_metadata` (read from footers).
+   */
+  readonly commitId: string | null;
+  /**
+   * Each newer commit of this store, opened whole, in commit order: `watchStore(store, options)`.
+   *
+   * @example
+   * for await (const snapshot of store.watch({ signal })) console.log(snapshot.numRows);
+   */
+  watch(options?: WatchOptions): AsyncIterableIterator<Store>;
 }
 
 /** What the readers and the writer need beyond the description; not part of the public surface. */
@@ -108,6 +125,8 @@ export interface StoreInternals {
   checkedParts: Map<string, Promise<void>>;
   /** The version (ETag) of the `_metadata` read, which a writer's conditional commit expects to replace; null without one. */
   metadataVersion: string | null;
+  /** How it was opened (checksums, cache, read-ahead, listing), for the snapshots `watch` opens. */
+  readOptions: ReadStoreOptions;
 }
 
 const INTERNALS = new WeakMap<Store, StoreInternals>();
@@ -169,8 +188,8 @@ function rowGroupStats(rg: RowGroup, textColumns: ReadonlySet<string>): { stats:
   return { stats, byteLength };
 }
 
-async function footerOf(location: StoreLocation, fetcher: RangeFetcher, path: string, verifyChecksums: boolean): Promise<{ footer: SourceFooter; source: ByteRangeSource } | null> {
-  const source = await location.open(path);
+async function footerOf(location: StoreLocation, fetcher: RangeFetcher, path: string, verifyChecksums: boolean, opened?: ByteRangeSource): Promise<{ footer: SourceFooter; source: ByteRangeSource } | null> {
+  const source = opened ?? (await location.open(path));
   return source ? { footer: await readSourceFooter(fetcher.source(source), { verifyChecksums }), source } : null;
 }
 
@@ -189,6 +208,8 @@ export interface ReadStoreOptions {
    * folders (a directory read), not for object stores (a listing per open; a writer asks for it).
    */
   listUncommitted?: boolean;
+  /** The store's `_metadata` as already fetched (by a watcher's look), read instead of opening it again. */
+  metadata?: ByteRangeSource;
 }
 
 /** Read-ahead of a remote store by default: enough requests in flight to hide an object store's latency. */
@@ -222,7 +243,7 @@ export async function readStore(location: StoreLocation, caller: string, options
   // A single file stands alone: the summary files of the folder around it describe other files too.
   const summary = location.singleFile
     ? null
-    : await footerOf(location, fetcher, '_metadata', verify).catch((err) => {
+    : await footerOf(location, fetcher, '_metadata', verify, options.metadata).catch((err) => {
         if (err instanceof ParquetReadError) throw err;
         throw new StoreError(`${caller}: ${url}/_metadata cannot be read (${(err as Error).message})`, url, { cause: err });
       });
@@ -379,6 +400,8 @@ export async function readStore(location: StoreLocation, caller: string, options
     compression: [...codecs],
     summary: summary ? 'metadata' : 'footers',
     uncommittedFiles: summary && listed ? listed.filter((f) => !committed.has(f)) : [],
+    commitId: summary ? commitIdOf(summary.footer.tail, summary.footer.byteLength) : null,
+    watch: (watchOptions = {}) => watchCommits(watchStart(store), watchOptions, 'watchStore'),
   };
   INTERNALS.set(store, {
     footers,
@@ -394,8 +417,25 @@ export async function readStore(location: StoreLocation, caller: string, options
     readAheadBytes,
     checkedParts: new Map(),
     metadataVersion: summary?.source.version ?? null,
+    readOptions: withoutMetadata(options),
   });
   return store;
+}
+
+function withoutMetadata({ metadata: _, ...options }: ReadStoreOptions): ReadStoreOptions {
+  return options;
+}
+
+/** Where a watch of `store` starts: its commit, and how its snapshots are opened (as it was). */
+function watchStart(store: Store): WatchStart<Store> {
+  const { metadataVersion, readOptions } = storeInternals(store);
+  return {
+    url: store.url,
+    location: store.location,
+    commitId: store.commitId,
+    version: metadataVersion,
+    open: (metadata) => readStore(store.location, 'watchStore', { ...readOptions, metadata }),
+  };
 }
 
 /** A raw row group whose column chunks name `file` (as row groups in `_metadata` do). */

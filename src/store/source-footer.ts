@@ -30,6 +30,8 @@ export interface SourceFooter {
   raw: ThriftObject;
   rawKeyValues: Map<string, Uint8Array>;
   byteLength: number;
+  /** The bytes parsed: the Thrift footer, its 4-byte length and `PAR1` (what a commit id is computed from). */
+  tail: Uint8Array;
 }
 
 /** Parses the end of a Parquet file: the Thrift `FileMetaData`, its 4-byte length and the `PAR1` magic. */
@@ -41,7 +43,7 @@ export function parseFooter(tail: Uint8Array, byteLength: number): SourceFooter 
   for (const kv of (raw.field_5 as { field_1: Uint8Array; field_2?: Uint8Array }[] | undefined) ?? []) {
     if (kv.field_2) rawKeyValues.set(new TextDecoder().decode(kv.field_1), kv.field_2);
   }
-  return { metadata, raw, rawKeyValues, byteLength };
+  return { metadata, raw, rawKeyValues, byteLength, tail };
 }
 
 /** Options of `readSourceFooter`. */

@@ -27,7 +27,24 @@ export interface StoreLocation {
   readonly singleFile?: boolean;
   /** Bytes fetched so far, for remote locations. */
   readonly stats?: FetchStats;
+  /**
+   * Looks whether the file at `path` changed since `version` (what the last look returned; null: unknown)
+   * without reading it when it did not: a conditional GET (HTTP, S3), a stat (a folder). What `watchStore`
+   * polls; a location without it is looked at by opening the file and comparing its `version`.
+   */
+  changedSince?(path: string, version: string | null, signal?: AbortSignal): Promise<FileLook>;
+  /**
+   * Calls `onChange` soon after the file at `path` may have changed (file-system events); returns the function
+   * that stops it. Only a hint, to look sooner than the next poll: events can be lost or coalesced.
+   */
+  watchFile?(path: string, onChange: () => void): () => void;
 }
+
+/**
+ * What a look at one file found: unchanged, or its current state: `file` (its bytes as found; null when it
+ * does not exist) and `version`, to pass to the next look (null: nothing to compare with next time).
+ */
+export type FileLook = { changed: false } | { changed: true; version: string | null; file: ByteRangeSource | null };
 
 /** What names a store: a local path, a `file://` or `http(s)://` URL, or any `StoreLocation`. */
 export type StoreRef = string | URL | StoreLocation;

@@ -101,4 +101,18 @@ describe('page and footer checksums', function () {
     expect(check.status).to.equal('mismatch');
     expect((check as { reason: string }).reason).to.match(new RegExp(`^the CRC-32 of its ${metaLen}-byte footer is [0-9a-f]{8}, recorded [0-9a-f]{8}$`));
   });
+
+  // Regression test: the check zeroed the recorded digits in the caller's bytes when they were a Node Buffer
+  // (a local _metadata is read with readFile), whose slice() is a view, not a copy.
+  it('checking a footer held in a Node Buffer leaves its bytes unchanged', async () => {
+    const dir = join(tmp(), 'buffer');
+    await materializeDataset(dir, BitcoinSchema, crashRows(0, 100), { rowGroupSize: 100 });
+    const bytes = readFileSync(join(dir, '_metadata'));
+    const metaLen = bytes.readUInt32LE(bytes.length - 8);
+    const footer = bytes.subarray(bytes.length - 8 - metaLen, bytes.length - 8);
+    const before = Buffer.from(footer);
+    expect(checkFooterChecksum(footer)).to.deep.equal({ status: 'ok' });
+    expect(Buffer.compare(footer, before)).to.equal(0);
+    expect(checkFooterChecksum(footer)).to.deep.equal({ status: 'ok' });
+  });
 });

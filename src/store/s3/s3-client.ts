@@ -88,10 +88,12 @@ export class S3Client {
     return s3Name(this.bucket, key);
   }
 
-  /** Sends one request through `remoteRequest`; `read` sees only answers retrying would not change. */
-  #send<T>(info: Omit<S3RequestInfo, 'config' | 'bucket'>, what: string, url: string, init: RequestInit, read: (res: Response) => Promise<T>): Promise<T> {
+  /** Sends one request through `remoteRequest`; `read` sees only answers retrying would not change. `signal` ends this one too. */
+  #send<T>(info: Omit<S3RequestInfo, 'config' | 'bucket'>, what: string, url: string, init: RequestInit, read: (res: Response) => Promise<T>, signal?: AbortSignal): Promise<T> {
     const full: S3RequestInfo = { ...info, bucket: this.bucket, config: this.config };
-    return remoteRequest(this.#ctx, `S3 ${info.operation} ${s3Name(this.bucket, info.key)}${what}`, url, init, read, (why, cause) => objectStoreFailure(full, why, cause, this.#ctx.signal));
+    const own = this.#ctx.signal;
+    const ctx = signal ? { ...this.#ctx, signal: own ? AbortSignal.any([own, signal]) : signal } : this.#ctx;
+    return remoteRequest(ctx, `S3 ${info.operation} ${s3Name(this.bucket, info.key)}${what}`, url, init, read, (why, cause) => objectStoreFailure(full, why, cause, ctx.signal));
   }
 
   #url(key?: string, query?: Record<string, string>): string {
@@ -170,6 +172,33 @@ export class S3Client {
       await this.#expect(res, info, [206]);
       return readBody(res, this.stats, end - start);
     });
+  }
+
+  /**
+   * The whole object unless its ETag is still `etag` (`If-None-Match`: a 304 answer, no body): null when it is
+   * unchanged, `{ bytes: null }` when it does not exist. Without `etag` it is fetched whole.
+   *
+   * @example
+   * const got = await client.getObjectIfChanged('btc/_metadata', '"9b2c..."'); // null: unchanged
+   */
+  async getObjectIfChanged(key: string, etag: string | null, signal?: AbortSignal): Promise<{ bytes: Uint8Array | null; etag: string | undefined; lastModified: Date | undefined } | null> {
+    const info = this.#info('GetObject', key);
+    const headers: Record<string, string> = etag === null ? {} : { 'if-none-match': quoteEtag(etag) };
+    return this.#send(info, etag === null ? '' : ` If-None-Match ${quoteEtag(etag)}`, this.#url(key), { headers, cache: 'no-store' }, async (res) => {
+      if (res.status === 304) {
+        await res.body?.cancel().catch(() => {});
+        return null;
+      }
+      if (res.status === 404) {
+        const body = await s3ErrorBody(res);
+        if (body.code === 'NoSuchBucket') throw objectStoreError(info, 404, body);
+        return { bytes: null, etag: undefined, lastModified: undefined };
+      }
+      await this.#expect(res, info, [200]);
+      const got = res.headers.get('etag');
+      const modified = res.headers.get('last-modified');
+      return { bytes: await readBody(res, this.stats), etag: got ? quoteEtag(got) : undefined, lastModified: modified ? new Date(modified) : undefined };
+    }, signal);
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { ByteRangeSource } from '../byte-range-source.js';
+import { isEntityTag } from '../http-changed-since.js';
 import { DEFAULT_FETCH_TIMEOUT_MS } from '../http-source.js';
 import { FileChangedError } from '../parquet-read-error.js';
 import { ObjectStoreError } from './s3-errors.js';
@@ -132,6 +133,16 @@ export function s3Location(url: string, options: S3LocationOptions = {}): S3Loca
             throw err;
           }),
       };
+    },
+    async changedSince(path, version, signal) {
+      const etag = version !== null && isEntityTag(version) ? version : null;
+      const got = await client.getObjectIfChanged(keyOf(path), etag, signal);
+      if (got === null || (etag !== null && got.etag === etag)) return { changed: false };
+      if (got.bytes === null) return { changed: true, version: null, file: null };
+      const bytes = got.bytes;
+      const file = { name: client.nameOf(keyOf(path)), byteLength: bytes.length, version: got.etag ?? `${bytes.length}-${got.lastModified?.getTime() ?? 0}`, read: async (start: number, end: number) => bytes.subarray(start, end) };
+      // Without an ETag there is nothing to ask the service about next time: the bytes are compared instead.
+      return { changed: true, version: got.etag ?? null, file };
     },
     putFile: (path, bytes, condition) => client.putObject(keyOf(path), bytes, condition),
     uploadFile: (path, chunks, uploadOptions) => uploadChunks(client, keyOf(path), chunks, uploadOptions),
