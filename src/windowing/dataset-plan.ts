@@ -67,7 +67,7 @@ export function checkWindowRules(fn: string, o: WindowPlanOptions, raw: Record<s
       methods.set(c, s.method);
     }
   }
-  if (o.resumeFrom && o.seed !== undefined && o.resumeFrom.seed !== o.seed) {
+  if (o.resumeFrom && 'seed' in o.resumeFrom && o.seed !== undefined && o.resumeFrom.seed !== o.seed) {
     throw new ConfigError(`${fn}: seed ${o.seed} differs from resumeFrom.seed ${o.resumeFrom.seed}; a resume must keep the seed (omit seed)`);
   }
   const wf = o.walkForward ? { folds: o.walkForward.folds, horizon: o.walkForward.horizon, gap: o.walkForward.gap, fold: o.walkForward.fold, end: o.walkForward.end } : undefined;

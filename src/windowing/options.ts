@@ -36,6 +36,36 @@ export const datasetStateSchema = z.strictObject({
   seed,
 });
 
+const seriesId = z.union([z.string(), z.number()]);
+
+/** Zod schema of `FollowState`; see `FollowDataset.state()`. */
+export const followStateSchema = z.strictObject({
+  version: z.literal(1, { error: 'must be 1 (a state from this SDK version)' }),
+  kind: z.literal('follow'),
+  /** The statistics the follow scales with: those of its start, kept across restarts. */
+  normalization: normalizationStatsSchema,
+  /** Windows delivered so far. */
+  windows: intAtLeast(0),
+  /** The commit of the store the follow last read whole, or null. */
+  commit: z.string().nullable(),
+  series: z.array(
+    z.strictObject({
+      ids: z.array(seriesId),
+      n: intAtLeast(0),
+      lastTs: z.number().nullable(),
+      segStart: intAtLeast(0),
+      partStart: z.number().int().min(-1),
+      ended: z.boolean(),
+      prevRaw: z.string(),
+      rows: z.string(),
+      ts: z.string(),
+    }),
+  ),
+});
+
+/** Where a follow goes on after a restart: see `FollowDataset.state()`. */
+export type FollowState = z.output<typeof followStateSchema>;
+
 /** Where an interrupted dataset continues: see `WindowDataset.state()`. */
 export interface DatasetState {
   version: 1;
@@ -161,6 +191,9 @@ export const windowOptionsShape = {
   seed: seed.optional(),
   /** Drop the last batch when it has fewer than `batchSize` windows. Default false. */
   dropRemainder: z.boolean({ error: 'must be true or false' }).default(false),
-  /** A `state()` of an earlier dataset with the same options: continue with its next batch. */
-  resumeFrom: datasetStateSchema.optional(),
+  /**
+   * A `state()` of an earlier dataset with the same options: continue with its next batch (a following
+   * dataset's state: with the next window after the ones it delivered).
+   */
+  resumeFrom: z.union([datasetStateSchema, followStateSchema], { error: 'must be the state() of an earlier dataset' }).optional(),
 };
