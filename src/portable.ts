@@ -60,13 +60,15 @@ export { storeWindowSource } from './windowing/store-window-source.js';
 export type { StoreWindowSource, StoreWindowSourceOptions } from './windowing/store-window-source.js';
 export { denormalize, normalizeValues, normalizationFromJSON } from './windowing/normalize.js';
 export type { ColumnStats, NormalizationStats, NormalizeMethod, SeriesSelector } from './windowing/normalize.js';
-export type { DatasetState } from './windowing/options.js';
+export type { DatasetState, FollowState } from './windowing/options.js';
 export type { SplitSpec, Subset, TimeLike, TimeRange } from './windowing/split.js';
 
 // The TensorFlow.js adapter
 export { makeTfDataset } from './tfjs/make-tf-dataset.js';
 export type { MakeTfDatasetOptions } from './tfjs/make-tf-dataset.js';
 export { WindowDataset } from './tfjs/window-dataset.js';
+export { FollowDataset } from './tfjs/follow-dataset.js';
+export type { FollowWindows } from './windowing/follow-windows.js';
 export type { WindowElement, WindowInputs, SeriesReport } from './tfjs/window-dataset.js';
 export type { SeriesIdValue } from './windowing/series-keys.js';
 export { timeseriesDatasetFromArray } from './tfjs/keras-timeseries.js';

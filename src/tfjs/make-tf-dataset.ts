@@ -5,12 +5,18 @@ import { checkReadRules, readOptionsShape } from '../readers/read-options.js';
 import { ioOptionsShape } from '../store/io-options.js';
 import { isStore, openStoreFor, type Store } from '../store/open-store.js';
 import type { StoreRef } from '../store/store-location.js';
+import type { FilterPredicate } from '../readers/row-filter.js';
+import { watchStore } from '../store/watch-store.js';
 import { checkWindowRules, planDataset } from '../windowing/dataset-plan.js';
+import { checkFollowRules, followConfigOf, followKeys } from '../windowing/follow-plan.js';
+import type { SplitPlan } from '../windowing/split.js';
+import { StoreFollowReader } from '../windowing/store-follow-reader.js';
 import { windowOptionsShape } from '../windowing/options.js';
 import { randomSeed } from '../windowing/prng.js';
 import { windowSourceOf } from '../windowing/store-window-source.js';
 import { isWindowSource, type WindowSource } from '../windowing/window-source.js';
 import type * as tf from '@tensorflow/tfjs-core';
+import { FollowDataset } from './follow-dataset.js';
 import { WindowDataset, type WindowInputs } from './window-dataset.js';
 
 /**
@@ -18,7 +24,19 @@ import { WindowDataset, type WindowInputs } from './window-dataset.js';
  * (`readOptionsShape`: I/O, filters, decode threads), forwarded to the reader unchanged. `shardIndex` /
  * `shardCount` split the windows of any source: shards are disjoint and together hold every window.
  */
-export const makeTfDatasetOptionsShape = { ...readOptionsShape, ...windowOptionsShape };
+export const makeTfDatasetOptionsShape = {
+  ...readOptionsShape,
+  ...windowOptionsShape,
+  /**
+   * Follow a store that grows: the dataset yields the windows of the store as opened, then those each new
+   * commit completes (per series, nothing read twice), until `signal` aborts; `true`, or `{ intervalMs }`, how
+   * often a remote store (or a local one whose file events are missed) is looked at. Needs
+   * `timestampColumn`; time must advance strictly within a series. Default false.
+   */
+  follow: z.union([z.boolean(), z.strictObject({ intervalMs: z.number().int().min(10, { error: 'must be at least 10 ms' }).optional() })], { error: 'must be true, false or { intervalMs }' }).default(false),
+  /** Ends a following dataset (its iterator returns); other datasets end by themselves. */
+  signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, { error: 'must be an AbortSignal' }).optional(),
+};
 export const makeTfDatasetSchema: z.ZodObject<typeof makeTfDatasetOptionsShape, z.core.$strict> = z.strictObject(makeTfDatasetOptionsShape);
 
 /** Options of `makeTfDataset`; see `windowOptionsShape` and `readOptionsShape` for every field and default. */
@@ -70,19 +88,24 @@ async function windowSourceFor(source: StoreRef | Store | WindowSource, o: Resol
  * });
  * await model.fitDataset(ds, { epochs: 5 });
  */
+export async function makeTfDataset(source: StoreRef | Store, options: MakeTfDatasetOptions & { follow: true | { intervalMs?: number } }): Promise<FollowDataset>;
 export async function makeTfDataset(source: StoreRef | Store | WindowSource, options: MakeTfDatasetOptions & { inputs: NonNullable<MakeTfDatasetOptions['inputs']> }): Promise<WindowDataset<WindowInputs>>;
 export async function makeTfDataset(source: StoreRef | Store | WindowSource, options: MakeTfDatasetOptions): Promise<WindowDataset>;
-export async function makeTfDataset(source: StoreRef | Store | WindowSource, options: MakeTfDatasetOptions): Promise<WindowDataset<tf.Tensor3D | WindowInputs>> {
+export async function makeTfDataset(source: StoreRef | Store | WindowSource, options: MakeTfDatasetOptions): Promise<WindowDataset<tf.Tensor3D | WindowInputs> | FollowDataset> {
   for (const [key, why] of Object.entries(NOT_FOR_WINDOWS)) {
     if (options && typeof options === 'object' && key in options) throw new ConfigError(`${FN}: option ${key} does not apply to windows: ${why}`);
   }
   const o = parseOptions(FN, makeTfDatasetSchema, options);
   checkReadRules(FN, o);
-  checkWindowRules(FN, o, options as Record<string, unknown>);
+  const { split } = checkWindowRules(FN, o, options as Record<string, unknown>);
+  if (o.follow !== false) return followDataset(source, o, split, options);
+  if (o.signal) throw new ConfigError(`${FN}: signal ends a following dataset; pass follow: true, or end an epoch by leaving its loop`);
+  if (o.resumeFrom && 'kind' in o.resumeFrom) throw new ConfigError(`${FN}: resumeFrom is the state of a following dataset; pass follow: true (with the options it was made with)`);
+  const resumeFrom = o.resumeFrom;
   const src = await windowSourceFor(source, o, options);
   const planned = await planDataset(FN, src, o, options as Record<string, unknown>);
-  if (o.resumeFrom && o.resumeFrom.batchIndex > planned.batches) {
-    throw new ConfigError(`${FN}: resumeFrom.batchIndex ${o.resumeFrom.batchIndex} is past the ${planned.batches} batches of an epoch; the state was made with other options or data`);
+  if (resumeFrom && resumeFrom.batchIndex > planned.batches) {
+    throw new ConfigError(`${FN}: resumeFrom.batchIndex ${resumeFrom.batchIndex} is past the ${planned.batches} batches of an epoch; the state was made with other options or data`);
   }
   return new WindowDataset({
     ...planned,
@@ -90,7 +113,36 @@ export async function makeTfDataset(source: StoreRef | Store | WindowSource, opt
     horizon: o.horizon,
     numFeatures: o.features.length,
     numTargets: o.targets.length,
-    seed: o.resumeFrom?.seed ?? o.seed ?? randomSeed(),
-    resumeFrom: o.resumeFrom,
+    seed: resumeFrom?.seed ?? o.seed ?? randomSeed(),
+    resumeFrom,
   });
+}
+
+/** The columns a follow reads: features and targets, the series ids, the timestamp. */
+function followColumns(o: ResolvedOptions): string[] {
+  return [...new Set([...o.features, ...o.targets, ...o.seriesColumns, o.timestampColumn!])];
+}
+
+/**
+ * A following dataset over a store: the statistics are those of the store as opened (or given, or those of
+ * the state resumed), and the commits come from the store's watch.
+ */
+async function followDataset(source: StoreRef | Store | WindowSource, o: ResolvedOptions, split: SplitPlan, raw: MakeTfDatasetOptions): Promise<FollowDataset> {
+  checkFollowRules(FN, o, split, raw as Record<string, unknown>);
+  if (isWindowSource(source)) throw new ConfigError(`${FN}: follow reads a store (path, URL or openStore() result) and watches it for commits; a WindowSource cannot be followed`);
+  const resumeFrom = o.resumeFrom && 'kind' in o.resumeFrom ? o.resumeFrom : undefined;
+  const store = await openStoreFor(FN, source as StoreRef | Store, o);
+  const { shardIndex: _i, shardCount: _n, follow: _f, signal: _s, resumeFrom: _r, ...read } = o;
+  let normalization = resumeFrom?.normalization ?? o.normalization;
+  if (!normalization) {
+    // The statistics of the train part of the store as opened: the windows of later commits keep them.
+    const planned = await planDataset(FN, windowSourceOf(FN, store, read), { ...o, shuffle: false, resumeFrom: undefined }, raw as Record<string, unknown>);
+    normalization = planned.normalization;
+  }
+  const keys = followKeys(FN, o);
+  const config = followConfigOf(FN, o, split, normalization, keys);
+  const reader = new StoreFollowReader(followColumns(o), o.seriesColumns, o.timestampColumn!, { filters: o.filters as FilterPredicate[], workers: o.workers, prefetch: o.prefetch, maxBatchBytes: o.maxBatchBytes, verifyChecksums: o.verifyChecksums });
+  const intervalMs = typeof o.follow === 'object' ? o.follow.intervalMs : undefined;
+  const commits = watchStore(store, { ...(o.signal ? { signal: o.signal } : {}), ...(intervalMs !== undefined ? { intervalMs } : {}) })[Symbol.asyncIterator]();
+  return new FollowDataset({ config, normalization, batchSize: o.batchSize, store, commits, reader, resumeFrom });
 }
