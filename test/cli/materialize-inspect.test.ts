@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { builtDist } from '../built-dist.js';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -99,7 +100,7 @@ describe('tfpl materialize / inspect', () => {
   it('runs as the installed bin from the built dist/', function () {
     this.timeout(120_000);
     const root = join(import.meta.dirname, '..', '..');
-    execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'ignore' });
+    builtDist();
     const out = execFileSync(process.execPath, [join(root, 'bin', 'tfpl.js'), '--help'], { encoding: 'utf8' });
     expect(out).to.match(/^Usage: tfpl <command> \[options\]/);
     expect(out).to.match(/materialize\s+import a price CSV/);
