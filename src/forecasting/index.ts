@@ -15,7 +15,11 @@ export type { ImportPriceCsvResult, PriceCsvLayout } from './price-csv.js';
 // Terminal progress and saved models
 export { trainingProgress } from './forecast/progress.js';
 export type { ProgressStream } from './forecast/progress.js';
-export { saveForecaster, loadForecaster, fileSystemHandler, registerFileRouter } from './forecast/model-io.js';
+export { saveForecaster, saveForecasterVersion, loadForecaster, currentModelVersion, fileSystemHandler, registerFileRouter } from './forecast/model-io.js';
+export { forecastLive } from './forecast/live-forecast.js';
+export { trainLive } from './forecast/train-live.js';
+export type { TrainLiveOptions, LiveVersion } from './forecast/train-live.js';
+export type { LiveForecastOptions, LiveTick, LiveForecast, LiveScore } from './forecast/live-forecast.js';
 export type { SavedForecaster } from './forecast/model-io.js';
 
 // Charts as files

@@ -33,6 +33,7 @@ export type { ForecastMetrics } from './forecast/metrics.js';
 export { formatComparison, verdict } from './forecast/report.js';
 export { forecastNext } from './forecast/predict.js';
 export type { ForecastNextOptions, NextForecast } from './forecast/predict.js';
+export { forecastSchemaFor } from './forecast/forecast-ledger.js';
 
 // Charts
 export { priceChartSpec, volatilityChartSpec, forecastChartSpec } from './plot/specs.js';

@@ -7,8 +7,8 @@ import { BrowserBundleError, bundleBrowser, PACKAGE_ENTRIES } from '../../script
 const root = resolve(import.meta.dirname, '..', '..');
 
 /** What Node's main entry has and the browser's has not: the functions that need local files or a server. */
-const NODE_ONLY = ['fileSource', 'importCsv', 'localLocation', 'materializeDataset', 'serveStore', 'storeRequestHandler', 'writeSummaryFiles'];
-const NODE_ONLY_FORECASTING = ['detectPriceCsvLayout', 'fileSystemHandler', 'importPriceCsv', 'loadForecaster', 'registerFileRouter', 'renderSvg', 'saveForecaster', 'svgToPng', 'trainingProgress', 'writeChart'];
+const NODE_ONLY = ['compactStore', 'fileSource', 'importCsv', 'localLocation', 'materializeDataset', 'serveStore', 'storeRequestHandler', 'writeSummaryFiles'];
+const NODE_ONLY_FORECASTING = ['currentModelVersion', 'detectPriceCsvLayout', 'fileSystemHandler', 'forecastLive', 'importPriceCsv', 'loadForecaster', 'registerFileRouter', 'renderSvg', 'saveForecaster', 'saveForecasterVersion', 'svgToPng', 'trainLive', 'trainingProgress', 'writeChart'];
 
 describe('the browser build (scripts/bundle-browser.ts)', function () {
   this.timeout(120_000);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -127,15 +127,65 @@ export async function saveForecaster(dir: string, forecaster: Forecaster, extra?
   return { dir: root, files: [MODEL_JSON, WEIGHTS_BIN, FORECASTER_JSON].map((f) => join(root, f)) };
 }
 
+/** The file naming the current version of a model directory that holds versions (`versions/<n>/`). */
+export const CURRENT_FILE = 'CURRENT';
+const VERSIONS_DIR = 'versions';
+
 /**
- * Loads what `saveForecaster` wrote. Dispose `model` when done.
+ * The version `loadForecaster(dir)` loads now: the number `CURRENT` names, or `'0'` for a directory written
+ * by `saveForecaster` alone (no versions yet). Cheap: one small read, to check between ticks.
+ */
+export async function currentModelVersion(dir: string): Promise<string> {
+  try {
+    const v = (await readFile(join(dirOf(dir), CURRENT_FILE), 'utf8')).trim();
+    if (!/^\d+$/.test(v)) throw new StoreError(`currentModelVersion: ${join(dirOf(dir), CURRENT_FILE)} holds ${JSON.stringify(v)}, not a version number; restore it or remove it to load the model at the directory's root`, dirOf(dir));
+    return v;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '0';
+    throw err;
+  }
+}
+
+/**
+ * Saves `forecaster` as the next version of the model in `dir`: written whole into `versions/<n>/`, then
+ * made current by replacing `CURRENT` (a rename, atomic), so a reader (`loadForecaster`, a live
+ * `predict --follow`) loads the last version or the new one, never a half-written one. Versions before it
+ * stay beside it. Returns the new version.
+ *
+ * @example
+ * const { version } = await saveForecasterVersion('./out/model', retrained, { windowsSince: 240 });
+ */
+export async function saveForecasterVersion(dir: string, forecaster: Forecaster, extra?: Record<string, unknown>): Promise<{ version: string; dir: string }> {
+  const root = dirOf(dir);
+  const version = String(Number(await currentModelVersion(root)) + 1);
+  const target = join(root, VERSIONS_DIR, version);
+  const temp = join(root, VERSIONS_DIR, `.${version}-${process.pid}-${Date.now()}`);
+  await rm(target, { recursive: true, force: true }); // a version left by a save that died before CURRENT named it
+  await saveForecaster(temp, forecaster, extra);
+  await rename(temp, target);
+  const pointer = join(root, `.${CURRENT_FILE}-${process.pid}-${Date.now()}`);
+  const fh = await open(pointer, 'w');
+  try {
+    await fh.writeFile(`${version}\n`);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(pointer, join(root, CURRENT_FILE));
+  return { version, dir: target };
+}
+
+/**
+ * Loads what `saveForecaster` wrote (or, in a directory of versions, the one `CURRENT` names). Dispose
+ * `model` when done. `version` is `'0'` for a directory without versions.
  *
  * @example
  * const f = await loadForecaster('./out/model');
  * const next = await forecastNext(f, './out/btc-store');
  */
-export async function loadForecaster(dir: string): Promise<Forecaster & { extra?: Record<string, unknown> }> {
-  const root = dirOf(dir);
+export async function loadForecaster(dir: string): Promise<Forecaster & { extra?: Record<string, unknown>; version: string }> {
+  const version = await currentModelVersion(dir);
+  const root = version === '0' ? dirOf(dir) : join(dirOf(dir), VERSIONS_DIR, version);
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(join(root, FORECASTER_JSON), 'utf8'));
@@ -146,5 +196,5 @@ export async function loadForecaster(dir: string): Promise<Forecaster & { extra?
   const saved = parseOptions(where, savedSchema, raw);
   const normalization = normalizationFromJSON(saved.normalization, `${where}: normalization`);
   const model = await tfl.loadLayersModel(fileSystemHandler(root));
-  return { model, config: saved.config as ForecasterConfig, normalization, extra: saved.extra };
+  return { model, config: saved.config as ForecasterConfig, normalization, extra: saved.extra, version };
 }
