@@ -24,6 +24,11 @@ export function formatTable(header: string[], rows: string[][], numeric: boolean
 }
 
 /** JSON.stringify that writes bigint as a number when safe, else as a string. */
-export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? (v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : String(v)) : v), 2);
+export function toJson(value: unknown, indent = 2): string {
+  return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? (v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : String(v)) : v), indent);
+}
+
+/** One JSON object per line (JSON Lines), for commands that print as they go (`--follow`). */
+export function toJsonLine(value: unknown): string {
+  return toJson(value, 0);
 }

@@ -68,6 +68,13 @@ describe('cli: tfpl train / predict / plot', function () {
       [['train', 'store', '--out', 'm', '--bogus'], /Unknown option '--bogus'/],
       [['predict', 'model'], /expected <model-dir> and <store>; received 1 argument/],
       [['predict', 'model', 'store', '--steps', 'x'], /--steps must be an integer >= 1; received "x"/],
+      [['train', 'store', '--out', 'm', '--follow'], /--follow needs --every <duration> \(e.g. 1h\)/],
+      [['train', 'store', '--out', 'm', '--follow', '--every', 'soon'], /--every must be a duration such as 90s, 15m, 1h or 500ms/],
+      [['train', 'store', '--out', 'm', '--follow', '--every', '1h', '--window', '8'], /--window does not apply with --follow: the model in --out keeps its own options/],
+      [['train', 'store', '--out', 'm', '--every', '1h'], /--every applies with --follow/],
+      [['predict', 'model', 'store', '--ticks', '1'], /--ticks applies with --follow/],
+      [['predict', '--follow', 'model', 'store', '--series', 'a,b'], /--series does not apply with --follow/],
+      [['predict', '--follow', 'model', 'store', '--interval', '0'], /--interval must be a number of seconds >= 0.01; received "0"/],
       [['plot', 'store'], /--out <dir> is required/],
       [['plot', 'store', '--out', 'o', '--sma', '24,a'], /--sma must be an integer >= 1; received "a"/],
     ];
@@ -190,5 +197,32 @@ describe('cli: tfpl train / predict / plot', function () {
     const none = await tfpl(['plot', store, '--out', plots]);
     expect(none.code).to.equal(EXIT_USAGE);
     expect(none.stderr).to.include('this store holds several series (coin, vs); pick one with --series <coin,vs>, e.g. --series bitcoin,usd');
+
+    // predict --follow: the store as found (--ticks 0) gets each series' forecast from its newest row.
+    const forecasts = join(tmp(), 'forecasts');
+    const followed = await tfpl(['predict', '--follow', model, store, '--forecasts', forecasts, '--ticks', '0', '--json']);
+    expect(followed.code, followed.stderr).to.equal(EXIT_OK);
+    const tick = JSON.parse(followed.stdout.trim().split('\n')[0]!);
+    expect(tick.tick).to.equal(0);
+    expect(tick.forecasts.map((f: { series: string[] }) => f.series)).to.deep.equal([['bitcoin', 'usd'], ['solana', 'usd']]);
+    expect(tick.forecasts[1].persistence).to.be.closeTo(rows[2 * n - 1]!.price, 1e-9);
+    expect(tick.forecasts[1].targetTime).to.equal('2024-02-07T12:00:00Z');
+    // train --follow: a new version from the windows of rows appended while it runs; predict --follow takes it up.
+    const training = tfpl(['train', '--follow', store, '--out', model, '--every', '100ms', '--versions', '1', '--json']);
+    let done = false;
+    void training.then(() => (done = true));
+    for (let i = n; !done && i < n + 100; i++) {
+      await materializeDataset(store, MarketSchema, rows.slice(0, 2).map((r) => ({ ...r, timestamp: Date.UTC(2024, 0, 1) + i * 3_600_000 })), { mode: 'append' });
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    const version = await training;
+    expect(version.code, version.stderr).to.equal(EXIT_OK);
+    expect(JSON.parse(version.stdout.trim().split('\n')[0]!)).to.deep.include({ version: '1' });
+    const next = await tfpl(['predict', '--follow', model, store, '--forecasts', forecasts, '--ticks', '0']);
+    expect(next.code, next.stderr).to.equal(EXIT_OK);
+    expect(next.stdout).to.match(/^tick 0 {2}model v1 {2}\d+ forecast\(s\), \d+ score\(s\)/m);
+    expect(next.stdout).to.match(/^ {2}score +bitcoin\/usd /m);
+    expect(next.stdout).to.match(/stopped after 1 commit\(s\): \d+ forecast\(s\), \d+ score\(s\) in /);
+
   });
 });

@@ -3,16 +3,31 @@ import { initBackend } from '../../index.js';
 import { type Command, EXIT_OK, UsageError, intFlag, parseCommandArgs } from '../command.js';
 import { toJson } from '../format.js';
 import { ioOptionsFromFlags, STORE_FLAGS, STORE_FLAGS_USAGE } from '../store-flags.js';
+import { predictFollow } from './predict-follow.js';
 import { backendFlag } from './train.js';
 
 const usage = `Usage: tfpl predict <model-dir> <store> [--steps N] [--series a,b] [--json]
+       tfpl predict --follow <model-dir> <store> [--forecasts <store>] [--steps N] [--score-window N] [--interval <sec>] [--ticks N] [--json]
 
 Loads a model written by \`tfpl train\` (model.json, weights.bin, forecaster.json with the normalisation
 statistics) and forecasts the next price(s) from the latest window of <store>. Steps after the first feed
 the model its own forecasts, so their error grows.
 
+With --follow it keeps running on a store that grows (a collector's, \`tfpl ingest --store\`): each commit
+that brings a series a new row gets that series' forecast (with persistence and a moving average), and when
+the row a forecast targets lands it is scored (rolling MAE / RMSE per series, model and baselines). Both go
+to the forecasts store, one commit per commit read, and a table per commit is printed. Killed and started
+again, it forecasts every row that came meanwhile, none twice. A new model version saved by
+\`tfpl train --follow\` is taken up between commits. Ctrl-C stops it.
+
 Options:
   --steps <n>        steps ahead (default 1)
+  --follow           follow the store (see above)
+  --forecasts <s>    with --follow: the forecasts store, a folder or s3:// (default <model-dir>/forecasts)
+  --score-window <n> with --follow: scores the rolling errors are taken over (default 24)
+  --interval <sec>   with --follow: seconds between looks for a new commit (default 1 for a folder, which
+                     also wakes on file events; 2 for HTTP and S3)
+  --ticks <n>        with --follow: stop after n commits after the store as found (0: catch up, then stop)
   --series <a,b>     the series to forecast, one id per series column (e.g. bitcoin,usd), for a model
                      trained on several series; default: every series the model has statistics for
   --backend <name>   tensorflow | wasm | cpu (default: fastest available)
@@ -27,11 +42,30 @@ const command: Command = {
   summary: 'forecast the next price(s) of a store with a model saved by tfpl train',
   usage,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, { steps: { type: 'string' }, series: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' }, ...STORE_FLAGS });
+    const { values, positionals } = parseCommandArgs(argv, {
+      steps: { type: 'string' },
+      series: { type: 'string' },
+      backend: { type: 'string' },
+      json: { type: 'boolean' },
+      follow: { type: 'boolean' },
+      forecasts: { type: 'string' },
+      'score-window': { type: 'string' },
+      interval: { type: 'string' },
+      ticks: { type: 'string' },
+      ...STORE_FLAGS,
+    });
     if (positionals.length !== 2) throw new UsageError(`expected <model-dir> and <store>; received ${positionals.length} argument(s)`);
     const steps = intFlag('steps', values.steps) ?? 1;
-    await initBackend(backendFlag(values.backend));
     const [modelDir, store] = positionals as [string, string];
+    if (!values.follow) {
+      for (const flag of ['forecasts', 'score-window', 'interval', 'ticks'] as const) if (values[flag] !== undefined) throw new UsageError(`--${flag} applies with --follow`);
+    } else {
+      if (values.series !== undefined) throw new UsageError('--series does not apply with --follow: every series of the store is followed');
+      await initBackend(backendFlag(values.backend));
+      const follow = { modelDir, store, forecasts: values.forecasts, steps, scoreWindow: intFlag('score-window', values['score-window']), intervalSeconds: values.interval, ticks: intFlag('ticks', values.ticks, 0), json: values.json === true, io: ioOptionsFromFlags(values) };
+      return predictFollow(follow, io);
+    }
+    await initBackend(backendFlag(values.backend));
     const forecaster = await loadForecaster(modelDir);
     try {
       const seriesColumns = forecaster.config.seriesColumns ?? [];

@@ -4,8 +4,10 @@ import { MARKET_SERIES_COLUMNS } from '../../forecasting/index.js';
 import { type Command, EXIT_OK, UsageError, intFlag, parseCommandArgs } from '../command.js';
 import { toJson } from '../format.js';
 import { ioOptionsFromFlags, STORE_FLAGS, STORE_FLAGS_USAGE } from '../store-flags.js';
+import { durationFlag, trainFollow } from './train-follow.js';
 
 const usage = `Usage: tfpl train <store> --out <model-dir> [options]
+       tfpl train --follow <store> --out <model-dir> --every <duration> [--epochs N] [--min-windows N] [--versions N]
 
 Trains an LSTM to forecast the next price of a store from its last --window log returns, on the oldest
 70 % of the rows (validation: the next 15 %), then scores it on the newest 15 % against two baselines,
@@ -31,8 +33,19 @@ Options:
   --plots <dir>           also write forecast.svg/.png (forecast vs actual on the test range)
   --label <text>          data source shown on the plot and saved with the model (default: the store path)
   --json                  print the result as JSON (epoch lines go to stderr)
+  --follow                keep the model in --out learning from the store's new windows (see above)
+  --every <duration>      with --follow: time between two versions (90s, 15m, 1h; required)
+  --min-windows <n>       with --follow: fewer new windows wait for the next round (default 1)
+  --versions <n>          with --follow: stop after n versions (default: until Ctrl-C)
 ${STORE_FLAGS_USAGE}
   -h, --help              show this help
+
+With --follow, the model already in --out keeps learning while the store grows: every --every (90s, 15m,
+1h) it is trained further on the windows the store's commits brought since the last round (warm start,
+its own normalisation), and saved as the next version beside the last (versions/<n>/, made current
+atomically); \`tfpl predict --follow\` takes up each new version between ticks. Killed and started again, it
+goes on after the windows of the last version saved. --epochs is per round (default 1); a round with
+fewer than --min-windows new windows (default 1) waits for the next. Ctrl-C stops it.
 
 Progress: a bar when stdout is a terminal; otherwise one line per epoch.`;
 
@@ -90,11 +103,25 @@ const command: Command = {
       plots: { type: 'string' },
       label: { type: 'string' },
       json: { type: 'boolean' },
+      follow: { type: 'boolean' },
+      every: { type: 'string' },
+      'min-windows': { type: 'string' },
+      versions: { type: 'string' },
       ...STORE_FLAGS,
     });
     if (positionals.length !== 1) throw new UsageError(`expected exactly one store directory; received ${positionals.length}`);
     if (!values.out) throw new UsageError('--out <model-dir> is required');
     const store = positionals[0]!;
+    if (values.follow) {
+      const everyMs = durationFlag('every', values.every);
+      if (everyMs === undefined) throw new UsageError('--follow needs --every <duration> (e.g. 1h): how often a new version is trained');
+      for (const flag of ['window', 'units', 'batch-size', 'learning-rate', 'ma-window', 'split', 'max-gap', 'price-column', 'series-columns', 'seed', 'plots', 'label'] as const) {
+        if (values[flag] !== undefined) throw new UsageError(`--${flag} does not apply with --follow: the model in --out keeps its own options`);
+      }
+      await initBackend(backendFlag(values.backend));
+      return trainFollow({ store, modelDir: values.out, everyMs, epochs: intFlag('epochs', values.epochs), minWindows: intFlag('min-windows', values['min-windows']), versions: intFlag('versions', values.versions), json: values.json === true, io: ioOptionsFromFlags(values) }, io);
+    }
+    for (const flag of ['every', 'min-windows', 'versions'] as const) if (values[flag] !== undefined) throw new UsageError(`--${flag} applies with --follow`);
     const options = {
       epochs: intFlag('epochs', values.epochs),
       windowSize: intFlag('window', values.window, 2),

@@ -1,0 +1,84 @@
+import { join } from 'node:path';
+import { forecastLive, type LiveTick } from '../../forecasting/index.js';
+import type { IoOptions } from '../../index.js';
+import { type CliIO, EXIT_OK, UsageError } from '../command.js';
+import { formatTable, toJsonLine } from '../format.js';
+
+/** What `tfpl predict --follow` takes from its command line. */
+export interface PredictFollowArgs {
+  modelDir: string;
+  store: string;
+  forecasts: string | undefined;
+  steps: number;
+  scoreWindow: number | undefined;
+  intervalSeconds: string | undefined;
+  ticks: number | undefined;
+  json: boolean;
+  io: IoOptions;
+}
+
+const indent = (text: string) => text.replace(/^/gm, '  ');
+const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+const num = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(2) : x.toPrecision(6));
+
+/** One tick as the lines of a table: the forecasts issued, then the forecasts scored with the rolling errors. */
+export function formatTick(t: LiveTick): string {
+  const out = [`tick ${t.tick}  model v${t.modelVersion}  ${t.forecasts.length} forecast(s), ${t.scores.length} score(s)  read→committed ${t.committedAt - t.readAt} ms`];
+  const rows: string[][] = [];
+  for (const f of t.forecasts) rows.push(['forecast', f.series.join('/'), iso(f.issuedAt), `+${f.horizon}`, iso(f.targetTime), num(f.forecast), num(f.persistence), num(f.movingAverage)]);
+  if (rows.length) out.push(indent(formatTable(['', 'series', 'issued at', 'h', 'target', 'model', 'persistence', 'moving avg'], rows, [false, false, false, false, false, true, true, true])));
+  const scored: string[][] = [];
+  for (const s of t.scores) {
+    const r = s.rolling;
+    scored.push(['score', s.series.join('/'), iso(s.actualTime), num(s.actual), num(s.errors.model), `${num(r.model.mae)} / ${num(r.persistence.mae)} / ${num(r.movingAverage.mae)}`]);
+  }
+  if (scored.length) out.push(indent(formatTable(['', 'series', 'target', 'actual', 'model error', 'rolling MAE model / persistence / moving avg'], scored, [false, false, false, true, true, false])));
+  if (t.notForecast.length) out.push(`  not forecast (too few rows since a gap): ${t.notForecast.map((ids) => ids.join('/')).join(', ')}`);
+  return out.join('\n');
+}
+
+/**
+ * `tfpl predict --follow`: forecasts each new row of a growing store and scores each forecast when its row
+ * lands (`forecastLive`), printing a table (or a JSON line) per commit, until Ctrl-C or `--ticks`.
+ */
+export async function predictFollow(a: PredictFollowArgs, io: CliIO): Promise<number> {
+  const seconds = a.intervalSeconds === undefined ? undefined : Number(a.intervalSeconds);
+  if (seconds !== undefined && !(Number.isFinite(seconds) && seconds >= 0.01)) throw new UsageError(`--interval must be a number of seconds >= 0.01; received ${JSON.stringify(a.intervalSeconds)}`);
+  const forecasts = a.forecasts ?? join(a.modelDir, 'forecasts');
+  const controller = new AbortController();
+  const onSigint = () => {
+    io.stderr.write('tfpl predict: interrupted; finishing the current commit\n');
+    controller.abort();
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    if (!a.json) io.stdout.write(`following ${a.store}: forecasts and scores go to ${forecasts} (Ctrl-C stops)\n`);
+    const totals = await forecastLive(a.modelDir, a.store, {
+      forecasts,
+      steps: a.steps,
+      ...(a.scoreWindow !== undefined ? { scoreWindow: a.scoreWindow } : {}),
+      ...(seconds !== undefined ? { intervalMs: Math.round(seconds * 1000) } : {}),
+      ...(a.ticks !== undefined ? { ticks: a.ticks } : {}),
+      signal: controller.signal,
+      io: a.io,
+      onTick: (t) => io.stdout.write(`${a.json ? toJsonLine(tickJson(t)) : formatTick(t)}\n`),
+    });
+    if (!a.json) io.stdout.write(`stopped after ${totals.ticks} commit(s): ${totals.forecasts} forecast(s), ${totals.scores} score(s) in ${forecasts}\n`);
+    return EXIT_OK;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+function tickJson(t: LiveTick) {
+  const f = (x: LiveTick['forecasts'][number]) => ({ series: x.series.map(String), issuedAt: iso(x.issuedAt), horizon: x.horizon, targetTime: iso(x.targetTime), forecast: x.forecast, persistence: x.persistence, movingAverage: x.movingAverage, modelVersion: x.modelVersion });
+  return {
+    tick: t.tick,
+    modelVersion: t.modelVersion,
+    readAt: iso(t.readAt),
+    committedAt: iso(t.committedAt),
+    forecasts: t.forecasts.map(f),
+    scores: t.scores.map((s) => ({ ...f(s), actualTime: iso(s.actualTime), actual: s.actual, errors: s.errors, rolling: s.rolling })),
+    notForecast: t.notForecast.map((ids) => ids.map(String)),
+  };
+}
