@@ -111,7 +111,7 @@ interface PreparedStore {
 }
 
 /** Backfills every coin into one MarketSchema store, coin after coin, through the same path as `tfpl backfill --ids`. */
-async function backfillMarket(client: MarketChartSource, storeDir: string, coins: string[], vs: string, from: number, to: number, say: (s: string) => void): Promise<void> {
+export async function backfillMarket(client: MarketChartSource, storeDir: string, coins: string[], vs: string, from: number, to: number, say: (s: string) => void): Promise<void> {
   rmSync(storeDir, { recursive: true, force: true });
   for (const coin of coins) {
     const sink = await storeRowSink(storeDir, MarketSchema, { series: { coin, vs }, priceColumn: 'price', rowGroupSize: 10_000 });

@@ -34,6 +34,7 @@ export { formatComparison, verdict } from './forecast/report.js';
 export { forecastNext } from './forecast/predict.js';
 export type { ForecastNextOptions, NextForecast } from './forecast/predict.js';
 export { forecastSchemaFor } from './forecast/forecast-ledger.js';
+export { formatLiveTick } from './forecast/live-report.js';
 
 // Charts
 export { priceChartSpec, volatilityChartSpec, forecastChartSpec } from './plot/specs.js';

@@ -1,8 +1,10 @@
 import { join } from 'node:path';
-import { forecastLive, type LiveTick } from '../../forecasting/index.js';
+import { forecastLive, formatLiveTick, type LiveTick } from '../../forecasting/index.js';
 import type { IoOptions } from '../../index.js';
 import { type CliIO, EXIT_OK, UsageError } from '../command.js';
-import { formatTable, toJsonLine } from '../format.js';
+import { toJsonLine } from '../format.js';
+
+const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 /** What `tfpl predict --follow` takes from its command line. */
 export interface PredictFollowArgs {
@@ -15,26 +17,6 @@ export interface PredictFollowArgs {
   ticks: number | undefined;
   json: boolean;
   io: IoOptions;
-}
-
-const indent = (text: string) => text.replace(/^/gm, '  ');
-const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
-const num = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(2) : x.toPrecision(6));
-
-/** One tick as the lines of a table: the forecasts issued, then the forecasts scored with the rolling errors. */
-export function formatTick(t: LiveTick): string {
-  const out = [`tick ${t.tick}  model v${t.modelVersion}  ${t.forecasts.length} forecast(s), ${t.scores.length} score(s)  read→committed ${t.committedAt - t.readAt} ms`];
-  const rows: string[][] = [];
-  for (const f of t.forecasts) rows.push(['forecast', f.series.join('/'), iso(f.issuedAt), `+${f.horizon}`, iso(f.targetTime), num(f.forecast), num(f.persistence), num(f.movingAverage)]);
-  if (rows.length) out.push(indent(formatTable(['', 'series', 'issued at', 'h', 'target', 'model', 'persistence', 'moving avg'], rows, [false, false, false, false, false, true, true, true])));
-  const scored: string[][] = [];
-  for (const s of t.scores) {
-    const r = s.rolling;
-    scored.push(['score', s.series.join('/'), iso(s.actualTime), num(s.actual), num(s.errors.model), `${num(r.model.mae)} / ${num(r.persistence.mae)} / ${num(r.movingAverage.mae)}`]);
-  }
-  if (scored.length) out.push(indent(formatTable(['', 'series', 'target', 'actual', 'model error', 'rolling MAE model / persistence / moving avg'], scored, [false, false, false, true, true, false])));
-  if (t.notForecast.length) out.push(`  not forecast (too few rows since a gap): ${t.notForecast.map((ids) => ids.join('/')).join(', ')}`);
-  return out.join('\n');
 }
 
 /**
@@ -61,7 +43,7 @@ export async function predictFollow(a: PredictFollowArgs, io: CliIO): Promise<nu
       ...(a.ticks !== undefined ? { ticks: a.ticks } : {}),
       signal: controller.signal,
       io: a.io,
-      onTick: (t) => io.stdout.write(`${a.json ? toJsonLine(tickJson(t)) : formatTick(t)}\n`),
+      onTick: (t) => io.stdout.write(`${a.json ? toJsonLine(tickJson(t)) : formatLiveTick(t)}\n`),
     });
     if (!a.json) io.stdout.write(`stopped after ${totals.ticks} commit(s): ${totals.forecasts} forecast(s), ${totals.scores} score(s) in ${forecasts}\n`);
     return EXIT_OK;
