@@ -1,12 +1,12 @@
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decompress } from 'fzstd';
 import { parquetMetadata } from 'hyparquet';
 import { parquetHeader } from 'hyparquet/src/column.js';
 import { zstdStreamFactory, zstdStreamKind, zstdStreamSettings } from '../../src/readers/zstd-stream.js';
 import { duck, lit } from '../duckdb.js';
-import { useTmpDir } from '../tmp-dir.js';
 
 /** The zstd frames of the data pages of a file DuckDB writes with zstd (several MB each, many blocks). */
 async function duckdbFrames(dir: string): Promise<Uint8Array[]> {
@@ -44,10 +44,15 @@ async function streamed(frame: Uint8Array, piece: number): Promise<Uint8Array> {
 
 describe('streaming zstd: the WebAssembly decoder behind a push interface, the portable one as fallback', function () {
   this.timeout(60_000);
-  const tmp = useTmpDir();
   let frames: Uint8Array[];
+  // Written once for the file (useTmpDir's folders are made per test, after before()).
   before(async () => {
-    frames = await duckdbFrames(tmp());
+    const dir = mkdtempSync(join(tmpdir(), 'tfpl-zstd-'));
+    try {
+      frames = await duckdbFrames(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     expect(frames.length).to.be.at.least(2);
     expect(Math.max(...frames.map((f) => f.length))).to.be.greaterThan(4 * 2 ** 20);
   });
