@@ -15,7 +15,7 @@ describe('bench: smoke run of every case at tiny sizes', function () {
   const tmp = useTmpDir();
 
   it('prints JSON with every case, positive finite rates and RSS, and every ratio', function () {
-    const args = ['--rows', '12000', '--repeats', '1', '--rss-rows', '4000,12000', '--fit-batches', '3', '--materialize-rows', '3000', '--budget', '0.3', '--warmup-batches', '2', '--series', '4', '--series-rows', '6000', '--series-rss', '2,12', '--remote-rows', '20000', '--latency', '5', '--big-rows', '300000', '--zeros-rows', '2000000'];
+    const args = ['--rows', '12000', '--repeats', '1', '--rss-rows', '4000,12000', '--fit-batches', '3', '--materialize-rows', '3000', '--budget', '0.3', '--warmup-batches', '2', '--series', '4', '--series-rows', '6000', '--series-rss', '2,12', '--remote-rows', '20000', '--latency', '5', '--big-rows', '300000', '--zeros-rows', '600000'];
     const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench', 'run.ts'), ...args, '--json', '--cache-dir', tmp()], { cwd: root, encoding: 'utf8' });
     expect(r.status, r.stderr).to.equal(0);
     const doc = JSON.parse(r.stdout) as {

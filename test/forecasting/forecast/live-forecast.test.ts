@@ -144,12 +144,12 @@ describe('forecastLive (tfpl predict --follow): every new row forecast once, eve
     const more = ticks(1, 120, 40);
     const rng = createPrng(99);
     let written = 0;
-    for (let trial = 0; trial < 5; trial++) {
+    for (let trial = 0; trial < 4; trial++) {
       const child = await ScriptChild.start('live-forecast-child.ts', [modelDir, prices, forecasts], {}, { bundle: false });
       // Once it has read the store as found (the first run forecasts from each series' newest row), rows come.
       await child.waitForLine((l) => l.startsWith('tick 0 '));
       const writer = (async () => {
-        for (let k = 0; k < 8 && written < more.length; k++) {
+        for (let k = 0; k < 10 && written < more.length; k++) {
           await append(prices, more[written++]!);
           await new Promise((r) => setTimeout(r, 10 + rng.nextInt(40)));
         }
