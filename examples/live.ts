@@ -111,8 +111,9 @@ export async function runLive(argv: string[], out: NodeJS.WritableStream = proce
         if (at !== undefined && !seenRows.has(f.issuedAt)) latencyMs.push(t.committedAt - at);
         seenRows.add(f.issuedAt);
       }
-      if (t.scores.length || t.tick > 0) lastTick = t;
-      if (t.tick > 0) say(formatLiveTick(t));
+      if (t.scores.length) lastTick = t;
+      // A commit of no new rows (the collector's compaction) has nothing to show.
+      if (t.tick > 0 && (t.forecasts.length || t.scores.length)) say(formatLiveTick(t));
     },
   });
   const sink = await storeMarketSink(store, MarketSchema);

@@ -22,6 +22,8 @@ describe('examples: npm run live (examples/live.ts → runLive)', function () {
       expect(r.latencyMs.length).to.be.within(1, 6);
       expect(r.latencyMs.every((ms) => ms >= 0 && ms < 30_000)).to.equal(true);
       expect(Object.keys(r.mae).sort()).to.deep.equal(['bitcoin/usd', 'ethereum/usd', 'solana/usd']);
+      expect(text).to.match(/^bitcoin\/usd +rolling MAE \(last 24 scores\): model [\d.]+, persistence [\d.]+, moving average [\d.]+$/m);
+      expect(text).not.to.match(/ 0 forecast\(s\), 0 score\(s\)/);
       expect(text).to.match(/^\[SYNTHETIC DATA, not real market prices\] 300 hours of bitcoin, ethereum, solana/);
       expect(text).to.match(/^ {2}forecast +bitcoin\/usd +2023-01-13T12:00:00Z +\+1 +2023-01-13T13:00:00Z /m);
       expect(text).to.match(new RegExp(`commit → forecast committed \\(${http ? 'over HTTP' : 'local folder'}\\): median \\d+ ms, p95 \\d+ ms`));
