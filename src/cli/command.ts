@@ -46,6 +46,24 @@ export function intFlag(name: string, value: string | undefined, min = 1): numbe
   return n;
 }
 
+/**
+ * A signal that Ctrl-C aborts, saying on stderr what is finished first (`tfpl <name>: interrupted; <finishing>`),
+ * for the commands that run until stopped; `release()` stops listening. Use it in a `try … finally`.
+ *
+ * @example
+ * const interrupt = abortOnSigint(io, 'ingest', 'finishing the current write');
+ * try { await collect({ signal: interrupt.signal }); } finally { interrupt.release(); }
+ */
+export function abortOnSigint(io: CliIO, name: string, finishing: string): { signal: AbortSignal; release(): void } {
+  const controller = new AbortController();
+  const onSigint = () => {
+    io.stderr.write(`tfpl ${name}: interrupted; ${finishing}\n`);
+    controller.abort();
+  };
+  process.once('SIGINT', onSigint);
+  return { signal: controller.signal, release: () => process.off('SIGINT', onSigint) };
+}
+
 /** `cli-progress`, an optional peer dependency: null when it is not installed (progress is then printed as lines). */
 export async function optionalProgressBars(): Promise<typeof import('cli-progress') | null> {
   try {

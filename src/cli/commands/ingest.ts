@@ -1,6 +1,6 @@
 import { MarketSchema } from '../../forecasting/index.js';
 import { type CoinGeckoClient, coinGeckoClientFromEnv, collect, collectMarket, type IngestLogEvent, storeMarketSink } from '../../ingest/index.js';
-import { type CliIO, type Command, EXIT_OK, UsageError, intFlag, parseCommandArgs } from '../command.js';
+import { abortOnSigint, type CliIO, type Command, EXIT_OK, UsageError, intFlag, parseCommandArgs } from '../command.js';
 import { S3_FLAGS, S3_FLAGS_USAGE, s3OptionsFromFlags } from '../store-flags.js';
 
 /** Writes ingest events to the command's stderr, one line each; debug events are dropped. */
@@ -86,14 +86,9 @@ const ingest: Command = {
     const log = cliLogger('ingest', io);
     const client = coinGeckoClientFromEnv(io.env, { baseUrl: values['base-url'], callsPerMinute: intFlag('calls-per-minute', values['calls-per-minute']), log });
 
-    const controller = new AbortController();
-    const onSigint = () => {
-      io.stderr.write('tfpl ingest: interrupted; finishing the current write\n');
-      controller.abort();
-    };
-    process.once('SIGINT', onSigint);
+    const interrupt = abortOnSigint(io, 'ingest', 'finishing the current write');
     try {
-      const common = { client, intervalMs: Math.round(seconds * 1000), count, signal: controller.signal, log };
+      const common = { client, intervalMs: Math.round(seconds * 1000), count, signal: interrupt.signal, log };
       if (values.store !== undefined) {
         const ids = values.ids !== undefined ? list('ids', values.ids) : [values.id ?? 'bitcoin'];
         return await ingestIntoStore(values.store, ids, currencies, intFlag('compact-after', values['compact-after'], 0), s3OptionsFromFlags(values), common, io);
@@ -104,7 +99,7 @@ const ingest: Command = {
       );
       return EXIT_OK;
     } finally {
-      process.off('SIGINT', onSigint);
+      interrupt.release();
     }
   },
 };

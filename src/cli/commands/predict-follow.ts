@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { forecastLive, formatLiveTick, type LiveTick } from '../../forecasting/index.js';
 import type { IoOptions } from '../../index.js';
-import { type CliIO, EXIT_OK, UsageError } from '../command.js';
+import { abortOnSigint, type CliIO, EXIT_OK, UsageError } from '../command.js';
 import { toJsonLine } from '../format.js';
 
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
@@ -27,12 +27,7 @@ export async function predictFollow(a: PredictFollowArgs, io: CliIO): Promise<nu
   const seconds = a.intervalSeconds === undefined ? undefined : Number(a.intervalSeconds);
   if (seconds !== undefined && !(Number.isFinite(seconds) && seconds >= 0.01)) throw new UsageError(`--interval must be a number of seconds >= 0.01; received ${JSON.stringify(a.intervalSeconds)}`);
   const forecasts = a.forecasts ?? join(a.modelDir, 'forecasts');
-  const controller = new AbortController();
-  const onSigint = () => {
-    io.stderr.write('tfpl predict: interrupted; finishing the current commit\n');
-    controller.abort();
-  };
-  process.once('SIGINT', onSigint);
+  const interrupt = abortOnSigint(io, 'predict', 'finishing the current commit');
   try {
     if (!a.json) io.stdout.write(`following ${a.store}: forecasts and scores go to ${forecasts} (Ctrl-C stops)\n`);
     const totals = await forecastLive(a.modelDir, a.store, {
@@ -41,14 +36,14 @@ export async function predictFollow(a: PredictFollowArgs, io: CliIO): Promise<nu
       ...(a.scoreWindow !== undefined ? { scoreWindow: a.scoreWindow } : {}),
       ...(seconds !== undefined ? { intervalMs: Math.round(seconds * 1000) } : {}),
       ...(a.ticks !== undefined ? { ticks: a.ticks } : {}),
-      signal: controller.signal,
+      signal: interrupt.signal,
       io: a.io,
       onTick: (t) => io.stdout.write(`${a.json ? toJsonLine(tickJson(t)) : formatLiveTick(t)}\n`),
     });
     if (!a.json) io.stdout.write(`stopped after ${totals.ticks} commit(s): ${totals.forecasts} forecast(s), ${totals.scores} score(s) in ${forecasts}\n`);
     return EXIT_OK;
   } finally {
-    process.off('SIGINT', onSigint);
+    interrupt.release();
   }
 }
 

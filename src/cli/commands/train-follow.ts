@@ -1,6 +1,6 @@
 import { trainLive } from '../../forecasting/index.js';
 import type { IoOptions } from '../../index.js';
-import { type CliIO, EXIT_OK, UsageError } from '../command.js';
+import { abortOnSigint, type CliIO, EXIT_OK, UsageError } from '../command.js';
 import { toJsonLine } from '../format.js';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -31,12 +31,7 @@ export interface TrainFollowArgs {
  * saving a version every --every, until Ctrl-C or --versions.
  */
 export async function trainFollow(a: TrainFollowArgs, io: CliIO): Promise<number> {
-  const controller = new AbortController();
-  const onSigint = () => {
-    io.stderr.write('tfpl train: interrupted; finishing the current version\n');
-    controller.abort();
-  };
-  process.once('SIGINT', onSigint);
+  const interrupt = abortOnSigint(io, 'train', 'finishing the current version');
   try {
     if (!a.json) io.stdout.write(`following ${a.store}: a new version of ${a.modelDir} every ${a.everyMs / 1000} s with new windows (Ctrl-C stops)\n`);
     const totals = await trainLive(a.modelDir, a.store, {
@@ -44,7 +39,7 @@ export async function trainFollow(a: TrainFollowArgs, io: CliIO): Promise<number
       ...(a.epochs !== undefined ? { epochs: a.epochs } : {}),
       ...(a.minWindows !== undefined ? { minWindows: a.minWindows } : {}),
       ...(a.versions !== undefined ? { versions: a.versions } : {}),
-      signal: controller.signal,
+      signal: interrupt.signal,
       io: a.io,
       onVersion: (v) =>
         io.stdout.write(
@@ -54,6 +49,6 @@ export async function trainFollow(a: TrainFollowArgs, io: CliIO): Promise<number
     if (!a.json) io.stdout.write(`stopped after ${totals.versions} version(s), ${totals.windows} window(s) trained on\n`);
     return EXIT_OK;
   } finally {
-    process.off('SIGINT', onSigint);
+    interrupt.release();
   }
 }
