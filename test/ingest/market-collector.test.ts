@@ -118,9 +118,11 @@ describe('collectMarket into a store (storeMarketSink)', function () {
     expect(compactions.length).to.be.at.least(2);
     for (const c of compactions) expect(c.outcome).to.equal('compacted');
     const s = await openStore(store);
-    // 44 rows: the compacted part plus the ticks since the last compaction, each a part
+    // 44 rows: the compacted part(s) plus the ticks since the last compaction, each a part. How many ticks land
+    // while a compaction runs in the background depends on the machine's load: fewer parts than ticks is the rule.
     expect(s.numRows).to.equal(44);
-    expect(s.files.length).to.be.below(6);
+    expect(s.files.length).to.be.below(11);
+    for (const c of compactions) expect(c.written.length, 'a compaction writes fewer parts than it replaces').to.be.below(c.replaced.length);
     expect(await duckRows(store)).to.deep.equal(replay.servedRows());
     expect(events.filter((e) => /compaction of .*: compacted: /.test(e.message))).to.have.length(compactions.length);
   });
