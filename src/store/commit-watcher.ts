@@ -4,7 +4,7 @@ import { intAtLeast, parseOptions } from '../options.js';
 import type { ByteRangeSource } from './byte-range-source.js';
 import { commitIdOfSource } from './commit-id.js';
 import { isEntityTag } from './http-changed-since.js';
-import { FileChangedError } from './parquet-read-error.js';
+import { FileChangedError, ParquetReadError } from './parquet-read-error.js';
 import type { FileLook, StoreLocation } from './store-location.js';
 
 /**
@@ -93,12 +93,16 @@ async function* commits<S extends { readonly commitId: string | null }>(start: W
       try {
         snapshot = await unlessAborted(start.open(found.file), signal);
       } catch (err) {
-        // Replaced while it was opened (an overwrite deleted its parts): the next commit is there to open.
-        if (!(err instanceof FileChangedError)) throw err;
+        // Replaced while it was opened (an overwrite deleted its parts): the next commit is there to open. Or
+        // read while it was being written, on a server that writes an object in place rather than replacing it
+        // whole (s3rver, some S3-compatible stores): the whole file is there at the next look. Either way a
+        // commit that stays unreadable ends the watch with its error after OPEN_ATTEMPTS looks.
+        if (!(err instanceof FileChangedError) && !isMetadataError(err)) throw err;
         failed = failed?.id === id ? { id, times: failed.times + 1 } : { id, times: 1 };
         if (failed.times >= OPEN_ATTEMPTS) throw err;
         version = null;
-        wake.set();
+        // The next commit is there now; a file being written needs the interval to be finished.
+        if (err instanceof FileChangedError) wake.set();
         continue;
       }
       if (snapshot === ABORTED) return;
@@ -111,6 +115,11 @@ async function* commits<S extends { readonly commitId: string | null }>(start: W
     signal?.removeEventListener('abort', wake.set);
     wake.stop();
   }
+}
+
+/** A failure to read `_metadata` itself (its footer cut short, its magic missing), not one of its parts. */
+function isMetadataError(err: unknown): boolean {
+  return err instanceof ParquetReadError && (err.file === METADATA || err.file.endsWith(`/${METADATA}`)) && err.rowGroup === undefined;
 }
 
 /** A location that cannot look without reading: the file is opened, and its `version` compared when it has one. */

@@ -208,6 +208,47 @@ describe('watchStore: each new commit of a store, opened whole', function () {
     }
   });
 
+  it('a _metadata read while a server was still writing it (cut short) is looked at again, not an error; one that stays unreadable ends the watch naming it', async () => {
+    const dir = join(tmp(), 'torn');
+    const w = writer(dir);
+    await w.create();
+    const local = await localLocation(dir);
+    // The first `cut` looks after a commit see its _metadata cut short, as s3rver serves an object it is still writing.
+    let cut = 0;
+    const tearing: StoreLocation = {
+      url: local.url,
+      list: () => local.list(),
+      open: (p) => local.open(p),
+      changedSince: async (p, v, signal) => {
+        const found = await local.changedSince!(p, v, signal);
+        if (!found.changed || !found.file || cut === 0) return found;
+        cut--;
+        const whole = found.file;
+        const bytes = await whole.read(0, Math.floor(whole.byteLength / 2));
+        return { changed: true, version: null, file: { name: whole.name, byteLength: bytes.length, read: async (a, b) => bytes.subarray(a, b) } };
+      },
+    };
+    const store = await openStore(tearing);
+    const controller = new AbortController();
+    const watch = store.watch({ signal: controller.signal, intervalMs: 10 });
+    cut = 2;
+    await w.append();
+    const seen = await watch.next();
+    expect(cut, 'both torn reads were made').to.equal(0);
+    expect(seen.value.numRows).to.equal(FIRST + STEP);
+    expect(seen.value.commitId).to.equal((await openStore(dir)).commitId);
+    // Torn at every look: after the bounded attempts, the error names _metadata.
+    cut = Infinity;
+    await w.append();
+    const err = await watch.next().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).to.be.instanceOf(ParquetReadError);
+    expect((err as ParquetReadError).file).to.match(/_metadata$/);
+    controller.abort();
+  });
+
   it('a server that keeps failing ends the watch with a ParquetReadError naming _metadata, after the retries', async () => {
     const dir = join(tmp(), 'down');
     await writer(dir).create();
