@@ -79,7 +79,15 @@ async function corsProxy(target: string): Promise<{ url: string; seen: { method:
     // The signature covers the Host header: forward it as the page signed it.
     const up = request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
       res.writeHead(r.statusCode ?? 502, { ...r.headers, ...cors });
+      r.on('error', () => res.destroy());
       r.pipe(res);
+    });
+    // A page that cancels a read (a reader stopped early) closes its connection: the forwarded request then
+    // ends with "socket hang up" (Node 24 says so; 20 did not), which must not become an uncaught error.
+    up.on('error', () => res.destroy());
+    req.on('error', () => up.destroy());
+    res.on('close', () => {
+      if (!res.writableFinished) up.destroy();
     });
     req.pipe(up);
   });
