@@ -81,6 +81,11 @@ export class ThreadDecodePool implements DecodePool {
   }
 
   #slot(): Slot | null {
+    return this.#leastLoaded((s) => s.pending.size);
+  }
+
+  /** The first missing thread (started now), else the running one with the least `load`. */
+  #leastLoaded(load: (s: Slot) => number): Slot | null {
     let best = -1;
     for (let i = 0; i < this.#slots.length; i++) {
       const s = this.#slots[i];
@@ -88,7 +93,7 @@ export class ThreadDecodePool implements DecodePool {
         best = i;
         break;
       }
-      if (best < 0 || s.pending.size < this.#slots[best]!.pending.size) best = i;
+      if (best < 0 || load(s) < load(this.#slots[best]!)) best = i;
     }
     return this.#slots[best] ?? this.#spawn(best);
   }
@@ -100,16 +105,7 @@ export class ThreadDecodePool implements DecodePool {
   #slotForCursor(): Slot | null {
     const held = new Map<Slot, number>();
     for (const s of this.#cursorSlots.values()) held.set(s, (held.get(s) ?? 0) + 1);
-    let best = -1;
-    for (let i = 0; i < this.#slots.length; i++) {
-      const s = this.#slots[i];
-      if (!s) {
-        best = i;
-        break;
-      }
-      if (best < 0 || (held.get(s) ?? 0) < (held.get(this.#slots[best]!) ?? 0)) best = i;
-    }
-    return this.#slots[best] ?? this.#spawn(best);
+    return this.#leastLoaded((s) => held.get(s) ?? 0);
   }
 
   start(): void {
