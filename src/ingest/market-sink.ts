@@ -10,7 +10,7 @@ import { writeTargetFor } from '../materialize/write-target-for.js';
 import { parseOptions } from '../options.js';
 import { makeBatchReader } from '../readers/batch-reader.js';
 import type { Unischema } from '../schema/unischema.js';
-import { ioOptionsShape } from '../store/io-options.js';
+import { writeIoOptionsShape } from '../store/io-options.js';
 import { type IngestLogger, stderrLogger } from './log.js';
 import type { PriceRow } from './price-row.js';
 
@@ -67,10 +67,8 @@ const storeMarketSinkSchema = z.strictObject({
   log: z.custom<IngestLogger>((v) => typeof v === 'function', { error: 'must be a function' }).optional(),
   /** Called with each compaction's result. */
   onCompaction: z.custom<(result: CompactResult) => void>((v) => typeof v === 'function', { error: 'must be a function' }).optional(),
-  s3: ioOptionsShape.s3,
-  fetch: ioOptionsShape.fetch,
-  retry: ioOptionsShape.retry,
-  fetchTimeoutMs: ioOptionsShape.fetchTimeoutMs,
+  /** An `s3://` store: how to reach it, and its requests' retries and timeout (see the read options). */
+  ...writeIoOptionsShape,
 });
 
 /** Options of `storeMarketSink`; see each field's comment for its default. */

@@ -4,7 +4,7 @@ import { parseOptions } from '../options.js';
 import type { ColumnBatch } from '../schema/columns.js';
 import { SCHEMA_METADATA_KEY, type Unischema } from '../schema/unischema.js';
 import { COMMITTED_PARTS_KEY, type CommittedPart, formatCommittedParts } from '../store/committed-parts.js';
-import { ioOptionsShape } from '../store/io-options.js';
+import { writeIoOptionsShape } from '../store/io-options.js';
 import { isStore, type Store, storeInternals, withFilePath } from '../store/open-store.js';
 import type { StoreLocation } from '../store/store-location.js';
 import type { ThriftObject } from '../store/source-footer.js';
@@ -38,11 +38,8 @@ export const compactOptionsShape = {
   lockTimeoutMs: z.number().int().min(0).default(60_000),
   /** The clock (epoch ms) that dates replaced parts and ends their retention. Default `Date.now`. */
   now: z.custom<() => number>((v) => typeof v === 'function', { error: 'must be a function returning epoch milliseconds' }).optional(),
-  /** An `s3://` store: how to reach it (see the read options). */
-  s3: ioOptionsShape.s3,
-  fetch: ioOptionsShape.fetch,
-  retry: ioOptionsShape.retry,
-  fetchTimeoutMs: ioOptionsShape.fetchTimeoutMs,
+  /** An `s3://` store: how to reach it, and its requests' retries and timeout (see the read options). */
+  ...writeIoOptionsShape,
 };
 export const compactOptionsSchema: z.ZodObject<typeof compactOptionsShape, z.core.$strict> = z.strictObject(compactOptionsShape);
 

@@ -8,7 +8,7 @@ import { SCHEMA_METADATA_KEY, type Unischema, schemaDifferences } from '../schem
 import { compileRowValidator, validateColumns } from '../schema/validate.js';
 import { bytesSource } from '../store/byte-range-source.js';
 import { COMMITTED_PARTS_KEY, type CommittedPart, formatCommittedParts } from '../store/committed-parts.js';
-import { ioOptionsShape } from '../store/io-options.js';
+import { writeIoOptionsShape } from '../store/io-options.js';
 import { storeInternals, withFilePath } from '../store/open-store.js';
 import { readStoreState } from './read-state.js';
 import { readSourceFooter, type ThriftObject } from '../store/source-footer.js';
@@ -43,11 +43,8 @@ export const materializeOptionsShape = {
   sortBy: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
   /** How long to wait for another writer's lock on a local store, in ms. Default 60,000. */
   lockTimeoutMs: z.number().int().min(0).default(60_000),
-  /** An `s3://` store: how to reach it (see the read options). */
-  s3: ioOptionsShape.s3,
-  fetch: ioOptionsShape.fetch,
-  retry: ioOptionsShape.retry,
-  fetchTimeoutMs: ioOptionsShape.fetchTimeoutMs,
+  /** An `s3://` store: how to reach it, and its requests' retries and timeout (see the read options). */
+  ...writeIoOptionsShape,
 };
 export const materializeOptionsSchema: z.ZodObject<typeof materializeOptionsShape, z.core.$strict> = z.strictObject(materializeOptionsShape);
 

@@ -92,6 +92,17 @@ export const ioOptionsShape = {
 };
 
 /**
+ * The I/O options a writer takes (`materializeDataset`, `compactStore`, `storeMarketSink`): how to reach an
+ * object store, and the retries and timeout of its requests; the rest of `ioOptionsShape` is for readers.
+ */
+export const writeIoOptionsShape = {
+  s3: ioOptionsShape.s3,
+  fetch: ioOptionsShape.fetch,
+  retry: ioOptionsShape.retry,
+  fetchTimeoutMs: ioOptionsShape.fetchTimeoutMs,
+};
+
+/**
  * The zod schema of `IoOptions`, to extend in option types of your own that open stores.
  *
  * @example
