@@ -198,15 +198,13 @@ export async function forecastLive(modelDir: string, store: StoreRef | Store, op
         forecaster = next;
         modelVersion = next.version;
       }
-      const forecasts = forecastRequests(forecaster, requests, seriesOf, o.steps, modelVersion);
-      for (const f of forecasts) {
-        const st = seriesOf(keys().findIndex((ids) => seriesKey(ids) === seriesKey(f.series)));
-        st.lastIssued = Math.max(st.lastIssued ?? -Infinity, f.issuedAt);
-      }
-      for (const r of requests) {
+      const issued = forecastRequests(forecaster, requests, seriesOf, o.steps, modelVersion);
+      requests.forEach((r, k) => {
         const st = seriesOf(r.s);
-        for (const f of forecasts.filter((x) => x.issuedAt === r.ts && seriesKey(x.series) === st.key)) st.byRow.set(r.row + f.horizon, [...(st.byRow.get(r.row + f.horizon) ?? []), f]);
-      }
+        st.lastIssued = Math.max(st.lastIssued ?? -Infinity, r.ts);
+        for (const f of issued[k]!) st.byRow.set(r.row + f.horizon, [...(st.byRow.get(r.row + f.horizon) ?? []), f]);
+      });
+      const forecasts = issued.flat();
       // Scored in row order once the commit is read whole (the rolling errors are over the latest scores).
       for (const st of series) if (st) scoreArrived(st, scores);
       const rows = [...forecasts.map((f) => rowOf(seriesColumns, 'forecast', f)), ...scores.map((sc) => rowOf(seriesColumns, 'score', sc))];
@@ -244,16 +242,16 @@ function scoreArrived(st: SeriesLive, out: LiveScore[]): void {
   st.arrived.clear();
 }
 
-/** The model's forecasts for a commit's requests (one batch through the model per step), with the baselines. */
-function forecastRequests(forecaster: Forecaster, requests: Request[], seriesOf: (s: number) => SeriesLive, steps: number, modelVersion: string): LiveForecast[] {
-  if (requests.length === 0) return [];
+/** The model's forecasts for each of a commit's requests (one batch through the model per step), with the baselines. */
+function forecastRequests(forecaster: Forecaster, requests: Request[], seriesOf: (s: number) => SeriesLive, steps: number, modelVersion: string): LiveForecast[][] {
+  const out: LiveForecast[][] = requests.map(() => []);
+  if (requests.length === 0) return out;
   const { config, model, normalization } = forecaster;
   const W = config.windowSize;
   const n = requests.length;
   const input = new Float32Array(n * W);
   requests.forEach((r, k) => input.set(r.inputs, k * W));
   const price = requests.map((r) => r.price);
-  const out: LiveForecast[] = [];
   for (let h = 1; h <= steps; h++) {
     const pred = tf.tidy(() => (model.predict(tf.tensor3d(input, [n, W, 1])) as tf.Tensor).dataSync());
     requests.forEach((r, k) => {
@@ -261,7 +259,7 @@ function forecastRequests(forecaster: Forecaster, requests: Request[], seriesOf:
       const selector = config.seriesColumns?.length ? { series: ids } : {};
       const logReturn = denormalize(normalization, config.priceColumn, [pred[k]!], selector)[0]!;
       price[k] = price[k]! * Math.exp(logReturn);
-      out.push({ series: ids, issuedAt: r.ts, horizon: h, targetTime: r.ts + h * r.stepMs, forecast: price[k]!, persistence: r.price, movingAverage: r.movingAverage, modelVersion });
+      out[k]!.push({ series: ids, issuedAt: r.ts, horizon: h, targetTime: r.ts + h * r.stepMs, forecast: price[k]!, persistence: r.price, movingAverage: r.movingAverage, modelVersion });
       // The next step sees its own forecast as the newest input.
       input.copyWithin(k * W, k * W + 1, (k + 1) * W);
       input[(k + 1) * W - 1] = pred[k]!;
