@@ -8,7 +8,7 @@ import type { FollowState } from '../windowing/options.js';
 import type { SeriesIdValue } from '../windowing/series-keys.js';
 import type { StoreFollowReader } from '../windowing/store-follow-reader.js';
 import type { WindowBatch } from '../windowing/window-writer.js';
-import type { WindowElement, WindowInputs } from './window-dataset.js';
+import { type WindowElement, windowElementOf, type WindowInputs } from './window-dataset.js';
 
 /** What `makeTfDataset` hands to a following dataset; see there. */
 export interface FollowDatasetInit {
@@ -188,19 +188,11 @@ export class FollowDataset<X extends tf.Tensor3D | WindowInputs = tf.Tensor3D> e
 
   async *#batches(): AsyncGenerator<WindowElement<tf.Tensor3D | WindowInputs>, void> {
     const { geom, featureIdx, targetIdx, extras } = this.#init.config;
+    const shape = { windowSize: geom.windowSize, horizon: geom.horizon, numFeatures: featureIdx.length, numTargets: targetIdx.length, staticCount: 0, withInputs: extras.series || extras.calendar };
     for (;;) {
       const b = await this.nextBatch();
       if (!b) return;
-      const window = tf.tensor3d(b.xs, [b.size, geom.windowSize, featureIdx.length]);
-      const ys = geom.horizon === 1 ? tf.tensor2d(b.ys, [b.size, targetIdx.length]) : tf.tensor3d(b.ys, [b.size, geom.horizon, targetIdx.length]);
-      if (!extras.series && !extras.calendar) {
-        yield { xs: window, ys };
-        continue;
-      }
-      const xs: WindowInputs = { window };
-      if (b.series) xs.series = tf.tensor2d(b.series, [b.size, 1], 'int32');
-      if (b.calendar) xs.calendar = tf.tensor3d(b.calendar, [b.size, geom.horizon, 4]);
-      yield { xs, ys };
+      yield windowElementOf(b, shape);
     }
   }
 }

@@ -7,6 +7,7 @@ import { deriveSeed } from '../windowing/prng.js';
 import type { SeriesIdValue } from '../windowing/series-keys.js';
 import { measureShuffle, type ShuffleQuality } from '../windowing/shuffle-quality.js';
 import { windowBatches } from '../windowing/window-batches.js';
+import type { WindowBatch } from '../windowing/window-writer.js';
 
 /** The inputs of a window when `inputs` asks for more than the window: one tensor per model input. */
 export interface WindowInputs extends tf.TensorContainerObject {
@@ -129,20 +130,33 @@ export class WindowDataset<X extends tf.Tensor3D | WindowInputs = tf.Tensor3D> e
     // The wasm backend copies a typed array into its own memory when it makes a tensor, so the batch
     // buffers can be reused; other backends (cpu, tfjs-node) may keep a reference to them.
     const reuse = tf.getBackend() === 'wasm';
+    const shape = { windowSize, horizon, numFeatures, numTargets, staticCount: extras.staticCount, withInputs };
     for await (const b of windowBatches(plan, deriveSeed(seed, epoch), skip, reuse)) {
-      const window = tf.tensor3d(b.xs, [b.size, windowSize, numFeatures]);
-      const ys = horizon === 1 ? tf.tensor2d(b.ys, [b.size, numTargets]) : tf.tensor3d(b.ys, [b.size, horizon, numTargets]);
       position.batchIndex++;
-      if (!withInputs) {
-        yield { xs: window, ys };
-        continue;
-      }
-      const xs: WindowInputs = { window };
-      if (b.series) xs.series = tf.tensor2d(b.series, [b.size, 1], 'int32');
-      if (b.statics) xs.static = tf.tensor2d(b.statics, [b.size, extras.staticCount]);
-      if (b.calendar) xs.calendar = tf.tensor3d(b.calendar, [b.size, horizon, 4]);
-      yield { xs, ys };
+      yield windowElementOf(b, shape);
     }
     if (this.current === position) this.current = { epoch: epoch + 1, batchIndex: 0 };
   }
+}
+
+/** The shapes a batch of windows is cut into tensors by; `withInputs`: named inputs (`WindowInputs`), not one tensor. */
+export interface WindowElementShape {
+  windowSize: number;
+  horizon: number;
+  numFeatures: number;
+  numTargets: number;
+  staticCount: number;
+  withInputs: boolean;
+}
+
+/** One batch of windows as the tensors a model takes: `xs` (the window, or named inputs) and `ys`. */
+export function windowElementOf(b: WindowBatch, g: WindowElementShape): WindowElement<tf.Tensor3D | WindowInputs> {
+  const window = tf.tensor3d(b.xs, [b.size, g.windowSize, g.numFeatures]);
+  const ys = g.horizon === 1 ? tf.tensor2d(b.ys, [b.size, g.numTargets]) : tf.tensor3d(b.ys, [b.size, g.horizon, g.numTargets]);
+  if (!g.withInputs) return { xs: window, ys };
+  const xs: WindowInputs = { window };
+  if (b.series) xs.series = tf.tensor2d(b.series, [b.size, 1], 'int32');
+  if (b.statics) xs.static = tf.tensor2d(b.statics, [b.size, g.staticCount]);
+  if (b.calendar) xs.calendar = tf.tensor3d(b.calendar, [b.size, g.horizon, 4]);
+  return { xs, ys };
 }
