@@ -54,6 +54,13 @@ export interface CaseParams {
   cacheBytes?: number;
   /** Which of the bench's HTTP servers a case reads: the main store's, or the remote store's, plain or delayed. */
   server?: 'main' | 'remote' | 'remote-latency';
+  /**
+   * How the SDK's window cases consume the dataset: `iterator().next()` as fitDataset does (default), with the
+   * same loop keeping every batch until the epoch ends (`next-hold`, what `toArray` must do), `forEachAsync`, `toArray`.
+   */
+  consume?: 'next' | 'next-hold' | 'forEachAsync' | 'toArray';
+  /** The SDK's window cases read only this fraction of the series (`split: { train }`): an epoch `toArray` can hold. */
+  trainFraction?: number;
   /** The large-row-group cases: what they read and how (see bench/cases/big-row-group.ts). */
   bigMode?: 'sdk-read' | 'duckdb-read' | 'windows' | 'zeros-sdk' | 'zeros-duckdb';
 }
@@ -91,13 +98,15 @@ export const xsBytes = (windows: number, p: CaseParams): number => windows * p.w
 export const totalWindows = (p: CaseParams): number => Math.max(0, p.rows - p.window);
 
 type Batches = tf.data.Dataset<tf.TensorContainer>;
+type Consumed = { windows: number; seconds: number; capped: boolean; firstBatchSeconds: number };
+type Limit = { maxWindows?: number; maxSeconds?: number };
 
 /**
  * Pulls batches from a fresh iterator until the data ends, `maxWindows` windows or `maxSeconds` pass,
- * disposing every tensor. Returns windows seen, the seconds from before `iterator()` to the last batch, and
- * to the first one (epoch start latency).
+ * disposing every tensor (`hold`: at the end, as `toArray` must). Returns windows seen, the seconds from
+ * before `iterator()` to the last batch, and to the first one (epoch start latency).
  */
-export async function consume(ds: Batches, tfm: typeof tf, limit: { maxWindows?: number; maxSeconds?: number } = {}): Promise<{ windows: number; seconds: number; capped: boolean; firstBatchSeconds: number }> {
+export async function consume(ds: Batches, tfm: typeof tf, limit: Limit = {}, hold = false): Promise<Consumed> {
   const maxWindows = limit.maxWindows ?? Infinity;
   const maxSeconds = limit.maxSeconds ?? Infinity;
   const start = now();
@@ -105,13 +114,15 @@ export async function consume(ds: Batches, tfm: typeof tf, limit: { maxWindows?:
   let windows = 0;
   let capped = false;
   let firstBatchSeconds = NaN;
+  const held: tf.TensorContainer[] = [];
   for (;;) {
     const r = await it.next();
     if (r.done) break;
     if (windows === 0) firstBatchSeconds = now() - start;
     const v = r.value as { xs: tf.Tensor };
     windows += v.xs.shape[0]!;
-    tfm.dispose(r.value);
+    if (hold) held.push(r.value);
+    else tfm.dispose(r.value);
     if (windows >= maxWindows) {
       capped = true;
       break;
@@ -121,5 +132,25 @@ export async function consume(ds: Batches, tfm: typeof tf, limit: { maxWindows?:
       break;
     }
   }
+  tfm.dispose(held);
   return { windows, seconds: now() - start, capped, firstBatchSeconds };
+}
+
+/** One epoch consumed the way `how` says (see `CaseParams.consume`); the same figures as `consume`. */
+export async function consumeBy(how: CaseParams['consume'], ds: Batches, tfm: typeof tf): Promise<Consumed> {
+  if (how === undefined || how === 'next' || how === 'next-hold') return consume(ds, tfm, {}, how === 'next-hold');
+  const start = now();
+  let windows = 0;
+  let firstBatchSeconds = NaN;
+  const count = (e: tf.TensorContainer): void => {
+    if (windows === 0) firstBatchSeconds = now() - start;
+    windows += (e as { xs: tf.Tensor }).xs.shape[0]!;
+  };
+  if (how === 'forEachAsync') await ds.forEachAsync(count);
+  else {
+    const all = await ds.toArray();
+    all.forEach(count);
+    tfm.dispose(all);
+  }
+  return { windows, seconds: now() - start, capped: false, firstBatchSeconds };
 }

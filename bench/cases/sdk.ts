@@ -1,9 +1,10 @@
 // Case 1, this SDK: makeTfDataset over the Parquet store (decoded by the loader with `sdkWorkers` threads),
 // iterating every batch of one epoch and disposing it. After a warm-up on a dataset of its own, the timed run
 // opens the store again: the figure includes the open (footers, decode workers' start), like the baselines.
+// `consume` says how the epoch is taken (next(), forEachAsync, toArray), `trainFraction` how much of it.
 import * as tf from '@tensorflow/tfjs';
 import { makeTfDataset } from '../../src/index.js';
-import { type CaseMeasure, type CaseParams, consume, now, xsBytes } from '../measure.js';
+import { type CaseMeasure, type CaseParams, consume, consumeBy, now, xsBytes } from '../measure.js';
 import { storeSource } from './store-source.js';
 import { sdkOptions } from './windows.js';
 
@@ -12,7 +13,7 @@ export default async function sdk(p: CaseParams): Promise<CaseMeasure> {
   const t0 = now();
   const ds = await makeTfDataset(await storeSource(p), sdkOptions(p));
   const openSeconds = now() - t0;
-  const r = await consume(ds, tf);
+  const r = await consumeBy(p.consume, ds, tf);
   const seconds = now() - t0;
   return {
     windows: r.windows,

@@ -118,6 +118,28 @@ export class WindowDataset<X extends tf.Tensor3D | WindowInputs = tf.Tensor3D> e
     return tfd.generator(() => this.epochBatches() as AsyncGenerator<WindowElement<X>, void>).iterator();
   }
 
+  /**
+   * Calls `f` with each batch of the next epoch, then disposes the batch's tensors, as tf.data's does; without
+   * the map stage tf.data puts in front of it (it cost ~13 % of an epoch). A promise `f` returns is awaited
+   * before its batch is disposed, so an async `f` may use the tensors until it settles.
+   */
+  override async forEachAsync(f: (input: WindowElement<X>) => void | Promise<void>): Promise<void> {
+    for await (const element of this.epochBatches() as AsyncGenerator<WindowElement<X>, void>) {
+      try {
+        await f(element);
+      } finally {
+        tf.dispose(element);
+      }
+    }
+  }
+
+  /** Every batch of the next epoch, in order; the caller owns (and disposes) the tensors. */
+  override async toArray(): Promise<WindowElement<X>[]> {
+    const batches: WindowElement<X>[] = [];
+    for await (const element of this.epochBatches() as AsyncGenerator<WindowElement<X>, void>) batches.push(element);
+    return batches;
+  }
+
   private async *epochBatches(): AsyncGenerator<WindowElement<tf.Tensor3D | WindowInputs>, void> {
     const epoch = this.nextEpoch++;
     const skip = this.pendingSkip;

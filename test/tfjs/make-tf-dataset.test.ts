@@ -362,6 +362,37 @@ describe('windowing/makeTfDataset', () => {
     expect(tf.memory().numTensors).to.equal(before);
   });
 
+  it('forEachAsync and toArray give the batches next() gives, dispose as tf.data does, and count as an epoch', async () => {
+    const options: MakeTfDatasetOptions = { features: ['x', 'price'], targets: ['y'], windowSize: 5, batchSize: 16, shuffle: true, seed: 3 };
+    const reference = await collect(await makeTfDataset(columnsSource(series(300), { chunkRows: 50 }), options));
+    const ds = await makeTfDataset(columnsSource(series(300), { chunkRows: 50 }), options);
+    const before = tf.memory().numTensors;
+    const seen: { xs: number[][]; ys: number[][] } = { xs: [], ys: [] };
+    // An async f reads its batch after an await: the batch is disposed only once f settles.
+    await ds.forEachAsync(async (e) => {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      seen.xs.push(Array.from(e.xs.dataSync()));
+      seen.ys.push(Array.from(e.ys.dataSync()));
+    });
+    expect(tf.memory().numTensors).to.equal(before);
+    expect(seen.xs).to.have.length(ds.size);
+    expect(seen).to.deep.equal({ xs: reference.xs.slice(0, ds.size), ys: reference.ys.slice(0, ds.size) });
+    expect(ds.state()).to.deep.equal({ version: 1, epoch: 1, batchIndex: 0, seed: 3 });
+    // A failing f ends the epoch with its error and leaks nothing.
+    const failure = await ds.forEachAsync(() => {
+      throw new Error('consumer failed');
+    }).catch((e: unknown) => e);
+    expect((failure as Error).message).to.equal('consumer failed');
+    expect(tf.memory().numTensors).to.equal(before);
+    const all = await ds.toArray();
+    expect(all).to.have.length(ds.size);
+    expect(tf.memory().numTensors).to.equal(before + 2 * ds.size);
+    const epoch2 = await collect(await makeTfDataset(columnsSource(series(300), { chunkRows: 50 }), { ...options, resumeFrom: { version: 1, epoch: 2, batchIndex: 0, seed: 3 } }));
+    expect(all.map((b) => Array.from(b.xs.dataSync()))).to.deep.equal(epoch2.xs.slice(0, ds.size));
+    tf.dispose(all);
+    expect(ds.state()).to.deep.equal({ version: 1, epoch: 3, batchIndex: 0, seed: 3 });
+  });
+
   it('refuses a source whose timestamps go back in time', async () => {
     const s = series(10);
     s.t[4] = s.t[2]!;
