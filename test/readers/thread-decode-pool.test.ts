@@ -52,6 +52,9 @@ function fakeThread(plan: { start: 'ready' | 'fail' | 'silent'; dieOnTask?: bool
   };
 }
 
+/** Past the 5 ms after which a fake thread says it is ready. */
+const threadReady = () => new Promise((resolve) => setTimeout(resolve, 30));
+
 /** Row-group tasks read no bytes through the pool. */
 const noBytes = () => Promise.reject(new Error('no column is read by cursor here'));
 
@@ -75,9 +78,15 @@ describe('ThreadDecodePool: decode threads behind one seam', function () {
     console.warn = warn;
   });
 
-  it('sends tasks to a thread once it is ready and hands back its columns', async () => {
+  it('decodes on the calling thread while its thread loads, then sends tasks to the thread and hands back its columns', async () => {
     const log: string[] = [];
     const pool = new ThreadDecodePool(1, fakeThread({ start: 'ready' }, log), noBytes);
+    const first = await taskOf(store());
+    pool.start();
+    // The thread says it is ready after 5 ms: a task before that does not wait for it.
+    expect(values(await pool.run(first))).to.deep.equal(expected);
+    expect(log).to.deep.equal(['spawn']);
+    await threadReady();
     expect(values(await pool.run(await taskOf(store())))).to.deep.equal(expected);
     expect(values(await pool.run(await taskOf(store())))).to.deep.equal(expected);
     expect(log).to.deep.equal(['spawn', 'post', 'post']);
@@ -106,6 +115,7 @@ describe('ThreadDecodePool: decode threads behind one seam', function () {
     const pool = new ThreadDecodePool(1, fakeThread({ start: 'fail' }, log), noBytes);
     pool.start();
     const tasks = await Promise.all([taskOf(store()), taskOf(store())]);
+    await threadReady();
     const results = await Promise.all(tasks.map((t) => pool.run(t)));
     expect(results.map(values)).to.deep.equal([expected, expected]);
     expect(log).to.deep.equal(['spawn']); // nothing was posted to the dead thread
@@ -117,12 +127,17 @@ describe('ThreadDecodePool: decode threads behind one seam', function () {
     const log: string[] = [];
     let spawned = 0;
     const pool = new ThreadDecodePool(1, (events) => fakeThread({ start: 'ready', dieOnTask: spawned++ === 0 }, log)(events), noBytes);
+    pool.start();
+    await threadReady();
     const err = await pool.run(await taskOf(store())).then(
       () => null,
       (e: unknown) => e,
     );
     expect(err).to.be.instanceOf(ParquetReadError);
     expect((err as Error).message).to.match(/row group 0.*decode worker exited with code 1/);
+    // The replacement is still loading: the next task is decoded here, and the one after it by the new thread.
+    expect(values(await pool.run(await taskOf(store())))).to.deep.equal(expected);
+    await threadReady();
     expect(values(await pool.run(await taskOf(store())))).to.deep.equal(expected);
     expect(log).to.deep.equal(['spawn', 'post', 'spawn', 'post']);
     expect(pool.fallbackReason).to.equal(null);
