@@ -73,7 +73,8 @@ export const ioOptionsShape = {
    * How far byte reads run ahead of decoding, apart from the decode threads: at most `bytes` of column
    * chunks fetched or being fetched and not yet decoded, in at most `requests` requests at once (adjacent
    * chunks of a row group are one request). Over a network this hides the latency of each request. Default
-   * `{ bytes: 64 MiB, requests: 16 }` for remote stores, `{ bytes: 32 MiB, requests: 4 }` for local ones.
+   * `{ bytes: 64 MiB, requests: 16 }` for remote stores; for local ones `{ bytes: 0, requests: 4 }`, only the
+   * row groups being decoded (`prefetch`): the OS reads a local file ahead.
    */
   readAhead: z
     .strictObject({
