@@ -52,10 +52,12 @@ export function allJobs(
     { id: 'generator', case: 'generator', label: 'idiom: columns in memory, 1 tf.tensor2d/window, generator().batch()', data: 'main' },
     { id: 'decode', case: 'decode', label: `limit: decode only (loader → typed columns), ${workers} worker(s)`, data: 'main' },
     { id: 'memcpy', case: 'memcpy', label: 'limit: memcpy of the window bytes', data: 'main' },
+    { id: 'memcpy-tensors', case: 'memcpy', label: 'floor: the same memcpy + making and disposing each batch\'s xs and ys tensors', data: 'main', override: { memcpyTensors: true } },
     { id: 'assembly', case: 'assembly', label: 'SDK windowing over in-memory columns (no decode)', data: 'main' },
     { id: 'sdk-foreach', case: 'sdk', label: 'case 1 consumed by dataset.forEachAsync', data: 'main', override: { consume: 'forEachAsync' } },
     { id: 'sdk-part-hold', case: 'sdk', label: "case 1 on the first 5 % of the rows (split: { train: 0.05 }), next() keeping every batch to the epoch's end", data: 'main', override: { consume: 'next-hold', trainFraction: 0.05 } },
     { id: 'sdk-part-toarray', case: 'sdk', label: 'the same 5 % consumed by dataset.toArray()', data: 'main', override: { consume: 'toArray', trainFraction: 0.05 } },
+    { id: 'sdk-w0', case: 'sdk', label: 'this SDK, decoding on the calling thread', data: 'main', override: { sdkWorkers: 0 } },
     { id: 'sdk-w2', case: 'sdk', label: 'this SDK, 2 decode workers', data: 'main', override: { sdkWorkers: 2 } },
     { id: 'decode-w1', case: 'decode', label: 'decode only, 1 worker', data: 'main', override: { workers: 1 } },
     { id: 'sdk-rss-small', case: 'sdk', label: 'this SDK on the small RSS store', data: 'rssSmall' },
@@ -71,7 +73,8 @@ export function allJobs(
     { id: 'zeros-sdk', case: 'big-row-group', label: 'this SDK: the first million rows of 300M int32 zeros (pyarrow, dictionary, zstd)', data: 'zeros', override: { bigMode: 'zeros-sdk' } },
     { id: 'zeros-duckdb', case: 'big-row-group', label: 'DuckDB: the first million rows of the same file', data: 'zeros', override: { bigMode: 'zeros-duckdb' } },
     { id: 'browser', case: 'browser', label: "this SDK's browser build in headless Chromium (wasm, Web Workers), the same HTTP store", data: 'main', http: true },
-    { id: 'fit', case: 'fit', label: 'LSTM(32)→Dense(1) fitDataset(store), wasm', data: 'main', repeats: 1 },
+    { id: 'fit', case: 'fit', label: `LSTM(32)→Dense(1) fitDataset(store), wasm, ${sdk}`, data: 'main' },
+    { id: 'fit-workers', case: 'fit', label: 'one LSTM trained in turns from the default, 0 and 2 decode workers (5 rounds, order rotated)', data: 'main', repeats: 1, override: { fitWorkers: true } },
     { id: 'materialize', case: 'materialize', label: 'importCsv: CSV → store (validated)', data: 'main' },
     { id: 'duckdb-copy', case: 'duckdb-copy', label: "DuckDB COPY read_csv → 'x.parquet'", data: 'main' },
     { id: 'idle', case: 'idle', label: 'reference: tfjs + backend loaded, nothing else (the RSS floor)', data: 'main' },
@@ -79,7 +82,7 @@ export function allJobs(
     { id: 'series-sorted', case: 'sdk', label: `${S} series, sorted by series then time, seriesColumns`, data: `series:sorted:${S}`, override: bySeries },
     { id: 'series-interleaved', case: 'sdk', label: `${S} series, interleaved in time, seriesColumns`, data: `series:interleaved:${S}`, override: bySeries },
     ...series.rss.map((n): Job => ({ id: `series-rss-${n}`, case: 'sdk', label: `${n} series, interleaved, seriesColumns (RSS)`, data: `series:interleaved:${n}`, override: bySeries, repeats: 1 })),
-    { id: 'sdk-w0', case: 'sdk', label: 'this SDK, decoding on the calling thread', data: 'main', override: { sdkWorkers: 0 }, optional: true },
+
     { id: 'decode-w0', case: 'decode', label: 'decode only, on the calling thread', data: 'main', override: { workers: 0 }, optional: true },
   ];
 }

@@ -59,6 +59,10 @@ export interface CaseParams {
    * same loop keeping every batch until the epoch ends (`next-hold`, what `toArray` must do), `forEachAsync`, `toArray`.
    */
   consume?: 'next' | 'next-hold' | 'forEachAsync' | 'toArray';
+  /** The fit case compares decode worker settings in one process, in turns (see bench/cases/fit.ts). */
+  fitWorkers?: boolean;
+  /** The memcpy case also makes each batch's xs and ys tensors (the floor of window assembly with tensors). */
+  memcpyTensors?: boolean;
   /** The SDK's window cases read only this fraction of the series (`split: { train }`): an epoch `toArray` can hold. */
   trainFraction?: number;
   /** The large-row-group cases: what they read and how (see bench/cases/big-row-group.ts). */

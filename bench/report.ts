@@ -133,6 +133,15 @@ export function ratios(s: Record<string, CaseSummary | undefined>): Ratio[] {
     const rounds = Array.from({ length: n }, (_, i) => div(large!.results[i]!.peakRssBytes - idle!.results[i]!.peakRssBytes, small!.results[i]!.peakRssBytes - idle!.results[i]!.peakRssBytes));
     return { value: ms === null || ml === null || floor === null ? null : div(ml - floor, ms - floor), spread: spreadOf(rounds) };
   };
+  /** The best of `others`' metric ÷ `base`'s: how far the default is from the best setting measured (≥ 1). */
+  const bestOver = (base: string, others: string[], m: Metric): Pick<Ratio, 'value' | 'spread'> => {
+    const ran = others.filter((o) => s[o]?.results.length);
+    if (!ran.length || !s[base]) return { value: null, spread: null };
+    const best = Math.max(...ran.map((o) => medianOf(s[o], m) ?? -Infinity));
+    const rounds = Array.from({ length: Math.min(s[base]!.results.length, ...ran.map((o) => s[o]!.results.length)) }, (_, i) => div(Math.max(...ran.map((o) => m(s[o]!.results[i]!) ?? -Infinity)), m(s[base]!.results[i]!)));
+    const b = medianOf(s[base], m);
+    return { value: b === null ? null : Math.max(1, div(best, b) ?? 0), spread: spreadOf(rounds) };
+  };
   const list: Ratio[] = [
     { name: 'sdk/duckdb', what: 'case 1 ÷ case 2 windows/s (each timed from its open to its last batch)', ...ratio('sdk', windowsPerSec, 'duckdb'), target: 2.5 },
     { name: 'sdk/duckdb-sdk', what: 'case 1 ÷ case 3 windows/s', ...ratio('sdk', windowsPerSec, 'duckdb-sdk') },
@@ -146,6 +155,11 @@ export function ratios(s: Record<string, CaseSummary | undefined>): Ratio[] {
     { name: 'assembly/memcpy', what: 'SDK windowing over in-memory columns ÷ memcpy limit windows/s', ...ratio('assembly', windowsPerSec, 'memcpy'), target: 0.6 },
     { name: 'foreach/next', what: 'epoch time of case 1 consumed by forEachAsync ÷ by iterator().next() (case 1)', ...ratio('sdk', windowsPerSec, 'sdk-foreach'), target: 1.1, atMost: true },
     { name: 'toarray/next-hold', what: 'epoch time of toArray() ÷ of a next() loop keeping every batch, the same 5 % of the rows', ...ratio('sdk-part-hold', windowsPerSec, 'sdk-part-toarray'), target: 1.1, atMost: true },
+    { name: 'floor/memcpy', what: 'memcpy + making the batch tensors ÷ memcpy alone windows/s: the part of the limit that is tensor making', ...ratio('memcpy-tensors', windowsPerSec, 'memcpy') },
+    { name: 'assembly/floor', what: "SDK windowing over in-memory columns ÷ memcpy + tensor making windows/s: the SDK's own share of the gap", ...ratio('assembly', windowsPerSec, 'memcpy-tensors') },
+    { name: 'sdk/floor', what: 'case 1 ÷ memcpy + tensor making windows/s', ...ratio('sdk', windowsPerSec, 'memcpy-tensors') },
+    { name: 'workers-best/default', what: 'pure epoch: windows/s of the best of 0 and 2 decode workers ÷ of the default (case 1); 1.00 when the default is the best', ...bestOver('sdk', ['sdk-w0', 'sdk-w2'], windowsPerSec), target: 1.05, atMost: true },
+    { name: 'fit-workers-best/default', what: 'fitDataset LSTM(32), one model trained in turns: speed with the best of 0 and 2 decode workers ÷ with the default; 1.00 when the default is the best', value: medianOf(s['fit-workers'], extra('bestOverDefault')), spread: medianOf(s['fit-workers'], extra('bestOverDefaultSpread')), target: 1.05, atMost: true },
     { name: 'sdk-w2/sdk', what: 'the SDK with 2 decode workers ÷ case 1 (its default)', ...ratio('sdk-w2', windowsPerSec, 'sdk') },
     { name: 'decode-w2/decode-w1', what: 'decode with --workers ÷ with 1 worker', ...ratio('decode', rowsPerSec, 'decode-w1') },
     { name: 'browser/node-http', what: 'windows/s of the browser build in headless Chromium ÷ of Node, both over the same HTTP store', ...ratio('browser', windowsPerSec, 'sdk-http'), target: 0.6 },
@@ -183,7 +197,9 @@ function note(c: CaseSummary): string {
   const parts: string[] = [];
   if (c.capped && c.case !== 'fit') parts.push(`capped: ${si(c.windows)} windows in ${c.seconds.toFixed(1)} s`);
   if (c.extra.readSeconds !== undefined) parts.push(`read ${c.extra.readSeconds.toFixed(2)} s (${si(c.extra.readRowsPerSec!)} rows/s) + windows ${c.extra.assemblySeconds!.toFixed(2)} s`);
-  if (c.case === 'fit') {
+  if (c.extra.secondsDefault !== undefined) {
+    parts.push(`${c.extra.batches} batches each: default ${c.extra.secondsDefault.toFixed(1)} s, 0 workers ${c.extra.secondsW0!.toFixed(1)} s, 2 workers ${c.extra.secondsW2!.toFixed(1)} s`);
+  } else if (c.case === 'fit') {
     parts.push(`wait ${(c.extra.waitShare! * 100).toFixed(2)} % of ${c.seconds.toFixed(1)} s (first batch ${c.extra.firstBatchWaitSeconds!.toFixed(2)} s), ${c.extra.msPerBatch!.toFixed(0)} ms/batch`);
   }
   if (c.extra.firstBatchSeconds !== undefined) parts.push(`first batch after ${(c.extra.firstBatchSeconds * 1000).toFixed(0)} ms`);

@@ -32,13 +32,13 @@ Options:
   --window N            time steps per window (default 48)
   --features N          float32 features per row (default 4)
   --batch N             windows per batch (default 64)
-  --repeats N           timed runs per case (default 3; RSS, fit and idle cases run once)
+  --repeats N           timed runs per case (default 3; the remote cache and many-series RSS cases run once)
   --workers N           DuckDB threads and decode-only workers (default 2)
   --sdk-workers N       decode workers of the SDK's window cases (default: the SDK's own default, cores − 1,
                         at most 4: what a user who passes nothing gets)
   --budget S            seconds of timed iteration for the capped baselines (csv, generator; default 10)
   --warmup-batches N    batches consumed before timing (default 100)
-  --fit-batches N       timed training batches of the fit case (default 150)
+  --fit-batches N       timed training batches of each fit case (default 50)
   --materialize-rows N  rows of the CSV the materialize cases convert (default 1000000)
   --compression C       store compression: zstd (materializeDataset's default), snappy, none (default zstd)
   --rss-rows A,B        row counts of the small and large RSS stores (default 5000000,50000000)
@@ -49,8 +49,8 @@ Options:
   --latency MS          ms the remote-latency server adds to every answer (default 40)
   --big-rows N          rows of the one-row-group file of the big-* cases, written by DuckDB (default 20000000)
   --zeros-rows N        int32 zeros in the one row group of the zeros-* cases, written by pyarrow (default 300000000)
-  --cases a,b,...       run only these cases (ids in the table; default all but the optional sdk-w0 and
-                        decode-w0, which decode on the calling thread)
+  --cases a,b,...       run only these cases (ids in the table; default all but the optional decode-w0,
+                        which decodes on the calling thread)
   --backend NAME        tfjs backend of the data cases: wasm, cpu (default: initBackend's choice)
   --cache-dir DIR       where generated data is cached (default .cache/bench)
   --json                print the JSON document on stdout (the table goes to stderr)
@@ -80,7 +80,7 @@ function parse(argv: string[]) {
       'sdk-workers': { type: 'string' },
       budget: { type: 'string', default: '10' },
       'warmup-batches': { type: 'string', default: '100' },
-      'fit-batches': { type: 'string', default: '150' },
+      'fit-batches': { type: 'string', default: '50' },
       'materialize-rows': { type: 'string', default: '1000000' },
       'rss-rows': { type: 'string', default: '5000000,50000000' },
       series: { type: 'string', default: '100' },
