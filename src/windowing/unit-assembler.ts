@@ -2,6 +2,7 @@ import type { ColumnBatch } from '../schema/columns.js';
 import { numberColumn, type NumberColumn } from './column-access.js';
 import type { SeriesKeys } from './series-keys.js';
 import { sourceChanged, type UnitLayout } from './source-scan.js';
+import type { WindowArena } from './window-arena.js';
 import type { WindowGeometry } from './window-plan.js';
 
 /** How `UnitAssembler` turns source columns into window values. */
@@ -35,20 +36,23 @@ const MAX_CACHED_VIEWS = 1 << 18;
 export class WorkBuffer {
   data = new Float32Array(0);
   ts: Float64Array | null = null;
+  /** Where `data` lives when the windows are copied by the arena (its work region), else null. */
+  readonly arena: WindowArena | null;
   #views: Float32Array[] = [];
   #viewFloats = 0;
   readonly #width: number;
   readonly #withTs: boolean;
 
-  constructor(width: number, withTs: boolean) {
+  constructor(width: number, withTs: boolean, arena: WindowArena | null = null) {
     this.#width = width;
     this.#withTs = withTs;
+    this.arena = arena;
   }
 
   ensure(rows: number): void {
     if (rows * this.#width <= this.data.length) return;
     const cap = Math.max(rows, Math.ceil((this.data.length / Math.max(1, this.#width)) * 1.5), 1024);
-    this.data = new Float32Array(cap * this.#width);
+    this.data = this.arena ? this.arena.workView(cap * this.#width) : new Float32Array(cap * this.#width);
     if (this.#withTs) this.ts = new Float64Array(cap);
     this.#views = [];
   }

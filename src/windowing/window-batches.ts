@@ -4,6 +4,7 @@ import { WindowShuffleBuffer } from './shuffle-buffer.js';
 import { sourceChanged, type SourceFacts } from './source-scan.js';
 import { EventLoopTurns } from '../readers/event-loop-turns.js';
 import { type AssemblerConfig, UnitAssembler, WorkBuffer } from './unit-assembler.js';
+import { WindowArena } from './window-arena.js';
 import { readUnits, type WindowSource } from './window-source.js';
 import { type WindowBatch, type WindowExtras, WindowWriter } from './window-writer.js';
 
@@ -240,7 +241,10 @@ export async function* windowBatches(plan: BatchPlan, epochSeed: number, skipBat
   const fn = config.fn;
   const ew = new EpochWindows(facts, config.geom, plan.shares, plan.balanced, epochSeed);
   const asm = new UnitAssembler(config);
-  const writer = new WindowWriter(config.geom, asm.width, config.featureIdx, config.targetIdx, plan.extras);
+  // In order with reused batches, windows are copied inside one WebAssembly memory (the writer keeps the
+  // arena only where its runs take the common path).
+  const arena = reuseBuffers && plan.shuffle.kind === 'none' ? WindowArena.create(plan.batchSize * config.geom.windowSize * config.featureIdx.length) : null;
+  const writer = new WindowWriter(config.geom, asm.width, config.featureIdx, config.targetIdx, plan.extras, arena);
   const filler = new BatchFiller(plan, writer, ew.total, skipBatches, reuseBuffers);
   if (filler.toEmit === 0) return;
   const rng = plan.shuffle.kind === 'none' ? null : createPrng(epochSeed);
@@ -257,7 +261,7 @@ export async function* windowBatches(plan: BatchPlan, epochSeed: number, skipBat
   const units = readUnits(plan.source, plan.readColumns, reads.map((r) => r.unit));
 
   if (plan.shuffle.kind !== 'units') {
-    const work = new WorkBuffer(asm.width, withTs);
+    const work = new WorkBuffer(asm.width, withTs, writer.arena);
     const buf = plan.shuffle.kind === 'buffer' ? new WindowShuffleBuffer(plan.shuffle.size, writer, rng!) : null;
     outer: for await (const { unit, batch } of units) {
       const read = reads[next++];

@@ -1,4 +1,5 @@
 import type { WorkBuffer } from './unit-assembler.js';
+import type { WindowArena } from './window-arena.js';
 import type { WindowGeometry } from './window-plan.js';
 
 /** Optional inputs that come with every window besides its `xs` and `ys`. */
@@ -51,23 +52,37 @@ export class WindowWriter {
   readonly #featureIdx: Int32Array;
   readonly #targetIdx: Int32Array;
   readonly #contiguous: boolean;
+  /** Runs take the common path: inputs contiguous, one target, horizon 1, no statics or calendar. */
+  readonly #plainRuns: boolean;
   readonly #extras: WindowExtras;
+  /**
+   * Where runs are copied when the batch and the work rows live in one WebAssembly memory (see
+   * `WindowArena`); null: copied in JavaScript.
+   */
+  readonly arena: WindowArena | null;
 
-  constructor(geom: WindowGeometry, width: number, featureIdx: Int32Array, targetIdx: Int32Array, extras: WindowExtras) {
+  /**
+   * `arena`: offered for batches reused one after the other (the consumer copies each out before the next);
+   * kept only where every run takes the common path, else `arena` is null.
+   */
+  constructor(geom: WindowGeometry, width: number, featureIdx: Int32Array, targetIdx: Int32Array, extras: WindowExtras, arena: WindowArena | null = null) {
     this.#geom = geom;
     this.#width = width;
     this.#featureIdx = featureIdx;
     this.#targetIdx = targetIdx;
     this.#extras = extras;
     this.#contiguous = geom.samplingRate === 1 && featureIdx.length === width && featureIdx.every((c, i) => c === i);
+    this.#plainRuns = this.#contiguous && extras.statics === null && !extras.calendar && targetIdx.length === 1 && geom.horizon === 1;
     this.featureFloats = geom.windowSize * featureIdx.length;
     this.targetFloats = geom.horizon * targetIdx.length;
+    this.arena = this.#plainRuns && arena && arena.batchFloats >= this.featureFloats ? arena : null;
   }
 
-  /** Fresh arrays for a batch of `n` windows. */
+  /** Arrays for a batch of `n` windows: fresh, or with an arena its inputs in the arena's batch region. */
   allocate(n: number): WindowBatch {
     const e = this.#extras;
-    const b: WindowBatch = { size: n, xs: new Float32Array(n * this.featureFloats), ys: new Float32Array(n * this.targetFloats) };
+    const xs = this.arena ? this.arena.batchView(n * this.featureFloats) : new Float32Array(n * this.featureFloats);
+    const b: WindowBatch = { size: n, xs, ys: new Float32Array(n * this.targetFloats) };
     if (e.series) b.series = new Int32Array(n);
     if (e.statics) b.statics = new Float32Array(n * e.staticCount);
     if (e.calendar) b.calendar = new Float32Array(n * this.#geom.horizon * 4);
@@ -116,7 +131,7 @@ export class WindowWriter {
    */
   writeRun(work: WorkBuffer, row: number, stride: number, m: number, series: number, b: WindowBatch, k: number): void {
     const e = this.#extras;
-    if (!this.#contiguous || b.statics || b.calendar || this.#targetIdx.length !== 1 || this.#geom.horizon !== 1) {
+    if (!this.#plainRuns) {
       for (let j = 0; j < m; j++) this.write(work, row + j * stride, series, b, k + j);
       return;
     }
@@ -124,13 +139,22 @@ export class WindowWriter {
     const { windowSize: w } = this.#geom;
     const width = this.#width;
     const floats = w * width;
-    const xs = b.xs;
     const ys = b.ys;
     const buf = work.data;
     const t = this.#targetIdx[0]!;
+    const shift = stride * width;
+    const arena = this.arena;
+    if (arena && work.arena === arena) {
+      // The work rows grew since this batch was allocated: its view of the arena is detached (length 0).
+      if (b.xs.buffer !== arena.buffer) b.xs = arena.batchView(b.size * floats);
+      arena.copyWindows(row * width, k * floats, m, floats, shift);
+      for (let j = 0, at = (row + w) * width + t; j < m; j++, at += shift) ys[k + j] = buf[at]!;
+      if (b.series && e.series) b.series.fill(series, k, k + m);
+      return;
+    }
+    const xs = b.xs;
     let xOff = k * floats;
     let r = row;
-    const shift = stride * width;
     if (m > 0 && shift < floats) {
       // Overlapping windows: each is the one before it moved by `stride` rows, so it is copied from it inside
       // the batch (a memmove) and only its new rows come from the work buffer. No view per window: beyond the

@@ -112,6 +112,33 @@ describe('windowing/makeTfDataset', () => {
     });
   }
 
+  it('on wasm (windows copied in a WebAssembly memory) gives every window of the reference, also when the work rows grow mid-batch', async () => {
+    const previous = tf.getBackend();
+    await initBackend('wasm');
+    try {
+      const n = 9_000;
+      const cols = { x: Float64Array.from({ length: n }, (_, i) => i), y: Float64Array.from({ length: n }, (_, i) => 1000 + i * 0.5), z: Float64Array.from({ length: n }, (_, i) => Math.sin(i)) };
+      // Units of 100 rows, then of 5,000: the second grows the work rows while a batch is half full.
+      const cases: MakeTfDatasetOptions[] = [
+        { features: ['x', 'y', 'z'], targets: ['y'], windowSize: 8, batchSize: 64 },
+        { features: ['x', 'y', 'z'], targets: ['z'], windowSize: 5, stride: 3, batchSize: 50 },
+        { features: ['x', 'y', 'z'], targets: ['x'], windowSize: 4, stride: 9, batchSize: 33, dropRemainder: true },
+        // Not the common path (two targets): the same windows, copied in JavaScript.
+        { features: ['x', 'y', 'z'], targets: ['x', 'y'], windowSize: 6, batchSize: 40 },
+      ];
+      for (const o of cases) {
+        const ds = await makeTfDataset(partsSource(cols, [100], 5_000), o);
+        const ref = referenceWindows(cols, o as Parameters<typeof referenceWindows>[1]);
+        const got = await collect(ds);
+        const kept = o.dropRemainder ? Math.floor(ref.starts.length / o.batchSize!) * o.batchSize! : ref.starts.length;
+        expect(windowsOf(got.xs, o.windowSize * 3), JSON.stringify(o)).to.deep.equal(ref.xs.slice(0, kept));
+        expect(windowsOf(got.ys, o.targets.length), JSON.stringify(o)).to.deep.equal(ref.ys.slice(0, kept));
+      }
+    } finally {
+      await tf.setBackend(previous);
+    }
+  });
+
   it('windows a split part that starts far into the source (past the assembler buffer)', async () => {
     const x = Float64Array.from({ length: 10_000 }, (_, i) => i);
     const ds = await makeTfDataset(columnsSource({ x }, { chunkRows: 1000 }), { features: ['x'], targets: ['x'], windowSize: 4, split: { train: 0.5, validation: 0.5 }, subset: 'validation', batchSize: 1000 });
