@@ -18,10 +18,10 @@ export function formatCommittedParts(parts: ReadonlyMap<string, CommittedPart>):
 }
 
 /** Parses the record (null when `_metadata` has none: other writers, and this SDK before it wrote one). */
-export function parseCommittedParts(value: Uint8Array | undefined, where: string): Map<string, CommittedPart> | null {
+export function parseCommittedParts(value: string | undefined, where: string): Map<string, CommittedPart> | null {
   if (value === undefined) return null;
   try {
-    const obj = JSON.parse(new TextDecoder().decode(value)) as Record<string, CommittedPart>;
+    const obj = JSON.parse(value) as Record<string, CommittedPart>;
     return new Map(Object.entries(obj).map(([k, v]) => [k, { byteLength: Number(v.byteLength), numRows: Number(v.numRows) }]));
   } catch (err) {
     throw new ParquetReadError(`${COMMITTED_PARTS_KEY} does not hold a valid record of the committed parts (${(err as Error).message}); regenerate the store's _metadata`, { file: where }, { cause: err });

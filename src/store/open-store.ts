@@ -104,10 +104,10 @@ export interface StoreInternals {
   footers: Map<string, FileMetaData>;
   /** Top-level Parquet columns of the template footer. */
   columns: Map<string, SchemaElement | null>;
-  /** Raw Thrift of the template footer (schema, key-value metadata), for summary files; null for an empty store. */
-  rawTemplate: ThriftObject | null;
-  /** Raw Thrift of every row group in store order, each column chunk naming its file. */
-  rawRowGroups: ThriftObject[];
+  /** Raw Thrift of the template footer (schema, key-value metadata), for summary files; null for an empty store. Parsed on first use (writers). */
+  readonly rawTemplate: ThriftObject | null;
+  /** Raw Thrift of every row group in store order, each column chunk naming its file. Parsed on first use (writers). */
+  readonly rawRowGroups: ThriftObject[];
   /** Petastorm `CompressedImageCodec` fields: 'png' or 'jpeg'. */
   imageFormats: Map<string, string>;
   /** The data files, opened once at open time. */
@@ -255,30 +255,32 @@ export async function readStore(location: StoreLocation, caller: string, options
   const listUncommitted = options.listUncommitted ?? location.stats === undefined;
   const listed = summary && !listUncommitted ? null : await location.list();
   // _common_metadata matters only when _metadata lacks the schema (Petastorm and pyarrow stores).
-  const needCommon = !location.singleFile && !summary?.footer.rawKeyValues.has(SCHEMA_METADATA_KEY);
+  const needCommon = !location.singleFile && !summary?.footer.textKeyValues.has(SCHEMA_METADATA_KEY);
   const common = needCommon ? (await footerOf(location, fetcher, '_common_metadata', verify))?.footer ?? null : null;
 
   const footers = new Map<string, FileMetaData>();
   const sources = new Map<string, ByteRangeSource>();
-  const fileRowGroups: { file: string; rgs: RowGroup[]; raw: ThriftObject[] }[] = [];
+  // Each file's raw row groups are taken from the raw footer tree only when a writer asks (see SourceFooter).
+  const fileRowGroups: { file: string; rgs: RowGroup[]; raw: () => ThriftObject[] }[] = [];
   let template: SourceFooter | null = null;
   let committedParts: Map<string, CommittedPart> | null = null;
   let firstFooter: SourceFooter | null = null;
   if (summary) {
     // _metadata is the commit point: what it lists is the store, even nothing (a first commit in progress).
     template = summary.footer;
-    const rawRgs = (summary.footer.raw.field_4 as ThriftObject[] | undefined) ?? [];
-    const byFile = new Map<string, { rgs: RowGroup[]; raw: ThriftObject[] }>();
+    const summaryFooter = summary.footer;
+    const rawRgs = () => (summaryFooter.raw.field_4 as ThriftObject[] | undefined) ?? [];
+    const byFile = new Map<string, { rgs: RowGroup[]; at: number[] }>();
     summary.footer.metadata.row_groups.forEach((rg, k) => {
       const f = rg.columns[0]?.file_path;
       if (!f) throw new StoreError(`${caller}: ${url}/_metadata has a row group without file_path; regenerate it (tfpl metadata ${url})`, url);
       let entry = byFile.get(f);
-      if (!entry) byFile.set(f, (entry = { rgs: [], raw: [] }));
+      if (!entry) byFile.set(f, (entry = { rgs: [], at: [] }));
       entry.rgs.push(rg);
-      entry.raw.push(rawRgs[k]!);
+      entry.at.push(k);
     });
-    for (const [file, { rgs, raw }] of byFile) {
-      fileRowGroups.push({ file, rgs, raw });
+    for (const [file, { rgs, at }] of byFile) {
+      fileRowGroups.push({ file, rgs, raw: () => at.map((k) => rawRgs()[k]!) });
       footers.set(file, { ...summary.footer.metadata, row_groups: rgs });
     }
     const opened = await mapLimit([...byFile.keys()], CONCURRENCY, async (file) => {
@@ -289,7 +291,7 @@ export async function readStore(location: StoreLocation, caller: string, options
       return [file, src] as const;
     });
     for (const [file, src] of opened) sources.set(file, src);
-    committedParts = parseCommittedParts(summary.footer.rawKeyValues.get(COMMITTED_PARTS_KEY), `${url}/_metadata`);
+    committedParts = parseCommittedParts(summary.footer.textKeyValues.get(COMMITTED_PARTS_KEY), `${url}/_metadata`);
     if (verify && committedParts) {
       for (const [file, src] of sources) {
         const recorded = committedParts.get(file);
@@ -300,8 +302,8 @@ export async function readStore(location: StoreLocation, caller: string, options
   } else {
     let files = listed;
     if (!files && common) {
-      const json = common.rawKeyValues.get(PETASTORM_FILES_KEY);
-      if (json) files = Object.keys(JSON.parse(new TextDecoder().decode(json)) as Record<string, number>).sort();
+      const json = common.textKeyValues.get(PETASTORM_FILES_KEY);
+      if (json) files = Object.keys(JSON.parse(json) as Record<string, number>).sort();
     }
     if (!files) {
       throw new StoreError(`${caller}: ${url} cannot be listed and has no _metadata (nor Petastorm's file list in _common_metadata); pass the data files as the files option, or write summary files with \`tfpl metadata\``, url);
@@ -316,8 +318,7 @@ export async function readStore(location: StoreLocation, caller: string, options
     });
     for (const { file, footer, source } of read) {
       firstFooter ??= footer;
-      const raw = ((footer.raw.field_4 as ThriftObject[] | undefined) ?? []).map((rg) => withFilePath(rg, file));
-      fileRowGroups.push({ file, rgs: footer.metadata.row_groups, raw });
+      fileRowGroups.push({ file, rgs: footer.metadata.row_groups, raw: () => ((footer.raw.field_4 as ThriftObject[] | undefined) ?? []).map((rg) => withFilePath(rg, file)) });
       footers.set(file, footer.metadata);
       sources.set(file, source);
     }
@@ -325,7 +326,7 @@ export async function readStore(location: StoreLocation, caller: string, options
   }
 
   // Schema: this SDK's JSON, else Petastorm's pickle, else the Parquet types.
-  const kv = (key: string) => summary?.footer.rawKeyValues.get(key) ?? common?.rawKeyValues.get(key) ?? firstFooter?.rawKeyValues.get(key);
+  const kv = (key: string) => summary?.footer.textKeyValues.get(key) ?? common?.textKeyValues.get(key) ?? firstFooter?.textKeyValues.get(key);
   const columns = template ? topLevelColumns(template.metadata.schema) : new Map<string, SchemaElement | null>();
   let writer: Store['writer'] = 'parquet';
   let name = url;
@@ -336,7 +337,7 @@ export async function readStore(location: StoreLocation, caller: string, options
   const peta = common?.rawKeyValues.get(PETASTORM_SCHEMA_KEY);
   if (tfpl) {
     try {
-      schema = Unischema.fromJSON(JSON.parse(new TextDecoder().decode(tfpl)));
+      schema = Unischema.fromJSON(JSON.parse(tfpl));
     } catch (err) {
       throw new SchemaError(`${caller}: ${url}: key ${SCHEMA_METADATA_KEY} does not hold a valid schema: ${(err as Error).message}`, { file: url }, { cause: err });
     }
@@ -373,9 +374,8 @@ export async function readStore(location: StoreLocation, caller: string, options
   let ordinal = 0;
   const rowGroups: StoreRowGroup[] = [];
   const files: StoreFile[] = [];
-  const rawRowGroups: ThriftObject[] = [];
   const codecs = new Set<string>();
-  for (const { file, rgs, raw } of fileRowGroups) {
+  for (const { file, rgs } of fileRowGroups) {
     const partition = partitionOf(file);
     let fileRows = 0;
     rgs.forEach((rg, index) => {
@@ -386,7 +386,6 @@ export async function readStore(location: StoreLocation, caller: string, options
       rowGroups.push({ ordinal: ordinal++, file, index, numRows, byteLength, stats, partition });
       for (const c of rg.columns) codecs.add(c.meta_data?.codec ?? 'UNKNOWN');
     });
-    rawRowGroups.push(...raw);
     files.push({ path: file, numRows: fileRows, rowGroups: rgs.length, byteLength: sources.get(file)!.byteLength });
   }
   const committed = new Set(files.map((f) => f.path));
@@ -407,11 +406,16 @@ export async function readStore(location: StoreLocation, caller: string, options
     commitId: summary ? commitIdOf(summary.footer.tail, summary.footer.byteLength) : null,
     watch: (watchOptions = {}) => watchCommits(watchStart(store), watchOptions, 'watchStore'),
   };
+  let rawRowGroups: ThriftObject[] | undefined;
   INTERNALS.set(store, {
     footers,
     columns,
-    rawTemplate: template?.raw ?? null,
-    rawRowGroups,
+    get rawTemplate() {
+      return template?.raw ?? null;
+    },
+    get rawRowGroups() {
+      return (rawRowGroups ??= fileRowGroups.flatMap((f) => f.raw()));
+    },
     imageFormats,
     sources,
     hasMetadataFile: summary !== null,
