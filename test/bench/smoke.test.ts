@@ -11,7 +11,7 @@ const python = spawnSync('python3', ['-c', 'import venv'], { encoding: 'utf8' })
 // The bench end to end at tiny sizes, so it cannot rot. Figures are not checked against any time: only
 // that every case ran and reported positive, finite numbers.
 describe('bench: smoke run of every case at tiny sizes', function () {
-  this.timeout(180_000);
+  this.timeout(360_000);
   const tmp = useTmpDir();
 
   it('prints JSON with every case, positive finite rates and RSS, and every ratio', function () {
