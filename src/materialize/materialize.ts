@@ -184,8 +184,9 @@ async function* rowGroupBatches(builder: RowGroupBuilder, input: AsyncIterable<{
  * Writes rows into a schema-enforced Parquet store: `part-NNNNN-<uuid>.parquet` files plus `_common_metadata`
  * (schema only) and `_metadata` (every row group, with `file_path`), readable by DuckDB, pyarrow and Spark.
  * Every row is validated against `schema`; the first bad row aborts the call and nothing is committed.
- * Input is converted one row group at a time (unless `sortBy` is set), but parquet-wasm holds each part's
- * compressed bytes until the part is finished, so memory grows with `maxRowsPerFile`. The commit is atomic: parts are written
+ * Input is converted one row group at a time (unless `sortBy` is set) and a local part is written row group by
+ * row group, so memory grows with neither the input nor the part; a part for an object store is held whole
+ * until uploaded (at most `maxRowsPerFile` rows, compressed). The commit is atomic: parts are written
  * under temporary names and renamed, and `_metadata` is replaced last, under a store lock.
  *
  * @example
