@@ -32,6 +32,8 @@ interface Pending {
 
 interface Slot {
   thread: DecodeThread;
+  /** Stopped by the pool for being idle: its exit is not a failure. */
+  retired?: boolean;
   pending: Map<number, Pending>;
   /** The thread said it is ready (it loaded its code). */
   started: boolean;
@@ -39,6 +41,12 @@ interface Slot {
 
 /** Byte reads that failed for a thread, kept until the column read they ended reports it (bounded). */
 const MAX_FAILED_READS = 64;
+/**
+ * Threads with no task for this long are stopped (started again on the next task). A reader left before its
+ * end (an epoch of `fitDataset` with `batchesPerEpoch`, early stopping, `take`) never closes its pool: without
+ * this its threads stayed for the life of the process, one set per epoch left.
+ */
+export const DEFAULT_IDLE_MS = 10_000;
 
 /**
  * A fixed set of decode threads. Task bytes are transferred in and column buffers transferred out (no
@@ -73,11 +81,38 @@ export class ThreadDecodePool implements DecodePool {
   /** Why tasks are decoded on the calling thread (threads could not start), or null. */
   fallbackReason: string | null = null;
 
-  constructor(size: number, spawn: SpawnDecodeThread, readFile: FileRangeReader) {
+  readonly #idleMs: number;
+  #idleTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(size: number, spawn: SpawnDecodeThread, readFile: FileRangeReader, idleMs = DEFAULT_IDLE_MS) {
     this.size = size;
     this.#spawnThread = spawn;
     this.#readFile = readFile;
     this.#slots = new Array(size).fill(null);
+    this.#idleMs = idleMs;
+  }
+
+  /**
+   * Stops the threads once none has had a task for `idleMs` (unless they hold cursors: a cursor begun again
+   * would read its chunk again from its start). The timer never keeps a process alive.
+   */
+  #armIdleStop(): void {
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    this.#idleTimer = null;
+    if (this.#closed || this.#slots.every((s) => s === null) || this.#slots.some((s) => s !== null && s.pending.size > 0)) return;
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = null;
+      if (this.#closed || this.#cursorSlots.size > 0 || this.#slots.some((s) => s !== null && s.pending.size > 0)) return;
+      for (let i = 0; i < this.#slots.length; i++) {
+        const slot = this.#slots[i];
+        if (!slot) continue;
+        slot.retired = true;
+        this.#slots[i] = null;
+        this.#failedReads.delete(slot);
+        void Promise.resolve(slot.thread.terminate()).catch(() => {});
+      }
+    }, this.#idleMs);
+    (this.#idleTimer as { unref?: () => void }).unref?.();
   }
 
   get liveWorkers(): number {
@@ -89,18 +124,20 @@ export class ThreadDecodePool implements DecodePool {
     return this.#leastLoaded((s) => (s.started ? s.pending.size : Infinity));
   }
 
-  /** The first missing thread (started now), else the running one with the least `load`. */
+  /** The thread with the least `load`, missing threads started first (idle until they are ready). */
   #leastLoaded(load: (s: Slot) => number): Slot | null {
     let best = -1;
     for (let i = 0; i < this.#slots.length; i++) {
-      const s = this.#slots[i];
+      let s = this.#slots[i];
       if (!s) {
-        best = i;
-        break;
+        // Started idle (unref'd): a task refs the thread it is posted to.
+        s = this.#spawn(i);
+        if (!s) return null;
+        s.thread.unref();
       }
       if (best < 0 || load(s) < load(this.#slots[best]!)) best = i;
     }
-    return this.#slots[best] ?? this.#spawn(best);
+    return best < 0 ? null : this.#slots[best]!;
   }
 
   /**
@@ -117,6 +154,7 @@ export class ThreadDecodePool implements DecodePool {
     if (this.#closed || this.fallbackReason) return;
     // Started idle: unref'd until a task arrives, like a thread whose tasks are done.
     for (let i = 0; i < this.#slots.length; i++) if (!this.#slots[i]) this.#spawn(i)?.thread.unref();
+    this.#armIdleStop();
   }
 
   #fallBack(why: string): null {
@@ -133,6 +171,7 @@ export class ThreadDecodePool implements DecodePool {
       message: (msg) => {
         if ('ready' in msg) {
           slot.started = true;
+          this.#armIdleStop();
           return;
         }
         if ('need' in msg) {
@@ -143,7 +182,10 @@ export class ThreadDecodePool implements DecodePool {
         if (!p) return;
         slot.pending.delete(msg.id);
         // Not while closing: close() refs the thread so that awaiting its exit keeps the process alive.
-        if (slot.pending.size === 0 && !this.#closed) slot.thread.unref();
+        if (slot.pending.size === 0 && !this.#closed) {
+          slot.thread.unref();
+          this.#armIdleStop();
+        }
         if (msg.ok) return p.resolve(msg.result);
         const failed = this.#failedReads.get(slot);
         const original = msg.pieces === undefined ? undefined : failed?.get(msg.pieces);
@@ -153,6 +195,7 @@ export class ThreadDecodePool implements DecodePool {
         } else p.reject(new ParquetReadError(msg.reason, { file: p.where.file, rowGroup: p.where.rowGroup, column: msg.column, page: msg.page }));
       },
       failure: (why, cause) => {
+        if (slot.retired) return;
         if (this.#slots[index] === slot) this.#slots[index] = null;
         this.#failedReads.delete(slot);
         if (!slot.started && !this.#closed) this.#fallBack(why);
@@ -169,10 +212,22 @@ export class ThreadDecodePool implements DecodePool {
     return slot;
   }
 
+  #cancelIdleStop(): void {
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    this.#idleTimer = null;
+  }
+
   async run(task: DecodeTask): Promise<DecodedRowGroup> {
     if (this.#closed) throw new Error('DecodePool is closed');
+    this.#cancelIdleStop();
     const slot = this.fallbackReason ? null : this.#slot();
-    if (!slot || !slot.started) return decodeRowGroup(task);
+    if (!slot || !slot.started) {
+      try {
+        return await decodeRowGroup(task);
+      } finally {
+        this.#armIdleStop();
+      }
+    }
     const id = this.#nextId++;
     return new Promise<DecodedRowGroup>((resolve, reject) => {
       slot.pending.set(id, { where: { file: task.file, rowGroup: task.rowGroup }, resolve, reject });
@@ -183,12 +238,17 @@ export class ThreadDecodePool implements DecodePool {
 
   async readColumn(read: ColumnRead): Promise<Column> {
     if (this.#closed) throw new Error('DecodePool is closed');
+    this.#cancelIdleStop();
     const held = this.#cursorSlots.get(read.key);
     const slot = this.fallbackReason || this.#inlineKeys.has(read.key) ? null : held && this.#slots.includes(held) ? held : this.#slotForCursor();
     if (!slot || !slot.started) {
       if (slot) this.#inlineKeys.add(read.key);
       this.#inline ??= new ColumnCursorHost(this.#readFile);
-      return this.#inline.read(read);
+      try {
+        return await this.#inline.read(read);
+      } finally {
+        this.#armIdleStop();
+      }
     }
     this.#cursorSlots.set(read.key, slot);
     const id = this.#nextId++;
@@ -234,6 +294,7 @@ export class ThreadDecodePool implements DecodePool {
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.#cancelIdleStop();
     this.#inline?.close();
     this.#cursorSlots.clear();
     const slots = this.#slots.filter((s): s is Slot => s !== null);

@@ -123,6 +123,31 @@ describe('ThreadDecodePool: decode threads behind one seam', function () {
     expect(warnings).to.have.length(1);
   });
 
+  it('stops its threads once idle (a reader left before its end never closes its pool), and starts them again for the next task', async () => {
+    const log: string[] = [];
+    const pool = new ThreadDecodePool(2, fakeThread({ start: 'ready' }, log), noBytes, 60);
+    pool.start();
+    await threadReady();
+    expect(values(await pool.run(await taskOf(store())))).to.deep.equal(expected);
+    expect(pool.liveWorkers).to.equal(2);
+    // Busy again before the idle time is up: nothing stops.
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(values(await pool.run(await taskOf(store())))).to.deep.equal(expected);
+    expect(log.filter((l) => l === 'terminate')).to.have.length(0);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(pool.liveWorkers).to.equal(0);
+    expect(log.filter((l) => l === 'terminate')).to.have.length(2);
+    // Stopped by the pool, not failed: no fallback to the calling thread, and the next tasks get a thread again.
+    expect([pool.fallbackReason, warnings]).to.deep.equal([null, []]);
+    const first = await taskOf(store());
+    expect(values(await pool.run(first))).to.deep.equal(expected);
+    await threadReady();
+    expect(values(await pool.run(await taskOf(store())))).to.deep.equal(expected);
+    expect(log.filter((l) => l === 'spawn')).to.have.length(4);
+    expect(log.at(-1)).to.equal('post');
+    await pool.close();
+  });
+
   it('fails only the task of a thread that dies after it started, and starts a new thread for the next', async () => {
     const log: string[] = [];
     let spawned = 0;
