@@ -53,7 +53,11 @@ export class WindowArena {
     const module = windowCopyModule();
     if (!module) return null;
     const { exports } = new WebAssembly.Instance(module);
-    return new WindowArena(batchFloats, exports.memory as WebAssembly.Memory, exports.copyWindows as CopyWindows);
+    const memory = exports.memory as WebAssembly.Memory;
+    // The batch region is viewed before any work rows arrive: the memory holds it from the start.
+    const need = batchFloats * 4 - memory.buffer.byteLength;
+    if (need > 0) memory.grow(Math.ceil(need / PAGE));
+    return new WindowArena(batchFloats, memory, exports.copyWindows as CopyWindows);
   }
 
   /** The memory's buffer now: a view of an earlier one is detached. (Not shared: the memory is not.) */
@@ -61,7 +65,7 @@ export class WindowArena {
     return this.#memory.buffer as ArrayBuffer;
   }
 
-  /** The first `floats` values of the batch region. */
+  /** The first `floats` (at most `batchFloats`) values of the batch region. */
   batchView(floats: number): Float32Array<ArrayBuffer> {
     return new Float32Array(this.buffer, 0, floats);
   }

@@ -123,6 +123,8 @@ describe('windowing/makeTfDataset', () => {
         { features: ['x', 'y', 'z'], targets: ['y'], windowSize: 8, batchSize: 64 },
         { features: ['x', 'y', 'z'], targets: ['z'], windowSize: 5, stride: 3, batchSize: 50 },
         { features: ['x', 'y', 'z'], targets: ['x'], windowSize: 4, stride: 9, batchSize: 33, dropRemainder: true },
+        // Batches of 128 × 40 × 3 floats: more than the memory's first 64 KiB page before any row arrives.
+        { features: ['x', 'y', 'z'], targets: ['y'], windowSize: 40, batchSize: 128 },
         // Not the common path (two targets): the same windows, copied in JavaScript.
         { features: ['x', 'y', 'z'], targets: ['x', 'y'], windowSize: 6, batchSize: 40 },
       ];

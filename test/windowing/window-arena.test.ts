@@ -12,6 +12,14 @@ describe('WindowArena: windows copied inside one WebAssembly memory', () => {
     expect(Array.from(WINDOW_COPY_WASM)).to.deep.equal(Array.from(buffer));
   });
 
+  it('holds a batch region larger than a page from the start', () => {
+    const arena = WindowArena.create(256 * 48 * 4)!;
+    const batch = arena.batchView(256 * 48 * 4);
+    batch[batch.length - 1] = 7;
+    expect(batch[batch.length - 1]).to.equal(7);
+    expect(arena.buffer.byteLength).to.be.at.least(256 * 48 * 4 * 4);
+  });
+
   it('copies n windows from rows `step` apart into consecutive batch slots, before and after the memory grows', () => {
     const arena = WindowArena.create(3 * 4)!;
     let work = arena.workView(10);
