@@ -5,21 +5,35 @@
 // backends, one `set` per window into fresh batch buffers. One tensor per batch. Shared by the DuckDB and
 // parsed-CSV baselines.
 import * as tf from '@tensorflow/tfjs';
-import { WINDOW_COPY_WASM } from '../../src/windowing/window-arena.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import wabtInit from 'wabt';
 import { type CaseMeasure, type CaseParams, consume, now, xsBytes } from '../measure.js';
+
+/** The SDK's window copy module, compiled from its text (src/windowing/window-copy.wat) as a user copying it would. */
+const windowCopyModule: Promise<WebAssembly.Module> = (async () => {
+  // From bench/cases/ in the sources, or from the bench's compiled copy under .cache/: the nearest one up.
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'src', 'windowing', 'window-copy.wat')) && dirname(dir) !== dir) dir = dirname(dir);
+  const wat = readFileSync(join(dir, 'src', 'windowing', 'window-copy.wat'), 'utf8');
+  const { buffer } = (await wabtInit()).parseWat('window-copy.wat', wat, { bulk_memory: true }).toBinary({});
+  return new WebAssembly.Module(new Uint8Array(buffer));
+})();
 
 type CopyWindows = (src: number, dst: number, n: number, len: number, step: number) => void;
 
 /** xs [b, window, F] from `columns` (F features, row-major per window), ys [b, 1] = column 0 of the next row. */
-export function handWindowsDataset(p: CaseParams, numRows: number, columns: Float32Array[]): tf.data.Dataset<tf.TensorContainer> {
+export async function handWindowsDataset(p: CaseParams, numRows: number, columns: Float32Array[]): Promise<tf.data.Dataset<tf.TensorContainer>> {
   const W = p.window;
   const F = columns.length;
   const B = p.batch;
+  const module = await windowCopyModule;
   return tf.data.generator(function* () {
     const batchFloats = B * W * F;
     // Other backends may keep a reference to the array a tensor is made from: allocate per batch there.
     const reuse = tf.getBackend() === 'wasm';
-    const wasm = reuse ? new WebAssembly.Instance(new WebAssembly.Module(WINDOW_COPY_WASM)).exports : null;
+    const wasm = reuse ? new WebAssembly.Instance(module).exports : null;
     const memory = wasm?.memory as WebAssembly.Memory | undefined;
     if (memory) memory.grow(Math.max(0, Math.ceil(((batchFloats + numRows * F) * 4 - memory.buffer.byteLength) / 65_536)));
     const rowMajor = memory ? new Float32Array(memory.buffer, batchFloats * 4, numRows * F) : new Float32Array(numRows * F);

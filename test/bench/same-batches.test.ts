@@ -81,9 +81,9 @@ describe('bench: every window case yields the same batches', function () {
       const csv = await parsedCsvColumns(p);
       expect(csv.numRows).to.equal(333);
       const others = {
-        'duckdb + hand assembly': await collect(handWindowsDataset(p, duck.numRows, duck.columns)),
+        'duckdb + hand assembly': await collect(await handWindowsDataset(p, duck.numRows, duck.columns)),
         'duckdb + SDK windowing': await collect(await duckdbSdkDataset(p, duck.numRows, duck.columns)),
-        'uDSV + hand assembly': await collect(handWindowsDataset(p, csv.numRows, csv.columns)),
+        'uDSV + hand assembly': await collect(await handWindowsDataset(p, csv.numRows, csv.columns)),
         'SDK over columns': await collect(await makeTfDataset(columnsSource(cols, { chunkRows: 50 }), sdkOptions(p))),
         'tf.data.csv idiom': await collect(csvDataset(p)),
         'generator idiom': await collect(generatorDataset(p)),
