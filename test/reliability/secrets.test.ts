@@ -93,7 +93,11 @@ describe('reliability: the API key never reaches the logs', function () {
   }
 
   it('the key was really in play: every request carried it, every echo kind was served, no CSV holds it', () => {
-    expect(server.requests.length).to.be.at.least(12);
+    // The two ingest runs skip a tick they cannot make on time (a loaded machine): at least a few requests each,
+    // with the demo plan's header and the pro plan's.
+    expect(server.requests.length).to.be.at.least(6);
+    expect(server.requests.filter((r) => r.headers['x-cg-demo-api-key'] !== undefined).length, 'demo-plan requests').to.be.at.least(2);
+    expect(server.requests.filter((r) => r.headers['x-cg-pro-api-key'] !== undefined).length, 'pro-plan requests').to.be.at.least(2);
     for (const r of server.requests) expect(r.headers['x-cg-demo-api-key'] ?? r.headers['x-cg-pro-api-key']).to.equal(KEY);
     for (const csv of ['i.csv', 'p.csv', 'b.csv']) if (existsSync(join(tmp, csv))) for (const form of FORMS) expect(readFileSync(join(tmp, csv), 'utf8')).not.to.contain(form);
     reliabilityCounts.add('secrets.requestsEchoingKey', server.requests.length);
