@@ -97,8 +97,7 @@ export class ThreadDecodePool implements DecodePool {
    * would read its chunk again from its start). The timer never keeps a process alive.
    */
   #armIdleStop(): void {
-    if (this.#idleTimer) clearTimeout(this.#idleTimer);
-    this.#idleTimer = null;
+    this.#cancelIdleStop();
     if (this.#closed || this.#slots.every((s) => s === null) || this.#slots.some((s) => s !== null && s.pending.size > 0)) return;
     this.#idleTimer = setTimeout(() => {
       this.#idleTimer = null;
@@ -126,18 +125,24 @@ export class ThreadDecodePool implements DecodePool {
 
   /** The thread with the least `load`, missing threads started first (idle until they are ready). */
   #leastLoaded(load: (s: Slot) => number): Slot | null {
-    let best = -1;
+    if (!this.#startMissing()) return null;
+    let best = 0;
+    for (let i = 1; i < this.#slots.length; i++) if (load(this.#slots[i]!) < load(this.#slots[best]!)) best = i;
+    return this.#slots[best] ?? null;
+  }
+
+  /**
+   * Starts every missing thread, idle (unref'd: a task refs the thread it is posted to, as one whose tasks
+   * are done is unref'd). False when threads cannot start here.
+   */
+  #startMissing(): boolean {
     for (let i = 0; i < this.#slots.length; i++) {
-      let s = this.#slots[i];
-      if (!s) {
-        // Started idle (unref'd): a task refs the thread it is posted to.
-        s = this.#spawn(i);
-        if (!s) return null;
-        s.thread.unref();
-      }
-      if (best < 0 || load(s) < load(this.#slots[best]!)) best = i;
+      if (this.#slots[i]) continue;
+      const s = this.#spawn(i);
+      if (!s) return false;
+      s.thread.unref();
     }
-    return best < 0 ? null : this.#slots[best]!;
+    return true;
   }
 
   /**
@@ -152,8 +157,7 @@ export class ThreadDecodePool implements DecodePool {
 
   start(): void {
     if (this.#closed || this.fallbackReason) return;
-    // Started idle: unref'd until a task arrives, like a thread whose tasks are done.
-    for (let i = 0; i < this.#slots.length; i++) if (!this.#slots[i]) this.#spawn(i)?.thread.unref();
+    this.#startMissing();
     this.#armIdleStop();
   }
 
