@@ -230,16 +230,27 @@ export async function startS3Proxy(
 
   function forward(req: IncomingMessage, res: ServerResponse, entry: SeenRequest): Promise<void> {
     return new Promise((resolve) => {
-      const up = request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (upRes) => {
+      // One connection per forwarded request, so such a broken answer cannot reach the next request.
+      const up = request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers, agent: false }, (upRes) => {
         entry.status = upRes.statusCode ?? 502;
         res.writeHead(entry.status, upRes.headers);
         upRes.pipe(res);
         upRes.on('end', resolve);
-        upRes.on('error', resolve);
+        upRes.on('error', (err) => {
+          res.destroy(err);
+          resolve();
+        });
       });
       up.on('error', (err) => {
-        entry.status = 502;
-        answer(res, { status: 502, body: String(err) }, req.method ?? 'GET');
+        // s3rver writes an object in place, so a GET racing a PUT of the same key can send more bytes than its
+        // Content-Length ("Parse Error: Expected HTTP/" after the answer began): the client then sees the
+        // connection cut, as from a real S3 dropping one, and the proxy keeps running.
+        if (res.headersSent) {
+          if (!res.writableEnded) res.destroy(err);
+        } else {
+          entry.status = 502;
+          answer(res, { status: 502, body: String(err) }, req.method ?? 'GET');
+        }
         resolve();
       });
       req.pipe(up);
