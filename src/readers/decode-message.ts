@@ -2,6 +2,7 @@ import { ParquetReadError } from '../store/parquet-read-error.js';
 import type { ByteRange, FetchedPiece } from '../store/range-fetcher.js';
 import { type ColumnRead, ColumnCursorHost } from './column-cursor-host.js';
 import { type DecodedRowGroup, type DecodeTask, decodeRowGroup } from './decode-row-group.js';
+import { spareBuffers } from './spare-buffers.js';
 import { prepareTransfer } from './transfer-list.js';
 
 /** What a decode thread is sent: one row group's task, its bytes transferred. */
@@ -16,6 +17,11 @@ export interface ColumnReadRequest {
   read: ColumnRead;
 }
 
+/** Column buffers the reader is done with (transferred): the thread decodes its next outputs into them. */
+export interface SpareBuffersGift {
+  spare: ArrayBuffer[];
+}
+
 /** Cursors the reader is done with: the thread frees them. */
 export interface ColumnDropRequest {
   drop: string[];
@@ -25,7 +31,7 @@ export interface ColumnDropRequest {
 export type PiecesAnswer = { pieces: number; ok: true; bytes: FetchedPiece[] } | { pieces: number; ok: false; reason: string };
 
 /** Everything a decode thread is sent. */
-export type DecodeThreadMessage = DecodeRequest | ColumnReadRequest | ColumnDropRequest | PiecesAnswer;
+export type DecodeThreadMessage = DecodeRequest | ColumnReadRequest | ColumnDropRequest | SpareBuffersGift | PiecesAnswer;
 
 /**
  * What a decode thread answers: the columns (their buffers transferred), or why it could not decode;
@@ -101,6 +107,8 @@ export function decodeThreadBody(post: (msg: DecodeThreadOutput, transfer: Array
       else w?.reject(new PiecesFailed(msg.pieces, msg.reason));
     } else if ('drop' in msg) {
       host.drop(msg.drop);
+    } else if ('spare' in msg) {
+      spareBuffers.give(msg.spare);
     } else if ('read' in msg) {
       const { id, read } = msg;
       host.read(read).then(

@@ -14,6 +14,11 @@ export interface DecodePool {
   run(task: DecodeTask): Promise<DecodedRowGroup>;
   /** Reads a slice of a column chunk by the cursor of `read.key`, on the thread that holds it. */
   readColumn(read: ColumnRead): Promise<Column>;
+  /**
+   * Hands column buffers the caller is done with to a decode thread, for its next outputs (transferred: the
+   * caller's views of them are detached); without a thread ready, to this thread's spares.
+   */
+  recycle(buffers: ArrayBuffer[]): void;
   /** Frees the cursors of `keys` (row groups the reader left). */
   dropColumns(keys: readonly string[]): void;
   /** Threads alive right now (0 after `close`). */

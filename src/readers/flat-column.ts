@@ -5,6 +5,7 @@ import { deltaBinaryUnpack } from 'hyparquet/src/delta.js';
 import { readRleBitPackedHybrid } from 'hyparquet/src/encoding.js';
 import type { Column } from '../schema/columns.js';
 import type { ColumnSpec } from './column-spec.js';
+import { spareBuffers } from './spare-buffers.js';
 
 type Values = Float32Array | Float64Array | Int32Array | BigInt64Array;
 type Physical = 'FLOAT' | 'DOUBLE' | 'INT32' | 'INT64';
@@ -139,6 +140,12 @@ function pageValues(page: Uint8Array, offset: number, count: number, encoding: s
   throw new Unsupported(encoding);
 }
 
+/** `n` values in a spare buffer of exactly that size when this thread has one (see `SpareBuffers`), else zeros. */
+function outputOf<T>(Ctor: { new (n: number): T; new (b: ArrayBuffer): T; BYTES_PER_ELEMENT: number }, n: number): T {
+  const spare = spareBuffers.take(n * Ctor.BYTES_PER_ELEMENT);
+  return spare ? new Ctor(spare) : new Ctor(n);
+}
+
 /** Output array and the function that stores a decoded value in it. */
 function makeOutput(spec: ColumnSpec, element: SchemaElement, n: number): { out: Column; put: (i: number, v: number | bigint) => void; putNull: (i: number) => void } {
   if (isNullableInteger(element, spec)) {
@@ -146,7 +153,7 @@ function makeOutput(spec: ColumnSpec, element: SchemaElement, n: number): { out:
     return { out: out as Column, put: (i, v) => (out[i] = v), putNull: (i) => (out[i] = null) };
   }
   if (spec.timeUnit) {
-    const out = new Float64Array(n);
+    const out = outputOf(Float64Array, n);
     const put =
       spec.timeUnit === 'MILLIS'
         ? (i: number, v: number | bigint) => (out[i] = Number(v))
@@ -156,10 +163,11 @@ function makeOutput(spec: ColumnSpec, element: SchemaElement, n: number): { out:
     return { out, put, putNull: (i) => (out[i] = NaN) };
   }
   if (spec.int === 'i64') {
-    const out = new BigInt64Array(n);
+    // REQUIRED only (isFlatNumeric): every value is written, so a spare buffer's stale values never show.
+    const out = outputOf(BigInt64Array, n);
     return { out, put: (i, v) => (out[i] = BigInt(v)), putNull: () => {} };
   }
-  const out = spec.int === 'i32' ? new Int32Array(n) : spec.float === 'f32' ? new Float32Array(n) : new Float64Array(n);
+  const out = spec.int === 'i32' ? outputOf(Int32Array, n) : spec.float === 'f32' ? outputOf(Float32Array, n) : outputOf(Float64Array, n);
   return { out, put: (i, v) => (out[i] = v as number), putNull: (i) => (out[i] = NaN) };
 }
 

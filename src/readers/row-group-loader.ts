@@ -11,6 +11,7 @@ import { type ColumnRead, ColumnCursorHost } from './column-cursor-host.js';
 import { loadCompressors } from './compressors.js';
 import { DEFAULT_MAX_BATCH_BYTES, isWhole, type ReadUnit } from './read-unit.js';
 import { readSourceFooter } from '../store/source-footer.js';
+import { spareBuffers } from './spare-buffers.js';
 import type { DecodePool } from './decode-pool.js';
 import { type ColumnSpec, columnSpecOf } from './column-spec.js';
 import { type DecodedRowGroup, type DecodeTask, decodeRowGroup } from './decode-row-group.js';
@@ -70,6 +71,8 @@ export class RowGroupLoader {
   /** Nested columns of the row group read by cursor, decoded whole. */
   readonly #nested = new Map<string, Promise<Column>>();
   readonly stats: ReaderStats;
+  /** Column buffers of whole units this loader decoded and handed out, which `recycle` may take back. */
+  readonly #handedOut = new WeakSet<ArrayBuffer>();
 
   readonly #verifyChecksums: boolean;
   readonly #maxBatchBytes: number;
@@ -349,8 +352,26 @@ export class RowGroupLoader {
     this.stats.rowGroupsRead++;
     this.stats.rowsDecoded += decoded.numRows;
     const columns: Record<string, Column> = decoded.columns;
+    // A cursor may keep writing into what it returned; a whole unit's columns are the caller's alone.
+    if (!fetched.byCursor) for (const c of Object.values(columns)) if (ownsBuffer(c)) this.#handedOut.add(c.buffer as ArrayBuffer);
     for (const p of this.#partitionColumns) columns[p] = new Array<string>(decoded.numRows).fill(unit.rowGroup.partition[p]!);
     return { numRows: decoded.numRows, columns };
+  }
+
+  /**
+   * Takes back columns of units this loader decoded whole that the caller will not read again (any other
+   * column, or one given twice, is ignored): their buffers become the next outputs of a decode thread, or of
+   * this thread with `workers: 0`. The columns' views are detached or overwritten.
+   */
+  recycle(columns: Iterable<Column>): void {
+    const buffers: ArrayBuffer[] = [];
+    for (const c of columns) {
+      if (!ownsBuffer(c) || !this.#handedOut.has(c.buffer as ArrayBuffer)) continue;
+      this.#handedOut.delete(c.buffer as ArrayBuffer);
+      buffers.push(c.buffer as ArrayBuffer);
+    }
+    if (this.#pool) this.#pool.recycle(buffers);
+    else spareBuffers.give(buffers);
   }
 
   /** Fetches and decodes one unit. */
@@ -373,4 +394,9 @@ export class RowGroupLoader {
     this.#pool = null;
     await pool?.close();
   }
+}
+
+/** Whether `c` is a typed array over the whole of an ArrayBuffer of its own (what can be recycled). */
+function ownsBuffer(c: Column): c is Column & ArrayBufferView {
+  return ArrayBuffer.isView(c) && c.buffer instanceof ArrayBuffer && c.byteOffset === 0 && c.byteLength === c.buffer.byteLength && c.byteLength > 0;
 }

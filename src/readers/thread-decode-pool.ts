@@ -4,6 +4,7 @@ import { type ColumnRead, ColumnCursorHost, type FileRangeReader } from './colum
 import type { DecodeThreadMessage, DecodeThreadOutput } from './decode-message.js';
 import type { DecodePool } from './decode-pool.js';
 import { type DecodedRowGroup, type DecodeTask, decodeRowGroup } from './decode-row-group.js';
+import { spareBuffers } from './spare-buffers.js';
 
 /** One decode thread as the pool drives it: a `worker_threads` Worker in Node, a Web Worker in a browser. */
 export interface DecodeThread {
@@ -262,6 +263,16 @@ export class ThreadDecodePool implements DecodePool {
       slot.thread.postMessage({ id, read }, []);
     });
     return decoded.columns[read.spec.name]!;
+  }
+
+  recycle(buffers: ArrayBuffer[]): void {
+    if (buffers.length === 0) return;
+    // To the thread with the least work (the next task likely goes there); none ready: kept here, where tasks decode meanwhile.
+    const ready = this.#closed ? [] : this.#slots.filter((s): s is Slot => s !== null && s.started);
+    if (ready.length === 0) return spareBuffers.give(buffers);
+    let slot = ready[0]!;
+    for (const s of ready) if (s.pending.size < slot.pending.size) slot = s;
+    slot.thread.postMessage({ spare: buffers }, buffers);
   }
 
   dropColumns(keys: readonly string[]): void {

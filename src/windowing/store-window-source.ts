@@ -89,7 +89,7 @@ export function windowSourceOf(caller: string, store: Store, o: z.output<typeof 
       for await (const { unit, batch } of rowGroupStream(loader, units.map((u) => kept[u]!)[Symbol.iterator](), { prefetch, readAheadBytes: storeInternals(store).readAheadBytes }, filters, requested)) {
         const out: Record<string, Column> = {};
         for (const c of requested) out[c] = batch.columns[c]!;
-        yield { unit: unit.ordinal, batch: { numRows: batch.numRows, columns: out } };
+        yield { unit: unit.ordinal, batch: { numRows: batch.numRows, columns: out }, release: () => loader.recycle(Object.values(out)) };
       }
     } finally {
       await loader.close();

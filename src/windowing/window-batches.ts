@@ -263,10 +263,12 @@ export async function* windowBatches(plan: BatchPlan, epochSeed: number, skipBat
   if (plan.shuffle.kind !== 'units') {
     const work = new WorkBuffer(asm.width, withTs, writer.arena);
     const buf = plan.shuffle.kind === 'buffer' ? new WindowShuffleBuffer(plan.shuffle.size, writer, rng!) : null;
-    outer: for await (const { unit, batch } of units) {
+    outer: for await (const { unit, batch, release } of units) {
       const read = reads[next++];
       if (!read || read.unit !== unit) throw sourceChanged(fn, `the source delivered unit ${unit} where unit ${read?.unit ?? '(none)'} was asked for`);
       const blocks = asm.assemble(batch, facts.units[unit]!, work, rowOffset);
+      // The unit's rows are in the work buffer now: its columns go back to the decoder.
+      release?.();
       rowOffset += batch.numRows;
       if (!read.target) continue;
       runs.collect(plan, ew, unit, blocks);
@@ -338,13 +340,14 @@ export async function* windowBatches(plan: BatchPlan, epochSeed: number, skipBat
       const done = filler.advance();
       if (done) yield done;
     };
-    for await (const { unit, batch } of units) {
+    for await (const { unit, batch, release } of units) {
       const read = reads[next++];
       if (!read || read.unit !== unit) throw sourceChanged(fn, `the source delivered unit ${unit} where unit ${read?.unit ?? '(none)'} was asked for`);
       if (!read.target) {
         // Lends its rows to the next target unit: only the carries matter.
         lendWork ??= new WorkBuffer(asm.width, withTs);
         asm.assemble(batch, facts.units[unit]!, lendWork, rowOffset);
+        release?.();
         continue;
       }
       while (residents.length >= cap && !filler.done) {
@@ -355,6 +358,7 @@ export async function* windowBatches(plan: BatchPlan, epochSeed: number, skipBat
       if (filler.done) break;
       const work = spare.pop() ?? new WorkBuffer(asm.width, withTs);
       const blocks = asm.assemble(batch, facts.units[unit]!, work, rowOffset);
+      release?.();
       runs.collect(plan, ew, unit, blocks);
       if (runs.windows > 0) {
         const rows = new Int32Array(runs.windows);

@@ -5,6 +5,8 @@ import type { ColumnBatch, NumericColumn } from '../schema/columns.js';
 export interface UnitBatch {
   unit: number;
   batch: ColumnBatch;
+  /** Called by a consumer that will not read `batch` again: the source may reuse its columns' memory. */
+  release?(): void;
 }
 
 /**
