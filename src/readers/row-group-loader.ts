@@ -6,7 +6,7 @@ import { asParquetReadError } from '../store/parquet-read-error.js';
 import { checkCommittedPart } from '../store/committed-parts.js';
 import { chunkRange } from '../store/page-checksums.js';
 import { ParquetReadError } from '../store/parquet-read-error.js';
-import type { ByteRange } from '../store/range-fetcher.js';
+import type { ByteRange, RangeFetcher } from '../store/range-fetcher.js';
 import { type ColumnRead, ColumnCursorHost } from './column-cursor-host.js';
 import { loadCompressors } from './compressors.js';
 import { DEFAULT_MAX_BATCH_BYTES, isWhole, type ReadUnit } from './read-unit.js';
@@ -194,12 +194,24 @@ export class RowGroupLoader {
     const metadata: FileMetaData = { ...footer, row_groups: [footer.row_groups[rg.index]!], num_rows: BigInt(rg.numRows) };
     try {
       const src = this.#internals.sources.get(rg.file)!;
-      await this.#checkPart(rg.file, name);
+      // The part's own footer is checked while its chunks are read (a round trip less before the first
+      // batch); its verdict comes first, since a replaced part explains any failure of the read.
+      const checked = this.#checkPart(rg.file, name);
+      // A failed check stops the read (its requests would only be retried in vain).
+      const refused = new AbortController();
+      checked.catch(() => refused.abort());
       const ranges = this.chunkRanges(rg);
-      for (const r of ranges) {
-        if (r.start < 0 || r.end > src.byteLength || r.end < r.start) throw new Error(`column chunk bytes ${r.start}-${r.end} lie outside the file (${src.byteLength} bytes)`);
+      let pieces: Awaited<ReturnType<RangeFetcher['read']>>;
+      try {
+        for (const r of ranges) {
+          if (r.start < 0 || r.end > src.byteLength || r.end < r.start) throw new Error(`column chunk bytes ${r.start}-${r.end} lie outside the file (${src.byteLength} bytes)`);
+        }
+        pieces = await this.#internals.fetcher.read(src, ranges, signal ? AbortSignal.any([signal, refused.signal]) : refused.signal);
+      } catch (err) {
+        await checked;
+        throw err;
       }
-      const pieces = await this.#internals.fetcher.read(src, ranges, signal);
+      await checked;
       for (const r of ranges) this.stats.bytesRead += r.end - r.start;
       return {
         unit,

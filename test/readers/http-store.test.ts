@@ -78,7 +78,7 @@ describe('HTTP stores', function () {
       [false, /HTTP GET bytes \d+-\d+ got no answer within 300 ms \(fetchTimeoutMs\); gave up after 3 attempts/],
       [true, /HTTP GET bytes \d+-\d+ did not finish within 300 ms \(the answer stopped halfway; fetchTimeoutMs\); gave up after 3 attempts/],
     ] as const) {
-      // HEAD and the footer reads of _metadata and _common_metadata answer; the first column chunk does not.
+      // HEAD and the footer read of _metadata and the parts' HEADs answer; nothing after them does.
       const server = await startStaticServer(store(), true, { stallAfter: { requests: 4, midBody } });
       try {
         const retry = { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, maxElapsedMs: 30_000 };
@@ -89,8 +89,11 @@ describe('HTTP stores', function () {
         expect(err).to.be.instanceOf(ParquetReadError);
         expect((err as ParquetReadError).message, (err as Error).message).to.match(expected);
         expect((err as ParquetReadError).message).to.include(`${server.url}/`);
-        // The four requests that were answered, then three tries of the first column chunk: no more.
-        expect(server.log.requests.length).to.equal(4 + 3);
+        // The four requests that were answered (HEAD and footer of _metadata, HEAD of each part), then three
+        // tries of the first part's footer (checked against _metadata) and, read beside it through the one
+        // request slot, three of its first column chunk: no more.
+        expect(server.log.requests.length).to.equal(4 + 3 + 3);
+        expect(server.log.requests.slice(4).map((r) => r.method)).to.deep.equal(['GET', 'GET', 'GET', 'GET', 'GET', 'GET']);
       } finally {
         await server.close();
       }
