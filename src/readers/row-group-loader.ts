@@ -396,9 +396,10 @@ export class RowGroupLoader {
     return this.#store.location.singleFile ? url : `${url.endsWith('/') ? url.slice(0, -1) : url}/${rg.file}`;
   }
 
-  /** Stops the decode workers (they restart on the next `load`). */
+  /** Stops the decode workers (they restart on the next `load`) and lets this thread's spare column buffers go. */
   async close(): Promise<void> {
     this.#generation++;
+    spareBuffers.clear();
     this.#inlineCursors?.close();
     this.#inlineCursors = null;
     this.#cursorGroups.clear();

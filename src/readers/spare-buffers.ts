@@ -6,6 +6,8 @@
  */
 export class SpareBuffers {
   readonly #byLength = new Map<number, ArrayBuffer[]>();
+  /** What is held, so a buffer given twice is held once (two decodes writing into one buffer would corrupt both). */
+  readonly #held = new WeakSet<ArrayBuffer>();
   #bytes = 0;
 
   /** Keeps at most `maxBytes` (what a few row groups' columns take); more are left to the collector. */
@@ -20,10 +22,11 @@ export class SpareBuffers {
   give(buffers: readonly ArrayBuffer[]): void {
     for (const b of buffers) {
       const n = b.byteLength;
-      if (n === 0 || this.#bytes + n > this.maxBytes) continue;
+      if (n === 0 || this.#bytes + n > this.maxBytes || this.#held.has(b)) continue;
       let list = this.#byLength.get(n);
       if (!list) this.#byLength.set(n, (list = []));
       list.push(b);
+      this.#held.add(b);
       this.#bytes += n;
     }
   }
@@ -34,11 +37,13 @@ export class SpareBuffers {
     const b = list?.pop();
     if (!b) return undefined;
     if (list!.length === 0) this.#byLength.delete(byteLength);
+    this.#held.delete(b);
     this.#bytes -= byteLength;
     return b;
   }
 
   clear(): void {
+    for (const list of this.#byLength.values()) for (const b of list) this.#held.delete(b);
     this.#byLength.clear();
     this.#bytes = 0;
   }

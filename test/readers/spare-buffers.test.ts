@@ -21,8 +21,8 @@ describe('spare column buffers: a windowed unit\'s columns become the next decod
     const spares = new SpareBuffers(100);
     const a = new ArrayBuffer(40);
     const b = new ArrayBuffer(40);
-    spares.give([a, b, new ArrayBuffer(0), new ArrayBuffer(32)]);
-    // 40 + 40 fit; 32 more would pass the 100-byte bound; an empty buffer is never kept.
+    spares.give([a, b, a, new ArrayBuffer(0), new ArrayBuffer(32)]);
+    // 40 + 40 fit (a given twice is held once); 32 more would pass the 100-byte bound; an empty buffer is never kept.
     expect(spares.bytes).to.equal(80);
     expect(spares.take(32)).to.equal(undefined);
     expect(spares.take(41)).to.equal(undefined);
@@ -54,7 +54,11 @@ describe('spare column buffers: a windowed unit\'s columns become the next decod
       expect(given, c).to.include(col.buffer);
       expect(Array.from(col), c).to.deep.equal(Array.from(expected[c]!));
     }
+    // A reader that ends lets this thread's spares go.
+    loader.recycle(Object.values(second.columns));
+    expect(spareBuffers.bytes).to.be.greaterThan(0);
     await loader.close();
+    expect(spareBuffers.bytes).to.equal(0);
   });
 
   it('with a decode thread, recycled buffers move to the thread (detached here) and the next units decode the same values as a loader that never recycles', async function () {
