@@ -12,6 +12,7 @@ import { loadCompressors } from './compressors.js';
 import { DEFAULT_MAX_BATCH_BYTES, isWhole, type ReadUnit } from './read-unit.js';
 import { readSourceFooter } from '../store/source-footer.js';
 import { spareBuffers } from './spare-buffers.js';
+import { viewsWholeBuffer } from './transfer-list.js';
 import type { DecodePool } from './decode-pool.js';
 import { type ColumnSpec, columnSpecOf } from './column-spec.js';
 import { type DecodedRowGroup, type DecodeTask, decodeRowGroup } from './decode-row-group.js';
@@ -411,5 +412,5 @@ export class RowGroupLoader {
 
 /** Whether `c` is a typed array over the whole of an ArrayBuffer of its own (what can be recycled). */
 function ownsBuffer(c: Column): c is Column & ArrayBufferView {
-  return ArrayBuffer.isView(c) && c.buffer instanceof ArrayBuffer && c.byteOffset === 0 && c.byteLength === c.buffer.byteLength && c.byteLength > 0;
+  return ArrayBuffer.isView(c) && c.byteLength > 0 && viewsWholeBuffer(c);
 }

@@ -119,17 +119,24 @@ export class ThreadDecodePool implements DecodePool {
     return this.#slots.filter((s) => s !== null).length;
   }
 
-  /** The thread for a task: the started one with the fewest pending (a thread still loading takes none). */
+  /** How busy a thread is for a task: its pending tasks (a thread still loading takes none). */
+  static readonly #taskLoad = (s: Slot): number => (s.started ? s.pending.size : Infinity);
+
+  /** The thread for a task: the started one with the fewest pending. */
   #slot(): Slot | null {
-    return this.#leastLoaded((s) => (s.started ? s.pending.size : Infinity));
+    return this.#leastLoaded(ThreadDecodePool.#taskLoad);
   }
 
   /** The thread with the least `load`, missing threads started first (idle until they are ready). */
   #leastLoaded(load: (s: Slot) => number): Slot | null {
-    if (!this.#startMissing()) return null;
-    let best = 0;
-    for (let i = 1; i < this.#slots.length; i++) if (load(this.#slots[i]!) < load(this.#slots[best]!)) best = i;
-    return this.#slots[best] ?? null;
+    return this.#startMissing() ? this.#least(load) : null;
+  }
+
+  /** The live thread with the least `load` (none started here), or null. */
+  #least(load: (s: Slot) => number): Slot | null {
+    let best: Slot | null = null;
+    for (const s of this.#slots) if (s && (!best || load(s) < load(best))) best = s;
+    return best;
   }
 
   /**
@@ -267,11 +274,9 @@ export class ThreadDecodePool implements DecodePool {
 
   recycle(buffers: ArrayBuffer[]): void {
     if (buffers.length === 0) return;
-    // To the thread with the least work (the next task likely goes there); none ready: kept here, where tasks decode meanwhile.
-    const ready = this.#closed ? [] : this.#slots.filter((s): s is Slot => s !== null && s.started);
-    if (ready.length === 0) return spareBuffers.give(buffers);
-    let slot = ready[0]!;
-    for (const s of ready) if (s.pending.size < slot.pending.size) slot = s;
+    // To the thread the next task likely goes to; none ready: kept here, where tasks decode meanwhile.
+    const slot = this.#closed ? null : this.#least(ThreadDecodePool.#taskLoad);
+    if (!slot?.started) return spareBuffers.give(buffers);
     slot.thread.postMessage({ spare: buffers }, buffers);
   }
 

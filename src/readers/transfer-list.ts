@@ -2,6 +2,11 @@ import type { DecodedRowGroup } from './decode-row-group.js';
 
 type View = ArrayBufferView & { slice?: () => ArrayBufferView };
 
+/** Whether `v` views the whole of an ArrayBuffer (not a SharedArrayBuffer): its buffer can move without the view's neighbours. */
+export function viewsWholeBuffer(v: ArrayBufferView): boolean {
+  return v.buffer instanceof ArrayBuffer && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength;
+}
+
 /**
  * The buffers to transfer (not copy) back from a worker. A typed array that is a view into a larger buffer
  * (a decompressed page) or shares its buffer with another column is copied first, so each transferred
@@ -10,7 +15,7 @@ type View = ArrayBufferView & { slice?: () => ArrayBufferView };
 export function prepareTransfer(result: DecodedRowGroup): ArrayBuffer[] {
   const seen = new Set<ArrayBufferLike>();
   const own = <T extends View>(v: T): T => {
-    if (v.byteOffset !== 0 || v.byteLength !== v.buffer.byteLength || seen.has(v.buffer) || !(v.buffer instanceof ArrayBuffer)) {
+    if (!viewsWholeBuffer(v) || seen.has(v.buffer)) {
       v = (v as unknown as { slice(): T }).slice();
     }
     seen.add(v.buffer);
